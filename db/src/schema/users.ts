@@ -1,0 +1,11 @@
+import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey(),
+  /** As typed at registration; shown to others. */
+  username: text("username").notNull(),
+  /** Lower-cased username: makes names case-insensitively unique. */
+  usernameKey: text("username_key").notNull().unique("users_username_key_unique"),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});

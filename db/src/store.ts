@@ -1,0 +1,271 @@
+import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { Message, User } from "@parley/protocol";
+import * as schema from "./schema/index.ts";
+import { memberships, messages, rooms, users } from "./schema/index.ts";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** A room as stored; the worker adds `onlineCount` from presence. */
+export interface RoomRecord {
+  id: string;
+  name: string;
+  topic: string;
+  createdBy: string;
+  createdAt: string;
+  memberCount: number;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+export interface NewMessage {
+  id: string;
+  roomId: string;
+  user: User;
+  body: string;
+  clientId: string | null;
+  createdAt: Date;
+}
+
+export interface HistoryPage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** The persistence port of the worker: users, rooms, memberships and the ordered message log. */
+export interface Store {
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Stores a user; null when the username is taken (case-insensitively). */
+  createUser(user: UserWithHash): Promise<User | null>;
+  findUserByName(username: string): Promise<UserWithHash | null>;
+  findUser(id: string): Promise<User | null>;
+  /** Stores a room and makes its creator a member; null when the name is taken (case-insensitively). */
+  createRoom(room: { id: string; name: string; topic: string; createdBy: string; createdAt: Date }): Promise<RoomRecord | null>;
+  /** Rooms by member count, optionally only those whose name contains `query` or that `memberId` belongs to. */
+  listRooms(options: { query?: string; memberId?: string; limit: number }): Promise<RoomRecord[]>;
+  getRoom(id: string): Promise<RoomRecord | null>;
+  /** Rooms the user belongs to. */
+  roomIdsOf(userId: string): Promise<string[]>;
+  join(roomId: string, userId: string): Promise<void>;
+  leave(roomId: string, userId: string): Promise<void>;
+  isMember(roomId: string, userId: string): Promise<boolean>;
+  members(roomId: string): Promise<User[]>;
+  /** Each room's newest seq. */
+  lastSeqs(roomIds: string[]): Promise<Map<string, number>>;
+  /**
+   * Stores a message with the room's next seq, in one transaction; `created` is false when the user
+   * already sent this `clientId` to the room, and the first message is returned instead.
+   */
+  appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
+  /** A history page: see PROTOCOL.md `GET /api/rooms/:roomId/messages`. */
+  history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
+  /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
+  range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
+}
+
+class DuplicateSend extends Error {}
+
+const messageColumns = {
+  id: messages.id,
+  roomId: messages.roomId,
+  seq: messages.seq,
+  userId: messages.userId,
+  username: users.username,
+  body: messages.body,
+  clientId: messages.clientId,
+  createdAt: messages.createdAt,
+};
+
+type MessageRow = { id: string; roomId: string; seq: number; userId: string; username: string; body: string; clientId: string | null; createdAt: Date };
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  roomId: r.roomId,
+  seq: Number(r.seq),
+  user: { id: r.userId, username: r.username },
+  body: r.body,
+  clientId: r.clientId,
+  createdAt: r.createdAt.toISOString(),
+});
+
+const memberCount = sql<number>`(select count(*)::int from ${memberships} where ${memberships.roomId} = ${rooms.id})`;
+const roomColumns = {
+  id: rooms.id,
+  name: rooms.name,
+  topic: rooms.topic,
+  createdBy: rooms.createdBy,
+  createdAt: rooms.createdAt,
+  memberCount,
+};
+const toRoom = (r: { id: string; name: string; topic: string; createdBy: string; createdAt: Date; memberCount: number }): RoomRecord => ({
+  ...r,
+  memberCount: Number(r.memberCount),
+  createdAt: r.createdAt.toISOString(),
+});
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The Store on any drizzle PostgreSQL database: postgres.js in production, PGlite embedded. */
+export function createDrizzleStore(db: Database): Store {
+  const findMessageByClientId = async (roomId: string, userId: string, clientId: string) => {
+    const [row] = await db
+      .select(messageColumns)
+      .from(messages)
+      .innerJoin(users, eq(users.id, messages.userId))
+      .where(and(eq(messages.roomId, roomId), eq(messages.userId, userId), eq(messages.clientId, clientId)));
+    return row ? toMessage(row) : null;
+  };
+
+  const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
+
+  return {
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+
+    async createUser(user) {
+      const [row] = await db
+        .insert(users)
+        .values({ id: user.id, username: user.username, usernameKey: user.username.toLowerCase(), passwordHash: user.passwordHash })
+        .onConflictDoNothing({ target: users.usernameKey })
+        .returning({ id: users.id, username: users.username });
+      return row ?? null;
+    },
+
+    async findUserByName(username) {
+      const [row] = await db
+        .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.usernameKey, username.toLowerCase()));
+      return row ?? null;
+    },
+
+    async findUser(id) {
+      const [row] = await db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, id));
+      return row ?? null;
+    },
+
+    async createRoom(room) {
+      return db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(rooms)
+          .values({ ...room, nameKey: room.name.toLowerCase() })
+          .onConflictDoNothing({ target: rooms.nameKey })
+          .returning({ id: rooms.id });
+        if (!created) return null;
+        await tx.insert(memberships).values({ roomId: room.id, userId: room.createdBy, joinedAt: room.createdAt });
+        return { id: room.id, name: room.name, topic: room.topic, createdBy: room.createdBy, createdAt: room.createdAt.toISOString(), memberCount: 1 };
+      });
+    },
+
+    async listRooms({ query, memberId, limit }) {
+      const where = and(
+        query ? ilike(rooms.name, `%${likeLiteral(query)}%`) : undefined,
+        memberId ? inArray(rooms.id, db.select({ id: memberships.roomId }).from(memberships).where(eq(memberships.userId, memberId))) : undefined,
+      );
+      const rows = await db.select(roomColumns).from(rooms).where(where).orderBy(desc(memberCount), asc(rooms.nameKey)).limit(limit);
+      return rows.map(toRoom);
+    },
+
+    async getRoom(id) {
+      const [row] = await db.select(roomColumns).from(rooms).where(eq(rooms.id, id));
+      return row ? toRoom(row) : null;
+    },
+
+    async roomIdsOf(userId) {
+      const rows = await db.select({ roomId: memberships.roomId }).from(memberships).where(eq(memberships.userId, userId));
+      return rows.map((r) => r.roomId);
+    },
+
+    async join(roomId, userId) {
+      await db.insert(memberships).values({ roomId, userId }).onConflictDoNothing();
+    },
+
+    async leave(roomId, userId) {
+      await db.delete(memberships).where(and(eq(memberships.roomId, roomId), eq(memberships.userId, userId)));
+    },
+
+    async isMember(roomId, userId) {
+      const [row] = await db
+        .select({ one: sql`1` })
+        .from(memberships)
+        .where(and(eq(memberships.roomId, roomId), eq(memberships.userId, userId)));
+      return row !== undefined;
+    },
+
+    async members(roomId) {
+      return db
+        .select({ id: users.id, username: users.username })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(eq(memberships.roomId, roomId))
+        .orderBy(asc(users.usernameKey));
+    },
+
+    async lastSeqs(roomIds) {
+      if (roomIds.length === 0) return new Map();
+      const rows = await db.select({ id: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, roomIds));
+      return new Map(rows.map((r) => [r.id, Number(r.lastSeq)]));
+    },
+
+    async appendMessage(m) {
+      if (m.clientId) {
+        const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
+        if (existing) return { message: existing, created: false };
+      }
+      try {
+        const stored = await db.transaction(async (tx) => {
+          // The row lock taken here orders concurrent sends to the room; a rollback returns the seq.
+          const [room] = await tx
+            .update(rooms)
+            .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
+            .where(eq(rooms.id, m.roomId))
+            .returning({ lastSeq: rooms.lastSeq });
+          if (!room) throw new Error(`room ${m.roomId} does not exist`);
+          const [row] = await tx
+            .insert(messages)
+            .values({ id: m.id, roomId: m.roomId, seq: room.lastSeq, userId: m.user.id, body: m.body, clientId: m.clientId, createdAt: m.createdAt })
+            .onConflictDoNothing({ target: [messages.roomId, messages.userId, messages.clientId] })
+            .returning({ seq: messages.seq });
+          if (!row) throw new DuplicateSend();
+          return row.seq;
+        });
+        const message: Message = { id: m.id, roomId: m.roomId, seq: Number(stored), user: m.user, body: m.body, clientId: m.clientId, createdAt: m.createdAt.toISOString() };
+        return { message, created: true };
+      } catch (error) {
+        // A concurrent send with the same clientId committed first.
+        if (!(error instanceof DuplicateSend) || !m.clientId) throw error;
+        const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
+        if (!existing) throw new Error("duplicate send vanished");
+        return { message: existing, created: false };
+      }
+    },
+
+    async history(roomId, { beforeSeq, afterSeq, limit }) {
+      const bounds = [eq(messages.roomId, roomId)];
+      if (beforeSeq !== undefined) bounds.push(lt(messages.seq, beforeSeq));
+      if (afterSeq !== undefined) bounds.push(gt(messages.seq, afterSeq));
+      // With afterSeq the page grows forward from it; otherwise it is the newest page below beforeSeq.
+      const forward = afterSeq !== undefined;
+      const rows = await selectMessages()
+        .where(and(...bounds))
+        .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
+        .limit(limit + 1);
+      const hasMore = rows.length > limit;
+      const page = rows.slice(0, limit).map(toMessage);
+      return { messages: forward ? page : page.reverse(), hasMore };
+    },
+
+    async range(roomId, afterSeq, toSeq, limit) {
+      const rows = await selectMessages()
+        .where(and(eq(messages.roomId, roomId), gt(messages.seq, afterSeq), sql`${messages.seq} <= ${toSeq}`))
+        .orderBy(asc(messages.seq))
+        .limit(limit);
+      return rows.map(toMessage);
+    },
+  };
+}

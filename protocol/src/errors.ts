@@ -1,0 +1,38 @@
+/** Error codes of PROTOCOL.md, with the HTTP status each one is answered with. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The body of every error answer: `{error: {code, message}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** WebSocket close codes the server uses (RFC 6455 §7.4.1). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  /** The worker is shutting down or draining: reconnect elsewhere. */
+  goingAway: 1001,
+  protocolError: 1002,
+  /** A binary frame: Parley speaks JSON text only. */
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  /** Rate limit exceeded again and again, or a consumer too slow to keep up. */
+  policyViolation: 1008,
+  /** A frame over the 64 KiB limit. */
+  tooBig: 1009,
+  internalError: 1011,
+  /** The worker restarts: reconnect (the balancer sends it when a worker dies). */
+  serviceRestart: 1012,
+  tryAgainLater: 1013,
+} as const;

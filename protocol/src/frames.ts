@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { LIMITS } from "./limits.ts";
+import type { ErrorCode } from "./errors.ts";
+import type { Message, User } from "./models.ts";
+import { clientIdSchema, messageBodySchema, suggestRequestSchema } from "./http.ts";
+
+const roomId = z.string().min(1).max(64).transform((s) => s.toLowerCase());
+const requestId = z.string().min(1).max(LIMITS.requestIdMax);
+
+/** Frames a client may send, discriminated by `type`. */
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("subscribe"), roomId, afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
+  z.object({ type: z.literal("unsubscribe"), roomId }),
+  z.object({ type: z.literal("message"), roomId, body: messageBodySchema, clientId: clientIdSchema }),
+  z.object({ type: z.literal("typing"), roomId }),
+  z.object({ type: z.literal("suggest"), roomId, text: suggestRequestSchema.shape.text, requestId }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "suggest", "ping"] as const;
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | { type: "hello"; user: User; worker: string; protocol: number }
+  | {
+      type: "subscribed";
+      roomId: string;
+      online: User[];
+      /** Extension: the room's newest seq when the subscription started. */
+      lastSeq: number;
+      /** Extension: true when more than LIMITS.replayMax messages were missed; only the newest were replayed. */
+      limited: boolean;
+    }
+  /** Extension: the subscription ended because the user left the room (in any tab). */
+  | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" }
+  | { type: "message"; message: Message }
+  | { type: "ack"; clientId: string; message: Message }
+  | { type: "presence"; roomId: string; event: "join" | "leave"; user: User; online: User[] }
+  | { type: "typing"; roomId: string; user: User }
+  | { type: "suggestion"; requestId: string; delta: string; done: boolean; source: string }
+  | { type: "error"; code: ErrorCode; message: string; requestId?: string; clientId?: string; roomId?: string; retryAfter?: number }
+  | { type: "pong" };
+
+/** The WebSocket subprotocol a client asks for, and the prefix that carries a browser's token. */
+export const WS_SUBPROTOCOL = "parley.v1";
+export const WS_BEARER_PREFIX = "bearer.";

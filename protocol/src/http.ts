@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { LIMITS, USERNAME_PATTERN } from "./limits.ts";
+
+const utf8 = new TextEncoder();
+const byteLength = (s: string) => utf8.encode(s).length;
+/** Code points, not UTF-16 units: an emoji counts once. */
+export const charLength = (s: string) => [...s].length;
+
+/** Control characters that have no place in names or chat text (tab and newline are allowed in bodies). */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f]/;
+
+/** A string that PostgreSQL can store byte for byte: well-formed UTF-16 and no NUL. */
+const storable = z.string().refine((s) => s.isWellFormed(), "must be valid Unicode text");
+
+export const usernameSchema = z
+  .string()
+  .min(LIMITS.usernameMin, `username must be ${LIMITS.usernameMin}–${LIMITS.usernameMax} characters`)
+  .max(LIMITS.usernameMax, `username must be ${LIMITS.usernameMin}–${LIMITS.usernameMax} characters`)
+  .regex(USERNAME_PATTERN, "username may contain only letters, digits, '_', '.' and '-'");
+
+export const passwordSchema = storable
+  .refine((s) => byteLength(s) >= LIMITS.passwordMinBytes, `password must be at least ${LIMITS.passwordMinBytes} bytes`)
+  .refine((s) => byteLength(s) <= LIMITS.passwordMaxBytes, `password must be at most ${LIMITS.passwordMaxBytes} bytes (UTF-8)`)
+  .refine((s) => !s.includes("\u0000"), "password must not contain NUL");
+
+export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema });
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+export const roomNameSchema = storable
+  .transform((s) => s.trim())
+  .refine((s) => s.length > 0, "room name must not be empty")
+  .refine((s) => charLength(s) <= LIMITS.roomNameMax, `room name must be at most ${LIMITS.roomNameMax} characters`)
+  .refine((s) => !CONTROL_OR_NEWLINE.test(s), "room name must not contain control characters");
+
+export const topicSchema = storable
+  .transform((s) => s.trim())
+  .refine((s) => charLength(s) <= LIMITS.topicMax, `topic must be at most ${LIMITS.topicMax} characters`)
+  .refine((s) => !CONTROL.test(s), "topic must not contain control characters");
+
+export const createRoomSchema = z.object({ name: roomNameSchema, topic: topicSchema.optional() });
+
+/** A message body: stored trimmed; 1–4000 characters after trimming. */
+export const messageBodySchema = storable
+  .transform((s) => s.trim())
+  .refine((s) => s.length > 0, "message body must not be empty")
+  .refine((s) => charLength(s) <= LIMITS.messageBodyMax, `message body must be at most ${LIMITS.messageBodyMax} characters`)
+  .refine((s) => !CONTROL.test(s), "message body must not contain control characters other than tab and newline");
+
+export const clientIdSchema = z
+  .string()
+  .min(1, "clientId must not be empty")
+  .max(LIMITS.clientIdMax, `clientId must be at most ${LIMITS.clientIdMax} characters`)
+  .regex(/^[\x21-\x7e]+$/, "clientId must be printable ASCII without spaces");
+
+export const postMessageSchema = z.object({ body: messageBodySchema, clientId: clientIdSchema.optional() });
+
+const seqParam = z.coerce.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER);
+
+export const historyQuerySchema = z.object({
+  beforeSeq: seqParam.optional(),
+  afterSeq: seqParam.optional(),
+  limit: z.coerce.number().int("must be an integer").min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+});
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+export const suggestRequestSchema = z.object({
+  roomId: z.string().min(1).max(64),
+  text: storable.refine((s) => charLength(s) <= LIMITS.suggestTextMax, `text must be at most ${LIMITS.suggestTextMax} characters`),
+});

@@ -1,0 +1,7 @@
+/** Parley's wire protocol as code. Mirrors shared/PROTOCOL.md. */
+export const PROTOCOL_VERSION = 1;
+export * from "./limits.ts";
+export * from "./errors.ts";
+export * from "./models.ts";
+export * from "./http.ts";
+export * from "./frames.ts";

@@ -1,0 +1,21 @@
+/** Limits of PROTOCOL.md, enforced by every worker and the balancer. */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMinBytes: 8,
+  passwordMaxBytes: 72,
+  roomNameMax: 64,
+  topicMax: 256,
+  messageBodyMax: 4000,
+  requestBodyBytes: 64 * 1024,
+  frameBytes: 64 * 1024,
+  historyPageDefault: 50,
+  historyPageMax: 100,
+  /** Messages replayed on `subscribe` with `afterSeq`; past it the replay is the newest ones and `limited: true`. */
+  replayMax: 1000,
+  clientIdMax: 64,
+  requestIdMax: 128,
+  suggestTextMax: 4000,
+} as const;
+
+export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

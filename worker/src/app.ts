@@ -1,0 +1,152 @@
+import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
+import type { UpgradeWebSocket } from "hono/ws";
+import type { Store } from "@parley/db";
+import { CLOSE_CODES, LIMITS } from "@parley/protocol";
+import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
+import { AuthService } from "./auth/auth-service.ts";
+import { TokenIssuer } from "./auth/tokens.ts";
+import { ApiError, toApiError } from "./errors.ts";
+import { registerHealthRoutes } from "./health-routes.ts";
+import { clientAddress } from "./http/client-address.ts";
+import type { AppEnv } from "./http/context.ts";
+import { registerMessageRoutes } from "./messages/message-routes.ts";
+import { MessageService } from "./messages/message-service.ts";
+import type { Bus } from "./ports/bus.ts";
+import type { Clock } from "./ports/clock.ts";
+import type { Logger } from "./ports/logger.ts";
+import type { PasswordHasher } from "./ports/password-hasher.ts";
+import type { Presence } from "./ports/presence.ts";
+import { noSuggester, type Suggester } from "./ports/suggester.ts";
+import type { Peer } from "./realtime/peer.ts";
+import { RoomHub } from "./realtime/room-hub.ts";
+import { registerWsRoute, type SocketAdapter } from "./realtime/ws-route.ts";
+import { registerRoomRoutes } from "./rooms/room-routes.ts";
+import { registerSuggestRoute } from "./suggest/suggest-route.ts";
+
+export interface AppSettings {
+  workerId: string;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  allowedOrigins: readonly string[];
+  trustedProxies: readonly string[];
+  rates: {
+    message: { max: number; windowSeconds: number };
+    login: { max: number; windowSeconds: number };
+    register: { max: number; windowSeconds: number };
+  };
+}
+
+/** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
+export interface AppDeps {
+  settings: AppSettings;
+  store: Store;
+  bus: Bus;
+  presence: Presence;
+  clock: Clock;
+  hasher: PasswordHasher;
+  logger: Logger;
+  suggester?: Suggester;
+  upgradeWebSocket: UpgradeWebSocket<unknown>;
+  sockets: SocketAdapter;
+  /** The socket peer's address of a request. */
+  peerAddress: (c: Context) => string;
+}
+
+export interface ParleyApp {
+  app: Hono<AppEnv>;
+  hub: RoomHub;
+  /** Stops readiness and new WebSockets, and closes open ones with 1001 and reconnect advice. */
+  drain(): void;
+  /** Open WebSocket sessions on this worker. */
+  connections(): number;
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Builds the Parley HTTP + WebSocket app from its ports. */
+export function createApp(deps: AppDeps): ParleyApp {
+  const { settings, store, bus, presence, clock, hasher, logger } = deps;
+  const app = new Hono<AppEnv>();
+  const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
+  const hub = new RoomHub({ store, bus, presence, logger });
+  const messages = new MessageService(store, hub, clock, settings.rates.message);
+  const auth = new AuthService(store, hasher, tokens, clock, settings.rates);
+  const authenticate = requireUser(tokens);
+  const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
+  const sessions = new Set<{ peer: Peer }>();
+  let draining = false;
+
+  app.use(async (c, next) => {
+    const sent = c.req.header("x-request-id");
+    const requestId = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+    c.set("requestId", requestId);
+    const started = clock.now();
+    await next();
+    c.header("x-served-by", settings.workerId);
+    c.header("x-request-id", requestId);
+    // The path only: no query string, no headers, so no token can reach the log.
+    logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: clock.now() - started }, "request");
+  });
+  if (settings.allowedOrigins.length > 0) {
+    app.use(
+      "/api/*",
+      cors({
+        origin: [...settings.allowedOrigins],
+        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+        exposeHeaders: ["x-served-by", "x-request-id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.code === "internal") logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
+    if (apiError.retryAfter) c.header("Retry-After", String(apiError.retryAfter));
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    return c.json({ error: { code: apiError.code, message: apiError.message } }, apiError.status);
+  });
+  app.notFound(() => {
+    throw new ApiError("not_found", "no such endpoint");
+  });
+  app.use("/api/*", async (c, next) => {
+    const length = Number(c.req.header("content-length") ?? "0");
+    if (length > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
+    await next();
+  });
+
+  registerHealthRoutes(app, { checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }], draining: () => draining });
+  registerAuthRoutes(app, { auth, store, authenticate, address });
+  registerRoomRoutes(app, { store, presence, hub, clock, authenticate });
+  registerMessageRoutes(app, { store, messages, authenticate });
+  registerSuggestRoute(app, { suggester: deps.suggester ?? noSuggester, messages, authenticate });
+  registerWsRoute(app, {
+    upgradeWebSocket: deps.upgradeWebSocket,
+    sockets: deps.sockets,
+    tokens,
+    allowedOrigins: settings.allowedOrigins,
+    workerId: settings.workerId,
+    logger,
+    draining: () => draining,
+    sessions,
+    hub,
+    messages,
+    suggester: deps.suggester ?? noSuggester,
+    clock,
+  });
+
+  return {
+    app,
+    hub,
+    connections: () => sessions.size,
+    drain() {
+      draining = true;
+      for (const { peer } of sessions) {
+        // Spread reconnects over ~5 s so a drained worker's clients do not all land at once.
+        const retryMs = 500 + Math.floor(Math.random() * 5000);
+        peer.close(CLOSE_CODES.goingAway, JSON.stringify({ reason: "draining", retryMs }));
+      }
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+
+const rate = (max: number, windowSeconds: number) =>
+  z
+    .string()
+    .regex(/^\d+\/\d+s$/, "must look like 120/60s")
+    .optional()
+    .transform((s) => {
+      if (!s) return { max, windowSeconds };
+      const [m, w] = s.slice(0, -1).split("/");
+      return { max: Number(m), windowSeconds: Number(w) };
+    });
+
+/** Every setting, read once from the environment (`process.env` or a Worker's `env`). */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default("127.0.0.1"),
+    DATA_DIR: z.string().default("./data"),
+    DATABASE_URL: z.string().url().optional(),
+    REDIS_URL: z.string().url().optional(),
+    REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
+    JWT_SECRET: z.string().optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+    ALLOWED_ORIGINS: list,
+    TRUSTED_PROXIES: list,
+    WORKER_ID: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(10),
+    /** Messages per user in any window, with bursts up to a sixth of it. */
+    MESSAGE_RATE: rate(120, 60),
+    LOGIN_RATE: rate(10, 60),
+    REGISTER_RATE: rate(20, 3600),
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(25),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .transform((env) => ({
+    production: env.NODE_ENV === "production",
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    jwtSecret: env.JWT_SECRET,
+    jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    trustedProxies: env.TRUSTED_PROXIES,
+    workerId: env.WORKER_ID,
+    logLevel: env.LOG_LEVEL,
+    bcryptCost: env.BCRYPT_COST,
+    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE },
+    presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+/** Parses the environment or throws an error naming each bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return result.data;
+}
+
+/** HS256 needs a key of at least 256 bits (RFC 7518 §3.2). */
+export const MIN_SECRET_BYTES = 32;

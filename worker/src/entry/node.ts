@@ -1,0 +1,25 @@
+import { parseConfig } from "../config.ts";
+import { startNodeWorker } from "../node/server.ts";
+
+/** `npm start`: one Parley worker configured from the environment. */
+let config;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
+const worker = await startNodeWorker(config).catch((error: Error) => {
+  console.error(`parley: cannot start: ${error.message}`);
+  process.exit(1);
+});
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    worker.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,44 @@
+import type { Message, User } from "@parley/protocol";
+import type { Store } from "@parley/db";
+import { rateLimited } from "../auth/auth-service.ts";
+import { ApiError, notFound } from "../errors.ts";
+import type { Clock } from "../ports/clock.ts";
+import { TokenBuckets } from "../ports/rate-limiter.ts";
+import type { RoomHub } from "../realtime/room-hub.ts";
+import { roomIdParam } from "../rooms/room-id.ts";
+
+/** Sending messages, the same way over HTTP and WebSocket: rate-limited, members only, idempotent. */
+export class MessageService {
+  private readonly buckets: TokenBuckets;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: RoomHub,
+    private readonly clock: Clock,
+    rate: { max: number; windowSeconds: number },
+  ) {
+    this.buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, clock);
+  }
+
+  /**
+   * Stores and broadcasts a message. `knownMember` skips the membership query for a connection
+   * subscribed to the room (leaving a room ends its subscriptions).
+   */
+  async send(user: User, roomId: string, body: string, clientId: string | null, knownMember = false): Promise<{ message: Message; created: boolean }> {
+    roomId = roomIdParam(roomId);
+    if (!knownMember) await this.requireMember(roomId, user.id);
+    const decision = this.buckets.take(user.id);
+    if (!decision.ok) throw rateLimited(decision, "messages");
+    const result = await this.store.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) });
+    if (result.created) this.hub.published(result.message);
+    return result;
+  }
+
+  /** 404 for a room that does not exist, 403 for one the user is not in. */
+  async requireMember(roomId: string, userId: string): Promise<void> {
+    roomIdParam(roomId);
+    if (await this.store.isMember(roomId, userId)) return;
+    if (!(await this.store.getRoom(roomId))) throw notFound("room");
+    throw new ApiError("forbidden", "join the room first");
+  }
+}

@@ -1,0 +1,59 @@
+import { Worker } from "node:worker_threads";
+import { ApiError } from "../errors.ts";
+import type { PasswordHasher } from "../ports/password-hasher.ts";
+
+type Job = { id: number; op: "hash" | "verify"; password: string; hash?: string; cost: number };
+type Pending = { resolve: (value: string | boolean) => void; reject: (error: Error) => void };
+
+/** Hashes waiting at most; past it new logins get 503 rather than an ever longer queue. */
+const MAX_QUEUED = 256;
+
+/**
+ * bcrypt on worker threads, so a burst of logins never stalls chat on the event loop. Jobs are
+ * spread round-robin; each thread does one at a time.
+ */
+export class BcryptPool implements PasswordHasher {
+  private readonly threads: Worker[];
+  private readonly pending = new Map<number, Pending>();
+  private next = 0;
+  private ids = 0;
+
+  constructor(
+    private readonly cost: number,
+    size: number,
+  ) {
+    this.threads = Array.from({ length: Math.max(1, size) }, () => {
+      const worker = new Worker(new URL("./bcrypt-thread.mjs", import.meta.url));
+      worker.unref();
+      worker.on("message", ({ id, result, error }: { id: number; result?: string | boolean; error?: string }) => {
+        const job = this.pending.get(id);
+        this.pending.delete(id);
+        if (error !== undefined) job?.reject(new Error(error));
+        else job?.resolve(result!);
+      });
+      return worker;
+    });
+  }
+
+  hash(password: string) {
+    return this.submit({ op: "hash", password, cost: this.cost }) as Promise<string>;
+  }
+
+  verify(password: string, hash: string) {
+    return this.submit({ op: "verify", password, hash, cost: this.cost }) as Promise<boolean>;
+  }
+
+  private submit(job: Omit<Job, "id">): Promise<string | boolean> {
+    if (this.pending.size >= MAX_QUEUED) return Promise.reject(new ApiError("unavailable", "too many logins at once; retry shortly", 1));
+    const id = ++this.ids;
+    const thread = this.threads[this.next++ % this.threads.length]!;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      thread.postMessage({ id, ...job });
+    });
+  }
+
+  async close() {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}

@@ -1,0 +1,129 @@
+import { availableParallelism, hostname } from "node:os";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { createNodeWebSocket } from "@hono/node-ws";
+import { pino } from "pino";
+import type { WebSocket } from "ws";
+import { createDrizzleStore } from "@parley/db";
+import { connectPglite, connectPostgres, type Connection } from "@parley/db/node";
+import { LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
+import { createApp, type ParleyApp } from "../app.ts";
+import type { Config } from "../config.ts";
+import { MemoryBusNetwork, type Bus } from "../ports/bus.ts";
+import { systemClock } from "../ports/clock.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { PasswordHasher } from "../ports/password-hasher.ts";
+import { MemoryPresence, type Presence } from "../ports/presence.ts";
+import type { SocketAdapter } from "../realtime/ws-route.ts";
+import { BcryptPool } from "./bcrypt-pool.ts";
+import { resolveJwtSecret } from "./jwt-secret.ts";
+import { RedisBus } from "./redis-bus.ts";
+import { RedisPresence } from "./redis-presence.ts";
+
+/** How often dead workers' presence is swept and lost publishes are caught up from the database. */
+const MAINTENANCE_MS = 5000;
+
+export interface RunningWorker {
+  url: string;
+  port: number;
+  workerId: string;
+  parley: ParleyApp;
+  /** Drains and stops: readiness off, sockets closed with 1001, in-flight work finished, connections closed. */
+  shutdown(): Promise<void>;
+}
+
+/** Overrides for tests: ports built elsewhere (for example several workers on one in-memory bus). */
+export interface WorkerOverrides {
+  bus?: Bus;
+  presence?: Presence;
+  connection?: Connection;
+  logger?: Logger;
+  hasher?: PasswordHasher;
+}
+
+const nodeSockets: SocketAdapter = {
+  bufferedAmount: (ws) => (ws.raw as WebSocket).bufferedAmount,
+  abort(ws, code, reason) {
+    const raw = ws.raw as WebSocket;
+    raw.close(code, reason);
+    // A consumer that does not read will not read our close frame either.
+    setTimeout(() => raw.terminate(), 1000).unref();
+  },
+};
+
+/** Starts a Parley worker on Node: PostgreSQL or PGlite, Redis or the in-process bus. */
+export async function startNodeWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { worker: config.workerId }, redact: ["*.password", "*.token", "*.authorization"] });
+  const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
+  const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
+
+  const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
+  if (!overrides.connection) await connection.migrate();
+  const bus = overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
+  const presence =
+    overrides.presence ??
+    (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
+  const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
+
+  let upgrade: ReturnType<typeof createNodeWebSocket>["upgradeWebSocket"] | undefined;
+  const parley = createApp({
+    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
+    store: createDrizzleStore(connection.db),
+    bus,
+    presence,
+    clock: systemClock,
+    hasher,
+    logger,
+    // node-ws needs the app to exist, and the app needs the upgrade helper: resolve it per request.
+    upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
+    sockets: nodeSockets,
+    peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
+  });
+  const ws = createNodeWebSocket({ app: parley.app });
+  upgrade = ws.upgradeWebSocket;
+  // The ws defaults accept 100 MiB frames and echo any subprotocol; Parley's are 64 KiB and parley.v1.
+  ws.wss.options.maxPayload = LIMITS.frameBytes;
+  ws.wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false);
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  ws.injectWebSocket(server as never);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+
+  const maintenance = setInterval(() => {
+    parley.hub.sweep().catch((err) => logger.warn({ err }, "presence sweep failed"));
+    parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed"));
+  }, MAINTENANCE_MS);
+  maintenance.unref();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      logger.info({}, "shutting down");
+      clearInterval(maintenance);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      parley.drain();
+      await until(() => parley.connections() === 0 && parley.hub.stats().connections === 0, config.shutdownTimeoutMs);
+      ws.wss.clients.forEach((client) => client.terminate());
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+      await Promise.race([closed, sleep(config.shutdownTimeoutMs)]);
+      await presence.close().catch(() => {});
+      await bus.close().catch(() => {});
+      await hasher.close?.().catch(() => {});
+      if (!overrides.connection) await connection.close().catch(() => {});
+      logger.info({}, "stopped");
+    })());
+
+  logger.info({ port, database: connection.kind, bus: config.redisUrl ? "redis" : "memory" }, "parley worker listening");
+  return { url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, port, workerId, parley, shutdown };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(done: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(25);
+}

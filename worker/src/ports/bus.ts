@@ -1,0 +1,87 @@
+import type { Message, User } from "@parley/protocol";
+
+/** What workers tell each other about a room. */
+export type RoomEvent =
+  | { kind: "message"; message: Message }
+  | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User; online: User[] }
+  | { kind: "typing"; roomId: string; user: User }
+  /** The user left the room: every worker drops that user's subscriptions to it. */
+  | { kind: "left"; roomId: string; userId: string };
+
+export type RoomEventHandler = (roomId: string, event: RoomEvent) => void;
+
+/**
+ * Room fan-out between workers. At most once: a publish may be lost (Redis pub/sub), so receivers
+ * must not rely on seeing every event; a worker never receives its own publishes.
+ */
+export interface Bus {
+  publish(roomId: string, event: RoomEvent): Promise<void>;
+  /** Starts receiving the room's events from other workers; resolves once the subscription is live. */
+  subscribe(roomId: string): Promise<void>;
+  unsubscribe(roomId: string): Promise<void>;
+  /** Sets the one receiver of other workers' events. */
+  onEvent(handler: RoomEventHandler): void;
+  /** Called after the bus lost its connection and got it back: events in between may be lost. */
+  onResume(handler: () => void): void;
+  /** Resolves when the bus answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process bus network: each `node()` is one worker's Bus. With a single node it is the
+ * embedded default; with several it lets tests run many workers in one process. `drop` lets a
+ * test lose publishes on purpose.
+ */
+export class MemoryBusNetwork {
+  private readonly nodes = new Set<MemoryBus>();
+  /** Return true to lose a publish, as Redis pub/sub may. */
+  drop: (roomId: string, event: RoomEvent) => boolean = () => false;
+
+  node(): Bus {
+    const bus = new MemoryBus(this);
+    this.nodes.add(bus);
+    return bus;
+  }
+
+  /** @internal */
+  deliver(from: MemoryBus, roomId: string, event: RoomEvent): void {
+    if (this.drop(roomId, event)) return;
+    const copy = structuredClone(event);
+    for (const node of this.nodes) if (node !== from) node.receive(roomId, copy);
+  }
+
+  /** @internal */
+  remove(bus: MemoryBus): void {
+    this.nodes.delete(bus);
+  }
+}
+
+class MemoryBus implements Bus {
+  private readonly rooms = new Set<string>();
+  private handler: RoomEventHandler = () => {};
+
+  constructor(private readonly network: MemoryBusNetwork) {}
+
+  async publish(roomId: string, event: RoomEvent) {
+    // Asynchronous like a real broker, so nobody comes to depend on synchronous delivery.
+    setImmediate(() => this.network.deliver(this, roomId, event));
+  }
+  async subscribe(roomId: string) {
+    this.rooms.add(roomId);
+  }
+  async unsubscribe(roomId: string) {
+    this.rooms.delete(roomId);
+  }
+  onEvent(handler: RoomEventHandler) {
+    this.handler = handler;
+  }
+  onResume() {}
+  async ping() {}
+  async close() {
+    this.network.remove(this);
+  }
+  receive(roomId: string, event: RoomEvent) {
+    if (this.rooms.has(roomId)) this.handler(roomId, event);
+  }
+}

@@ -1,0 +1,12 @@
+import type { ServerFrame, User } from "@parley/protocol";
+
+/** One client connection as the realtime core sees it: runtime-neutral. */
+export interface Peer {
+  readonly id: string;
+  readonly user: User;
+  /** Sends an already serialized frame; a peer that cannot keep up is closed instead. */
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export const encode = (frame: ServerFrame) => JSON.stringify(frame);

@@ -1,0 +1,62 @@
+import type { Message, User } from "@parley/protocol";
+import { encode, type Peer } from "./peer.ts";
+import { SerialQueue } from "./serial-queue.ts";
+
+export interface Subscription {
+  peer: Peer;
+  /** The highest seq this peer has been sent: it never gets one at or below it again. */
+  cursor: number;
+}
+
+/**
+ * One room's state on this worker: local subscribers, the last seq delivered, and how many local
+ * connections each user has in the room. Every change runs through `queue`, so deliveries stay in
+ * seq order even while gaps are being filled from the database.
+ */
+export class RoomChannel {
+  readonly queue = new SerialQueue();
+  readonly subscribers = new Map<string, Subscription>();
+  readonly localUsers = new Map<string, { user: User; connections: number }>();
+  /** Set once the bus subscription is live and `delivered` is read from the store. */
+  ready = false;
+  delivered = 0;
+
+  constructor(readonly roomId: string) {}
+
+  /** Sends a message to every subscriber not past it, in the order of calls. */
+  fanOut(message: Message): void {
+    if (message.seq <= this.delivered) return;
+    this.delivered = message.seq;
+    let text: string | undefined;
+    for (const sub of this.subscribers.values()) {
+      if (message.seq <= sub.cursor) continue;
+      sub.cursor = message.seq;
+      sub.peer.send((text ??= encode({ type: "message", message })));
+    }
+  }
+
+  /** Sends a frame to every local subscriber, optionally skipping one user's connections. */
+  broadcast(text: string, exceptUserId?: string): void {
+    for (const sub of this.subscribers.values()) if (sub.peer.user.id !== exceptUserId) sub.peer.send(text);
+  }
+
+  /** Counts a user's connection; true when it is the user's first here. */
+  addConnection(user: User): boolean {
+    const entry = this.localUsers.get(user.id);
+    if (entry) {
+      entry.connections++;
+      return false;
+    }
+    this.localUsers.set(user.id, { user, connections: 1 });
+    return true;
+  }
+
+  /** Uncounts a user's connection; true when it was the user's last here. */
+  removeConnection(user: User): boolean {
+    const entry = this.localUsers.get(user.id);
+    if (!entry) return false;
+    if (--entry.connections > 0) return false;
+    this.localUsers.delete(user.id);
+    return true;
+  }
+}

@@ -1,0 +1,249 @@
+import { LIMITS, type Message, type User } from "@parley/protocol";
+import type { Store } from "@parley/db";
+import type { Bus, RoomEvent } from "../ports/bus.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { Presence } from "../ports/presence.ts";
+import { encode, type Peer } from "./peer.ts";
+import { RoomChannel } from "./room-channel.ts";
+
+/** Gap fills and replays read the store in pages of this many messages. */
+const FILL_PAGE = 500;
+
+export interface HubDeps {
+  store: Store;
+  bus: Bus;
+  presence: Presence;
+  logger: Logger;
+}
+
+/**
+ * Real-time rooms on one worker. Messages reach local subscribers exactly once and in seq order:
+ * from this worker's own commits, from the bus (at most once), and from the store whenever a seq
+ * is skipped. Presence is counted per user: a user's first connection in a room makes a `join`,
+ * the last one gone a `leave`.
+ */
+export class RoomHub {
+  private readonly channels = new Map<string, RoomChannel>();
+  private readonly peerRooms = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: HubDeps) {
+    deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
+    deps.bus.onResume(() => void this.resync());
+  }
+
+  /**
+   * Subscribes a peer to a room. With `afterSeq`, first replays what was stored after it (the newest
+   * LIMITS.replayMax when more was missed, with `limited: true`). The caller checks membership.
+   */
+  subscribe(peer: Peer, roomId: string, afterSeq?: number): Promise<void> {
+    return this.run(roomId, async (ch) => {
+      await this.prepare(ch);
+      const again = ch.subscribers.has(peer.id);
+      let from = afterSeq ?? ch.delivered;
+      const limited = ch.delivered - from > LIMITS.replayMax;
+      if (limited) from = ch.delivered - LIMITS.replayMax;
+      const replay = from < ch.delivered ? await this.deps.store.range(roomId, from, ch.delivered, LIMITS.replayMax) : [];
+      if (!again) {
+        this.trackPeerRoom(peer.id, roomId, true);
+        if (ch.addConnection(peer.user)) await this.announce(ch, peer.user, "join");
+      }
+      const online = await this.online(roomId, ch);
+      peer.send(encode({ type: "subscribed", roomId, online, lastSeq: ch.delivered, limited }));
+      for (const message of replay) peer.send(encode({ type: "message", message }));
+      ch.subscribers.set(peer.id, { peer, cursor: Math.max(afterSeq ?? 0, ch.delivered) });
+    });
+  }
+
+  /** Ends a peer's subscription; `reason` is sent to the peer as `unsubscribed`. */
+  unsubscribe(peer: Peer, roomId: string, reason: "left" | "requested" = "requested"): Promise<void> {
+    const ch = this.channels.get(roomId);
+    if (!ch) return Promise.resolve();
+    return this.run(roomId, async () => {
+      if (!ch.subscribers.delete(peer.id)) return;
+      this.trackPeerRoom(peer.id, roomId, false);
+      peer.send(encode({ type: "unsubscribed", roomId, reason }));
+      if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
+    });
+  }
+
+  /** Forgets a closed connection everywhere. */
+  async disconnect(peer: Peer): Promise<void> {
+    const rooms = [...(this.peerRooms.get(peer.id) ?? [])];
+    this.peerRooms.delete(peer.id);
+    await Promise.all(
+      rooms.map((roomId) =>
+        this.run(roomId, async (ch) => {
+          if (!ch.subscribers.delete(peer.id)) return;
+          if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
+        }),
+      ),
+    );
+  }
+
+  isSubscribed(peer: Peer, roomId: string): boolean {
+    return this.channels.get(roomId)?.subscribers.has(peer.id) ?? false;
+  }
+
+  /** A message this worker committed: deliver it here and tell the other workers. */
+  published(message: Message): void {
+    if (this.channels.has(message.roomId)) void this.run(message.roomId, (ch) => this.ingest(ch, message));
+    this.publish(message.roomId, { kind: "message", message });
+  }
+
+  /** Tells the room's other users that `user` is typing. */
+  typing(roomId: string, user: User): void {
+    this.channels.get(roomId)?.broadcast(encode({ type: "typing", roomId, user }), user.id);
+    this.publish(roomId, { kind: "typing", roomId, user });
+  }
+
+  /** The user left the room: their subscriptions end on every worker. */
+  left(roomId: string, userId: string): Promise<void> {
+    this.publish(roomId, { kind: "left", roomId, userId });
+    return this.dropUser(roomId, userId);
+  }
+
+  /** Announces the users of dead workers as gone; run periodically. */
+  async sweep(): Promise<void> {
+    for (const { roomId, user } of await this.deps.presence.sweep()) {
+      const online = await this.deps.presence.online(roomId);
+      this.emitPresence(roomId, { kind: "presence", roomId, event: "leave", user, online });
+    }
+  }
+
+  /** Delivers whatever the store has that this worker missed (lost publishes); run periodically. */
+  async resync(): Promise<void> {
+    const ready = [...this.channels.values()].filter((ch) => ch.ready);
+    if (ready.length === 0) return;
+    const lastSeqs = await this.deps.store.lastSeqs(ready.map((ch) => ch.roomId));
+    await Promise.all(
+      ready
+        .filter((ch) => (lastSeqs.get(ch.roomId) ?? 0) > ch.delivered)
+        .map((ch) => this.run(ch.roomId, () => this.fill(ch, lastSeqs.get(ch.roomId)!))),
+    );
+  }
+
+  /** Local connections and rooms, for status and tests. */
+  stats() {
+    return { rooms: this.channels.size, connections: this.peerRooms.size };
+  }
+
+  /** Runs a task on a room's queue, creating the room's channel if needed and dropping it when idle. */
+  private run<T>(roomId: string, task: (ch: RoomChannel) => Promise<T>): Promise<T> {
+    let ch = this.channels.get(roomId);
+    if (!ch) this.channels.set(roomId, (ch = new RoomChannel(roomId)));
+    const channel = ch;
+    return channel.queue.run(
+      () => task(channel),
+      () => {
+        if (channel.queue.size > 0 || channel.subscribers.size > 0 || this.channels.get(roomId) !== channel) return;
+        this.channels.delete(roomId);
+        if (channel.ready) this.deps.bus.unsubscribe(roomId).catch((error) => this.deps.logger.warn({ err: error, roomId }, "bus unsubscribe failed"));
+      },
+    );
+  }
+
+  /** Makes a channel live: subscribed on the bus, then caught up with the store. */
+  private async prepare(ch: RoomChannel): Promise<void> {
+    if (!ch.ready) {
+      // Subscribe first: a message published between the two steps is then seen twice, never missed.
+      await this.deps.bus.subscribe(ch.roomId);
+      ch.delivered = (await this.deps.store.lastSeqs([ch.roomId])).get(ch.roomId) ?? 0;
+      ch.ready = true;
+      return;
+    }
+    const last = (await this.deps.store.lastSeqs([ch.roomId])).get(ch.roomId) ?? 0;
+    if (last > ch.delivered) await this.fill(ch, last);
+  }
+
+  /** Delivers a message, first filling any seq gap before it from the store. */
+  private async ingest(ch: RoomChannel, message: Message): Promise<void> {
+    if (!ch.ready || message.seq <= ch.delivered) return;
+    if (message.seq > ch.delivered + 1) {
+      try {
+        await this.fill(ch, message.seq - 1);
+      } catch (error) {
+        // Delivering now would be out of order: hold it; resync() delivers both once the store answers.
+        this.deps.logger.warn({ err: error, roomId: ch.roomId }, "gap fill failed; waiting for resync");
+        return;
+      }
+    }
+    ch.fanOut(message);
+  }
+
+  /** Delivers every stored message after `ch.delivered` up to `toSeq`. */
+  private async fill(ch: RoomChannel, toSeq: number): Promise<void> {
+    while (ch.delivered < toSeq) {
+      const page = await this.deps.store.range(ch.roomId, ch.delivered, toSeq, FILL_PAGE);
+      if (page.length === 0) return;
+      for (const message of page) ch.fanOut(message);
+    }
+  }
+
+  private onBusEvent(roomId: string, event: RoomEvent): void {
+    const ch = this.channels.get(roomId);
+    if (!ch) return;
+    switch (event.kind) {
+      case "message":
+        void this.run(roomId, (c) => this.ingest(c, event.message));
+        break;
+      case "presence":
+        ch.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
+        break;
+      case "typing":
+        ch.broadcast(encode({ type: "typing", roomId, user: event.user }), event.user.id);
+        break;
+      case "left":
+        void this.dropUser(roomId, event.userId);
+        break;
+    }
+  }
+
+  private dropUser(roomId: string, userId: string): Promise<void> {
+    const ch = this.channels.get(roomId);
+    if (!ch) return Promise.resolve();
+    const peers = [...ch.subscribers.values()].filter((s) => s.peer.user.id === userId).map((s) => s.peer);
+    return Promise.all(peers.map((peer) => this.unsubscribe(peer, roomId, "left"))).then(() => {});
+  }
+
+  /** Records a user's first or last local connection in the shared presence, and tells everyone if it changed. */
+  private async announce(ch: RoomChannel, user: User, event: "join" | "leave"): Promise<void> {
+    const { presence, logger } = this.deps;
+    try {
+      const changed = event === "join" ? await presence.add(ch.roomId, user) : await presence.remove(ch.roomId, user);
+      if (!changed) return;
+      const online = await presence.online(ch.roomId);
+      this.emitPresence(ch.roomId, { kind: "presence", roomId: ch.roomId, event, user, online });
+    } catch (error) {
+      // Presence is best effort: chat goes on while Redis is away.
+      logger.warn({ err: error, roomId: ch.roomId }, `presence ${event} failed`);
+    }
+  }
+
+  private emitPresence(roomId: string, event: Extract<RoomEvent, { kind: "presence" }>) {
+    this.channels.get(roomId)?.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
+    this.publish(roomId, event);
+  }
+
+  private async online(roomId: string, ch: RoomChannel): Promise<User[]> {
+    try {
+      return await this.deps.presence.online(roomId);
+    } catch {
+      return [...ch.localUsers.values()].map((e) => e.user);
+    }
+  }
+
+  private publish(roomId: string, event: RoomEvent) {
+    this.deps.bus.publish(roomId, event).catch((error) => this.deps.logger.warn({ err: error, roomId, kind: event.kind }, "bus publish failed"));
+  }
+
+  private trackPeerRoom(peerId: string, roomId: string, add: boolean) {
+    let rooms = this.peerRooms.get(peerId);
+    if (add) {
+      if (!rooms) this.peerRooms.set(peerId, (rooms = new Set()));
+      rooms.add(roomId);
+    } else if (rooms) {
+      rooms.delete(roomId);
+      if (rooms.size === 0) this.peerRooms.delete(peerId);
+    }
+  }
+}

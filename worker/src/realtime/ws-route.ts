@@ -1,0 +1,106 @@
+import type { Context, Hono } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from "@parley/protocol";
+import { bearerToken, type TokenIssuer } from "../auth/tokens.ts";
+import { ApiError } from "../errors.ts";
+import type { AppEnv } from "../http/context.ts";
+import type { Logger } from "../ports/logger.ts";
+import { encode, type Peer } from "./peer.ts";
+import { WsSession, type SessionDeps } from "./ws-session.ts";
+
+/** What the runtime knows about its sockets that Hono's WSContext does not say. */
+export interface SocketAdapter {
+  /** Bytes queued for sending, not yet taken by the network. */
+  bufferedAmount(ws: WSContext): number;
+  /** Closes now, without waiting for a peer that may not be reading. */
+  abort(ws: WSContext, code: number, reason: string): void;
+}
+
+/** A peer whose send queue passes this is closed rather than grown (1 MiB, as Centrifugo). */
+export const SLOW_CONSUMER_BYTES = 1024 * 1024;
+
+/** Checks `Origin` against the allowed list, or — with none configured — against the request's own host. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true; // not a browser
+  if (allowed.length > 0) return allowed.includes(origin) || allowed.includes("*");
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** The token of an upgrade: `Authorization: Bearer`, or a `bearer.<token>` subprotocol from browsers. */
+export function upgradeToken(c: Context): string | undefined {
+  const fromHeader = bearerToken(c.req.header("authorization"));
+  if (fromHeader) return fromHeader;
+  const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  return protocols.find((p) => p.startsWith(WS_BEARER_PREFIX))?.slice(WS_BEARER_PREFIX.length);
+}
+
+export interface WsRouteDeps extends SessionDeps {
+  upgradeWebSocket: UpgradeWebSocket<unknown>;
+  sockets: SocketAdapter;
+  tokens: TokenIssuer;
+  allowedOrigins: readonly string[];
+  workerId: string;
+  logger: Logger;
+  draining: () => boolean;
+  /** Every open session, so shutdown can close them. */
+  sessions: Set<{ peer: Peer }>;
+}
+
+/** `GET /ws`: authenticated before the upgrade, then one WsSession per connection. */
+export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
+  const { upgradeWebSocket, sockets, tokens, workerId, logger } = deps;
+  let counter = 0;
+
+  app.get(
+    "/ws",
+    async (c, next) => {
+      if (deps.draining()) throw new ApiError("unavailable", "this worker is shutting down", 1);
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("invalid_request", "expected a WebSocket upgrade");
+      if (!originAllowed(c.req.header("origin"), c.req.header("host"), deps.allowedOrigins)) throw new ApiError("forbidden", "origin not allowed");
+      const token = upgradeToken(c);
+      if (!token) throw new ApiError("unauthorized", "authenticate with Authorization: Bearer or the bearer.<token> subprotocol");
+      c.set("user", await tokens.verify(token));
+      await next();
+    },
+    upgradeWebSocket((c) => {
+      const user = c.get("user");
+      let session: WsSession | undefined;
+      return {
+        onOpen(_event, ws) {
+          const peer: Peer = {
+            id: `${workerId}/${++counter}`,
+            user,
+            send(text) {
+              if (ws.readyState !== 1) return;
+              if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {
+                logger.warn({ user: user.id }, "slow consumer disconnected");
+                return sockets.abort(ws, CLOSE_CODES.policyViolation, "slow consumer");
+              }
+              ws.send(text);
+            },
+            close: (code, reason) => ws.close(code, reason),
+          };
+          session = new WsSession(peer, deps);
+          deps.sessions.add(session);
+          ws.send(encode({ type: "hello", user, worker: workerId, protocol: PROTOCOL_VERSION }));
+        },
+        onMessage(event) {
+          if (typeof event.data !== "string") return session?.peer.close(CLOSE_CODES.unsupportedData, "text frames only");
+          session?.receive(event.data);
+        },
+        onClose() {
+          if (!session) return;
+          deps.sessions.delete(session);
+          void session.close();
+        },
+        onError(event) {
+          logger.debug({ err: (event as ErrorEvent).error }, "websocket error");
+        },
+      };
+    }),
+  );
+}

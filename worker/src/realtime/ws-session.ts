@@ -1,0 +1,159 @@
+import { CLIENT_FRAME_TYPES, CLOSE_CODES, LIMITS, clientFrameSchema, type ClientFrame, type ServerFrame } from "@parley/protocol";
+import { rateLimited } from "../auth/auth-service.ts";
+import { toApiError } from "../errors.ts";
+import { describeIssues } from "../http/body.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { Suggester } from "../ports/suggester.ts";
+import { TokenBuckets } from "../ports/rate-limiter.ts";
+import type { MessageService } from "../messages/message-service.ts";
+import { encode, type Peer } from "./peer.ts";
+import type { RoomHub } from "./room-hub.ts";
+import { SerialQueue } from "./serial-queue.ts";
+
+export interface SessionDeps {
+  hub: RoomHub;
+  messages: MessageService;
+  suggester: Suggester;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Frames per connection: bursts of 60, 30 a second after that. */
+const FRAME_BURST = 60;
+const FRAMES_PER_SECOND = 30;
+/** Rejected frames a connection may send before it is closed with 1008. */
+const STRIKES = 20;
+/** A user's typing notice goes out at most this often per room. */
+const TYPING_INTERVAL_MS = 2000;
+
+/** One WebSocket connection's frames: parsed, rate-limited and answered in the order they came. */
+export class WsSession {
+  private readonly queue = new SerialQueue();
+  private readonly frames: TokenBuckets;
+  private readonly strikes: TokenBuckets;
+  private readonly lastTyping = new Map<string, number>();
+  private suggestion?: AbortController;
+  private closed = false;
+
+  constructor(
+    readonly peer: Peer,
+    private readonly deps: SessionDeps,
+  ) {
+    this.frames = new TokenBuckets(FRAME_BURST, FRAMES_PER_SECOND, deps.clock);
+    this.strikes = new TokenBuckets(STRIKES, 1, deps.clock);
+  }
+
+  /** Handles one text frame from the client. */
+  receive(text: string): void {
+    if (this.closed) return;
+    if (text.length > LIMITS.frameBytes) return this.peer.close(CLOSE_CODES.tooBig, "frame too large");
+    const decision = this.frames.take("frames");
+    if (!decision.ok) return this.reject({ type: "error", ...errorFields(rateLimited(decision, "frames")) });
+    const frame = parseFrame(text);
+    if ("error" in frame) return this.reject({ type: "error", code: "invalid_request", message: frame.error, ...frame.ids });
+    if (frame.type === "ping") return this.send({ type: "pong" });
+    if (frame.type === "suggest") return void this.suggest(frame);
+    void this.queue.run(() => this.handle(frame));
+  }
+
+  /** The connection is gone: cancel work and leave every room. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.suggestion?.abort();
+    await this.deps.hub.disconnect(this.peer);
+  }
+
+  private async handle(frame: Exclude<ClientFrame, { type: "ping" | "suggest" }>): Promise<void> {
+    const { hub, messages } = this.deps;
+    const user = this.peer.user;
+    try {
+      switch (frame.type) {
+        case "subscribe":
+          await messages.requireMember(frame.roomId, user.id);
+          return await hub.subscribe(this.peer, frame.roomId, frame.afterSeq);
+        case "unsubscribe":
+          return await hub.unsubscribe(this.peer, frame.roomId);
+        case "message": {
+          const known = hub.isSubscribed(this.peer, frame.roomId);
+          const { message } = await messages.send(user, frame.roomId, frame.body, frame.clientId, known);
+          return this.send({ type: "ack", clientId: frame.clientId, message });
+        }
+        case "typing": {
+          if (!hub.isSubscribed(this.peer, frame.roomId)) {
+            return this.send({ type: "error", code: "forbidden", message: "subscribe to the room before typing in it", roomId: frame.roomId });
+          }
+          const now = this.deps.clock.now();
+          if (now - (this.lastTyping.get(frame.roomId) ?? -Infinity) < TYPING_INTERVAL_MS) return;
+          this.lastTyping.set(frame.roomId, now);
+          return hub.typing(frame.roomId, user);
+        }
+      }
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
+      const ids = frame.type === "message" ? { clientId: frame.clientId } : {};
+      this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
+    }
+  }
+
+  /** Streams a suggestion; a newer request cancels the one in flight. */
+  private async suggest(frame: Extract<ClientFrame, { type: "suggest" }>): Promise<void> {
+    this.suggestion?.abort();
+    const controller = (this.suggestion = new AbortController());
+    const { requestId } = frame;
+    let source = "off";
+    try {
+      await this.deps.messages.requireMember(frame.roomId, this.peer.user.id);
+      const stream = this.deps.suggester.suggest({ user: this.peer.user, roomId: frame.roomId, text: frame.text, signal: controller.signal });
+      for await (const chunk of stream) {
+        if (controller.signal.aborted) return;
+        source = chunk.source;
+        if (chunk.delta) this.send({ type: "suggestion", requestId, delta: chunk.delta, done: false, source });
+      }
+      if (!controller.signal.aborted) this.send({ type: "suggestion", requestId, delta: "", done: true, source });
+    } catch (error) {
+      if (!controller.signal.aborted) this.send({ type: "error", ...errorFields(toApiError(error)), requestId });
+    }
+  }
+
+  private reject(frame: ServerFrame): void {
+    this.send(frame);
+    if (!this.strikes.take("strikes").ok) this.peer.close(CLOSE_CODES.policyViolation, "too many rejected frames");
+  }
+
+  private send(frame: ServerFrame): void {
+    if (!this.closed) this.peer.send(encode(frame));
+  }
+}
+
+function errorFields(error: ReturnType<typeof toApiError>) {
+  return { code: error.code, message: error.message, ...(error.retryAfter ? { retryAfter: error.retryAfter } : {}) };
+}
+
+/** Parses a client frame, or explains what is wrong with it (keeping its ids so the client can match the error). */
+function parseFrame(text: string): ClientFrame | { error: string; ids: { requestId?: string; clientId?: string } } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: "frames must be JSON objects", ids: {} };
+  }
+  const ids = pickIds(value);
+  const type = (value as { type?: unknown } | null)?.type;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { error: "frames must be JSON objects", ids };
+  if (typeof type !== "string" || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type)) {
+    return { error: `unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(", ")}`, ids };
+  }
+  const result = clientFrameSchema.safeParse(value);
+  return result.success ? result.data : { error: `bad ${type} frame: ${describeIssues(result.error)}`, ids };
+}
+
+function pickIds(value: unknown): { requestId?: string; clientId?: string } {
+  const ids: { requestId?: string; clientId?: string } = {};
+  if (typeof value !== "object" || value === null) return ids;
+  const { requestId, clientId } = value as Record<string, unknown>;
+  if (typeof requestId === "string" && requestId.length <= LIMITS.requestIdMax) ids.requestId = requestId;
+  if (typeof clientId === "string" && clientId.length <= LIMITS.clientIdMax) ids.clientId = clientId;
+  return ids;
+}

@@ -1,0 +1,9 @@
+import { notFound } from "../errors.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A room id from a path or frame: anything that is not a UUID cannot be a room (404, not a database error). */
+export function roomIdParam(value: string): string {
+  if (!UUID.test(value)) throw notFound("room");
+  return value.toLowerCase();
+}

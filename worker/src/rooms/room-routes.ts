@@ -1,0 +1,79 @@
+import type { Hono, MiddlewareHandler } from "hono";
+import { createRoomSchema, type Room } from "@parley/protocol";
+import type { RoomRecord, Store } from "@parley/db";
+import { ApiError, notFound } from "../errors.ts";
+import { readJson } from "../http/body.ts";
+import type { AppEnv } from "../http/context.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Presence } from "../ports/presence.ts";
+import type { RoomHub } from "../realtime/room-hub.ts";
+import { roomIdParam } from "./room-id.ts";
+
+/** Rooms listed at most per request (extensions: `?q=` narrows by name, `?joined=true` to the user's rooms). */
+const ROOM_LIST_MAX = 500;
+
+export function registerRoomRoutes(
+  app: Hono<AppEnv>,
+  deps: { store: Store; presence: Presence; hub: RoomHub; clock: Clock; authenticate: MiddlewareHandler<AppEnv> },
+) {
+  const { store, presence, hub, clock, authenticate } = deps;
+
+  const withOnline = async (records: RoomRecord[]): Promise<Room[]> => {
+    const counts = await presence.onlineCounts(records.map((r) => r.id)).catch(() => new Map<string, number>());
+    return records.map((r) => ({ ...r, onlineCount: counts.get(r.id) ?? 0 }));
+  };
+  const loadRoom = async (id: string) => {
+    const record = await store.getRoom(roomIdParam(id));
+    if (!record) throw notFound("room");
+    const [room] = await withOnline([record]);
+    return room!;
+  };
+
+  app.get("/api/rooms", authenticate, async (c) => {
+    const query = c.req.query("q")?.trim().slice(0, 64) || undefined;
+    const joined = new Set(await store.roomIdsOf(c.get("user").id));
+    const memberId = c.req.query("joined") === "true" ? c.get("user").id : undefined;
+    const records = await store.listRooms({ query, memberId, limit: ROOM_LIST_MAX });
+    const rooms = await withOnline(records);
+    return c.json({ rooms: rooms.map((r) => ({ ...r, joined: joined.has(r.id) })) });
+  });
+
+  app.post("/api/rooms", authenticate, async (c) => {
+    const { name, topic } = await readJson(c, createRoomSchema);
+    const record = await store.createRoom({ id: crypto.randomUUID(), name, topic: topic ?? "", createdBy: c.get("user").id, createdAt: new Date(clock.now()) });
+    if (!record) throw new ApiError("conflict", "a room with that name exists");
+    return c.json({ room: { ...record, onlineCount: 0 } }, 201);
+  });
+
+  app.get("/api/rooms/:roomId", authenticate, async (c) => {
+    const room = await loadRoom(c.req.param("roomId"));
+    return c.json({ room, online: await presence.online(room.id) });
+  });
+
+  app.get("/api/rooms/:roomId/members", authenticate, async (c) => {
+    const room = await loadRoom(c.req.param("roomId"));
+    const [members, online] = await Promise.all([store.members(room.id), presence.online(room.id)]);
+    const onlineIds = new Set(online.map((u) => u.id));
+    return c.json({ members: members.map((m) => ({ ...m, online: onlineIds.has(m.id) })) });
+  });
+
+  app.get("/api/rooms/:roomId/presence", authenticate, async (c) => {
+    const room = await loadRoom(c.req.param("roomId"));
+    return c.json({ online: await presence.online(room.id) });
+  });
+
+  app.post("/api/rooms/:roomId/join", authenticate, async (c) => {
+    const id = roomIdParam(c.req.param("roomId"));
+    if (!(await store.getRoom(id))) throw notFound("room");
+    await store.join(id, c.get("user").id);
+    return c.json({ room: await loadRoom(id) });
+  });
+
+  app.post("/api/rooms/:roomId/leave", authenticate, async (c) => {
+    const id = roomIdParam(c.req.param("roomId"));
+    if (!(await store.getRoom(id))) throw notFound("room");
+    await store.leave(id, c.get("user").id);
+    await hub.left(id, c.get("user").id);
+    return c.json({ room: await loadRoom(id) });
+  });
+}
