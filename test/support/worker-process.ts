@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const TSX = join(ROOT, "node_modules/.bin/tsx");
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface WorkerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** What the process printed, for diagnosing a failure. */
+  output(): string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the process dies without cleaning up. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `worker/src/entry/node.ts` as its own process, exactly as `npm start` does, and waits until
+ * it answers /healthz. Without DATA_DIR it gets a temporary one, removed on stop.
+ */
+export async function startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const tempDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), "parley-"));
+  const child = spawn(TSX, ["worker/src/entry/node.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", HOST: "127.0.0.1", DATA_DIR: tempDir ?? "", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const cleanup = () => tempDir && rmSync(tempDir, { recursive: true, force: true });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`worker did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const code = await exited;
+      cleanup();
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+      cleanup();
+    },
+  };
+}
