@@ -1,0 +1,59 @@
+import { createDrizzleStore, type Store } from "@parley/db";
+import { connectPglite, type Connection } from "@parley/db/node";
+import { createApp, type AppSettings, type ParleyApp } from "../../worker/src/app.ts";
+import { MemoryBusNetwork, type Bus } from "../../worker/src/ports/bus.ts";
+import { systemClock, type Clock } from "../../worker/src/ports/clock.ts";
+import { silentLogger } from "../../worker/src/ports/logger.ts";
+import { bcryptjsHasher } from "../../worker/src/ports/password-hasher.ts";
+import { MemoryPresence, type Presence } from "../../worker/src/ports/presence.ts";
+
+/** An embedded PostgreSQL in memory with Parley's migrations applied. */
+export async function memoryStore(): Promise<{ store: Store; connection: Connection }> {
+  const connection = await connectPglite("memory://");
+  await connection.migrate();
+  return { store: createDrizzleStore(connection.db), connection };
+}
+
+export const TEST_SETTINGS: AppSettings = {
+  workerId: "test-worker",
+  jwtSecret: "x".repeat(48),
+  jwtTtlSeconds: 3600,
+  allowedOrigins: [],
+  trustedProxies: [],
+  rates: { message: { max: 1000, windowSeconds: 60 }, login: { max: 1000, windowSeconds: 60 }, register: { max: 1000, windowSeconds: 60 } },
+};
+
+/** The app in-process, for `app.request()` tests: no sockets (the upgrade helper refuses). */
+export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string } = {}): ParleyApp {
+  return createApp({
+    settings: { ...TEST_SETTINGS, ...options.settings },
+    store,
+    bus: options.bus ?? new MemoryBusNetwork().node(),
+    presence: options.presence ?? new MemoryPresence(),
+    clock: options.clock ?? systemClock,
+    hasher: bcryptjsHasher(10),
+    logger: silentLogger,
+    upgradeWebSocket: (() => async () => new Response(null, { status: 501 })) as never,
+    sockets: { bufferedAmount: () => 0, abort: () => {} },
+    peerAddress: () => options.address ?? "127.0.0.1",
+  });
+}
+
+/** JSON request helper for `app.request()`. */
+export async function call(parley: ParleyApp, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await parley.app.request(path, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, json };
+}

@@ -1,0 +1,131 @@
+import type { Store } from "@parley/db";
+import type { Message, ServerFrame, User } from "@parley/protocol";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { memoryStore } from "../../../test/support/in-process.ts";
+import { MemoryBusNetwork, type RoomEvent } from "../ports/bus.ts";
+import { silentLogger } from "../ports/logger.ts";
+import { MemoryPresence } from "../ports/presence.ts";
+import type { Peer } from "./peer.ts";
+import { RoomHub } from "./room-hub.ts";
+
+/** A peer that records what it is sent. */
+function recordingPeer(user: User, id = crypto.randomUUID()) {
+  const frames: ServerFrame[] = [];
+  const peer: Peer = { id, user, send: (text) => frames.push(JSON.parse(text)), close: () => {} };
+  const seqs = () => frames.filter((f): f is Extract<ServerFrame, { type: "message" }> => f.type === "message").map((f) => f.message.seq);
+  return { peer, frames, seqs };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+describe("RoomHub gap filling", () => {
+  let store: Store;
+  let close: () => Promise<void>;
+  const alice: User = { id: crypto.randomUUID(), username: "alice" };
+  const bob: User = { id: crypto.randomUUID(), username: "bob" };
+  let roomId: string;
+  let network: MemoryBusNetwork;
+  let a: RoomHub;
+  let b: RoomHub;
+
+  beforeAll(async () => {
+    const db = await memoryStore();
+    store = db.store;
+    close = () => db.connection.close();
+    for (const u of [alice, bob]) await store.createUser({ ...u, passwordHash: "x" });
+  });
+  afterAll(() => close());
+
+  beforeEach(async () => {
+    roomId = crypto.randomUUID();
+    await store.createRoom({ id: roomId, name: `room-${roomId}`, topic: "", createdBy: alice.id, createdAt: new Date() });
+    network = new MemoryBusNetwork();
+    // Two workers sharing one database and one bus, as in a cluster.
+    a = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger });
+    b = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger });
+  });
+
+  /** Stores a message on worker A the way MessageService does. */
+  const sendOnA = async (body: string): Promise<Message> => {
+    const { message } = await store.appendMessage({ id: crypto.randomUUID(), roomId, user: alice, body, clientId: null, createdAt: new Date() });
+    a.published(message);
+    return message;
+  };
+
+  it("delivers every message in order across workers when publishes are lost", async () => {
+    const watcher = recordingPeer(bob);
+    await b.subscribe(watcher.peer, roomId);
+    let n = 0;
+    network.drop = (_room, event: RoomEvent) => event.kind === "message" && ++n % 3 === 0; // lose every third publish
+    for (let i = 1; i <= 30; i++) await sendOnA(`m${i}`);
+    await settle();
+    // The 30th publish was lost and nothing came after it: the periodic resync finds it in the store.
+    await b.resync();
+    expect(watcher.seqs()).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it("fills a gap before delivering the message after it", async () => {
+    const watcher = recordingPeer(bob);
+    await b.subscribe(watcher.peer, roomId);
+    network.drop = (_room, event) => event.kind === "message" && event.message.seq === 1;
+    await sendOnA("one");
+    await settle();
+    expect(watcher.seqs()).toEqual([]);
+    await sendOnA("two");
+    await settle();
+    expect(watcher.seqs()).toEqual([1, 2]);
+  });
+
+  it("never delivers a message twice, even when the bus repeats and reorders it", async () => {
+    const watcher = recordingPeer(bob);
+    await b.subscribe(watcher.peer, roomId);
+    network.drop = () => true;
+    const first = await sendOnA("one");
+    const second = await sendOnA("two");
+    network.drop = () => false;
+    // Replay the publishes late, out of order, and twice.
+    for (const message of [second, first, second, first]) network.deliver(undefined as never, roomId, { kind: "message", message });
+    await settle();
+    expect(watcher.seqs()).toEqual([1, 2]);
+  });
+
+  it("replays what a subscriber missed, then continues live without overlap", async () => {
+    for (let i = 1; i <= 5; i++) await sendOnA(`m${i}`);
+    const resumer = recordingPeer(bob);
+    await b.subscribe(resumer.peer, roomId, 2);
+    await sendOnA("m6");
+    await settle();
+    expect(resumer.seqs()).toEqual([3, 4, 5, 6]);
+    const subscribed = resumer.frames.find((f) => f.type === "subscribed");
+    expect(subscribed).toMatchObject({ lastSeq: 5, limited: false });
+  });
+
+  it("counts presence per user: two connections make one join and one leave", async () => {
+    const watcher = recordingPeer(alice);
+    await a.subscribe(watcher.peer, roomId);
+    const tab1 = recordingPeer(bob);
+    const tab2 = recordingPeer(bob);
+    await a.subscribe(tab1.peer, roomId);
+    await a.subscribe(tab2.peer, roomId);
+    await a.disconnect(tab1.peer);
+    const presence = () => watcher.frames.filter((f) => f.type === "presence" && f.user.id === bob.id).map((f) => (f as { event: string }).event);
+    expect(presence()).toEqual(["join"]);
+    await a.disconnect(tab2.peer);
+    expect(presence()).toEqual(["join", "leave"]);
+  });
+
+  it("ends a user's subscriptions on every worker when they leave the room", async () => {
+    const onA = recordingPeer(bob);
+    const onB = recordingPeer(bob);
+    await a.subscribe(onA.peer, roomId);
+    await b.subscribe(onB.peer, roomId);
+    await a.left(roomId, bob.id);
+    await settle();
+    expect(onA.frames.at(-1)).toEqual({ type: "unsubscribed", roomId, reason: "left" });
+    expect(onB.frames.at(-1)).toEqual({ type: "unsubscribed", roomId, reason: "left" });
+    await sendOnA("after leaving");
+    await settle();
+    expect(onB.seqs()).toEqual([]);
+    expect(b.isSubscribed(onB.peer, roomId)).toBe(false);
+  });
+});
