@@ -20,7 +20,7 @@ export const TEST_SETTINGS: AppSettings = {
   jwtTtlSeconds: 3600,
   allowedOrigins: [],
   trustedProxies: [],
-  rates: { message: { max: 1000, windowSeconds: 60 }, login: { max: 1000, windowSeconds: 60 }, register: { max: 1000, windowSeconds: 60 } },
+  rates: { message: { max: 1000, windowSeconds: 60 }, login: { max: 1000, windowSeconds: 60 }, register: { max: 1000, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } },
 };
 
 /** The app in-process, for `app.request()` tests: no sockets (the upgrade helper refuses). */

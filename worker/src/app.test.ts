@@ -88,7 +88,7 @@ describe("HTTP validation", () => {
 
   it("answers 401 without a token and 429 with Retry-After past the login limit", async () => {
     expect((await call(parley, "GET", "/api/me")).status).toBe(401);
-    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 12, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 } } } });
+    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 12, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } } } });
     const attempt = () => call(strict, "POST", "/api/auth/login", { body: { username: "validator", password: "wrong password" } });
     const statuses: number[] = [];
     let last;
@@ -113,7 +113,7 @@ describe("WebSocket frame validation", () => {
     const messages = new MessageService(store, parley.hub, systemClock, { max: 1000, windowSeconds: 60 });
     const ws = new WsSession(
       { id: crypto.randomUUID(), user, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
-      { hub: parley.hub, messages, suggester: noSuggester, clock: systemClock, logger: silentLogger },
+      { hub: parley.hub, messages, suggester: noSuggester, clock: systemClock, logger: silentLogger, frameRate: { max: 1800, windowSeconds: 60 } },
     );
     return { ws, frames, closes };
   };

@@ -34,6 +34,7 @@ export interface AppSettings {
     message: { max: number; windowSeconds: number };
     login: { max: number; windowSeconds: number };
     register: { max: number; windowSeconds: number };
+    frame: { max: number; windowSeconds: number };
   };
 }
 
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     messages,
     suggester: deps.suggester ?? noSuggester,
     clock,
+    frameRate: settings.rates.frame,
   });
 
   return {

@@ -37,6 +37,8 @@ export const configSchema = z
     MESSAGE_RATE: rate(120, 60),
     LOGIN_RATE: rate(10, 60),
     REGISTER_RATE: rate(20, 3600),
+    /** WebSocket frames per connection, any type. */
+    FRAME_RATE: rate(1800, 60),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(25),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   })
@@ -55,7 +57,7 @@ export const configSchema = z
     workerId: env.WORKER_ID,
     logLevel: env.LOG_LEVEL,
     bcryptCost: env.BCRYPT_COST,
-    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE },
+    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   }));

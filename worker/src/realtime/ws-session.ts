@@ -17,11 +17,10 @@ export interface SessionDeps {
   suggester: Suggester;
   clock: Clock;
   logger: Logger;
+  /** Frames of any type a connection may send in a window. */
+  frameRate: { max: number; windowSeconds: number };
 }
 
-/** Frames per connection: bursts of 60, 30 a second after that. */
-const FRAME_BURST = 60;
-const FRAMES_PER_SECOND = 30;
 /** Rejected frames a connection may send before it is closed with 1008. */
 const STRIKES = 20;
 /** A user's typing notice goes out at most this often per room. */
@@ -40,7 +39,7 @@ export class WsSession {
     readonly peer: Peer,
     private readonly deps: SessionDeps,
   ) {
-    this.frames = new TokenBuckets(FRAME_BURST, FRAMES_PER_SECOND, deps.clock);
+    this.frames = TokenBuckets.perWindow(deps.frameRate.max, deps.frameRate.windowSeconds, deps.clock);
     this.strikes = new TokenBuckets(STRIKES, 1, deps.clock);
   }
 

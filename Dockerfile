@@ -1,0 +1,15 @@
+# One Parley worker. `docker compose up` runs two of them on PostgreSQL and Redis.
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY protocol/package.json protocol/
+COPY db/package.json db/
+COPY worker/package.json worker/
+COPY lb/package.json lb/
+COPY web/package.json web/
+RUN npm ci --no-audit --no-fund
+COPY . .
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+EXPOSE 3000
+USER node
+CMD ["npx", "tsx", "worker/src/entry/node.ts"]
