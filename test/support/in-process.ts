@@ -4,7 +4,7 @@ import { createApp, type AppSettings, type ParleyApp } from "../../worker/src/ap
 import { MemoryBusNetwork, type Bus } from "../../worker/src/ports/bus.ts";
 import { systemClock, type Clock } from "../../worker/src/ports/clock.ts";
 import { silentLogger } from "../../worker/src/ports/logger.ts";
-import { bcryptjsHasher } from "../../worker/src/ports/password-hasher.ts";
+import { bcryptjsHasher, type PasswordHasher } from "../../worker/src/ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../../worker/src/ports/presence.ts";
 
 /** An embedded PostgreSQL in memory with Parley's migrations applied. */
@@ -24,14 +24,14 @@ export const TEST_SETTINGS: AppSettings = {
 };
 
 /** The app in-process, for `app.request()` tests: no sockets (the upgrade helper refuses). */
-export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string } = {}): ParleyApp {
+export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string; hasher?: PasswordHasher } = {}): ParleyApp {
   return createApp({
     settings: { ...TEST_SETTINGS, ...options.settings },
     store,
     bus: options.bus ?? new MemoryBusNetwork().node(),
     presence: options.presence ?? new MemoryPresence(),
     clock: options.clock ?? systemClock,
-    hasher: bcryptjsHasher(10),
+    hasher: options.hasher ?? bcryptjsHasher(10),
     logger: silentLogger,
     upgradeWebSocket: (() => async () => new Response(null, { status: 501 })) as never,
     sockets: { bufferedAmount: () => 0, abort: () => {} },

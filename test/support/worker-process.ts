@@ -22,6 +22,8 @@ export interface WorkerProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number | null>;
   /** What the process printed, for diagnosing a failure. */
   output(): string;
   /** SIGTERM and wait for the exit. */
@@ -64,6 +66,7 @@ export async function startWorkerProcess(env: Record<string, string> = {}): Prom
     url,
     port,
     child,
+    exited,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

@@ -6,6 +6,7 @@ import type { ParleyApp } from "./app.ts";
 import { MessageService } from "./messages/message-service.ts";
 import { systemClock } from "./ports/clock.ts";
 import { silentLogger } from "./ports/logger.ts";
+import { bcryptjsHasher } from "./ports/password-hasher.ts";
 import { noSuggester } from "./ports/suggester.ts";
 import { WsSession } from "./realtime/ws-session.ts";
 
@@ -96,6 +97,24 @@ describe("HTTP validation", () => {
     expect(statuses).toEqual([401, 401, 429]);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(last!.headers.get("ratelimit-limit")).toBe("2");
+  });
+
+  it("runs one bcrypt compare and answers the same for an unknown user and a wrong password", async () => {
+    const real = bcryptjsHasher(10);
+    let compares = 0;
+    const counting = { hash: real.hash, verify: (p: string, h: string) => (compares++, real.verify(p, h)) };
+    const app = inProcessApp(store, { hasher: counting });
+    const unknown = await call(app, "POST", "/api/auth/login", { body: { username: "nobody_here", password: "long enough pw" } });
+    expect(compares).toBe(1);
+    const wrong = await call(app, "POST", "/api/auth/login", { body: { username: "validator", password: "not the password" } });
+    expect(compares).toBe(2);
+    expect([unknown.status, unknown.json]).toEqual([wrong.status, wrong.json]);
+    expect(wrong.status).toBe(401);
+  });
+
+  it("stores bcrypt hashes of cost 10", async () => {
+    const user = await store.findUserByName("validator");
+    expect(user?.passwordHash).toMatch(/^\$2[aby]\$10\$/);
   });
 
   it("echoes x-request-id and names the worker", async () => {

@@ -15,8 +15,15 @@ const worker = await startNodeWorker(config).catch((error: Error) => {
   process.exit(1);
 });
 
+let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    // A repeated SIGTERM (supervisors resend it) must not cut the drain short; a second Ctrl-C does.
+    if (stopping) {
+      if (signal === "SIGINT") process.exit(130);
+      return;
+    }
+    stopping = true;
     worker.shutdown().then(
       () => process.exit(0),
       () => process.exit(1),
