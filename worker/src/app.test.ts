@@ -89,7 +89,7 @@ describe("HTTP validation", () => {
 
   it("answers 401 without a token and 429 with Retry-After past the login limit", async () => {
     expect((await call(parley, "GET", "/api/me")).status).toBe(401);
-    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 12, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } } } });
+    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 2, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } } } });
     const attempt = () => call(strict, "POST", "/api/auth/login", { body: { username: "validator", password: "wrong password" } });
     const statuses: number[] = [];
     let last;

@@ -39,7 +39,7 @@ export const configSchema = z
     REGISTER_RATE: rate(20, 3600),
     /** WebSocket frames per connection, any type. */
     FRAME_RATE: rate(1800, 60),
-    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(25),
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   })
   .transform((env) => ({

@@ -32,6 +32,7 @@ export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+    if ((e as { name?: unknown }).name === "MaxRetriesPerRequestError") return true;
     const message = (e as { message?: unknown }).message;
     if (typeof message === "string" && /Connection is closed|connect ECONNREFUSED|write EPIPE/.test(message)) return true;
   }

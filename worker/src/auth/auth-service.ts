@@ -37,8 +37,9 @@ export class AuthService {
     clock: Clock,
     limits: AuthLimits,
   ) {
-    this.loginBuckets = TokenBuckets.perWindow(limits.login.max, limits.login.windowSeconds, clock);
-    this.registerBuckets = TokenBuckets.perWindow(limits.register.max, limits.register.windowSeconds, clock);
+    // People mistype: the whole allowance is available at once, refilled over the window.
+    this.loginBuckets = new TokenBuckets(limits.login.max, limits.login.max / limits.login.windowSeconds, clock);
+    this.registerBuckets = new TokenBuckets(limits.register.max, limits.register.max / limits.register.windowSeconds, clock);
     this.failedLogins = TokenBuckets.perWindow(FAILED_LOGINS_PER_ACCOUNT_HOUR, 3600, clock);
     this.dummyHash = hasher.hash(crypto.randomUUID());
     this.dummyHash.catch(() => {});

@@ -60,12 +60,15 @@ export class WsSession {
   async close(): Promise<void> {
     this.closed = true;
     this.suggestion?.abort();
+    // A subscribe still running would add the peer back after disconnect: let it finish first.
+    await this.queue.run(async () => {});
     await this.deps.hub.disconnect(this.peer);
   }
 
   private async handle(frame: Exclude<ClientFrame, { type: "ping" | "suggest" }>): Promise<void> {
     const { hub, messages } = this.deps;
     const user = this.peer.user;
+    if (this.closed) return;
     try {
       switch (frame.type) {
         case "subscribe":
