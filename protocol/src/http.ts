@@ -64,6 +64,12 @@ export const historyQuerySchema = z.object({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
+/** `?q=` of the room list: a name fragment, so the same rules as names. */
+export const roomSearchSchema = storable
+  .transform((s) => s.trim())
+  .refine((s) => charLength(s) <= LIMITS.roomNameMax, `q must be at most ${LIMITS.roomNameMax} characters`)
+  .refine((s) => !CONTROL_OR_NEWLINE.test(s), "q must not contain control characters");
+
 export const suggestRequestSchema = z.object({
   roomId: z.string().min(1).max(64),
   text: storable.refine((s) => charLength(s) <= LIMITS.suggestTextMax, `text must be at most ${LIMITS.suggestTextMax} characters`),

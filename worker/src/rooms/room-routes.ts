@@ -1,8 +1,8 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { createRoomSchema, type Room } from "@parley/protocol";
+import { createRoomSchema, roomSearchSchema, type Room } from "@parley/protocol";
 import type { RoomRecord, Store } from "@parley/db";
 import { ApiError, notFound } from "../errors.ts";
-import { readJson } from "../http/body.ts";
+import { parseWith, readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Presence } from "../ports/presence.ts";
@@ -30,7 +30,8 @@ export function registerRoomRoutes(
   };
 
   app.get("/api/rooms", authenticate, async (c) => {
-    const query = c.req.query("q")?.trim().slice(0, 64) || undefined;
+    const q = c.req.query("q");
+    const query = q === undefined ? undefined : parseWith(roomSearchSchema, q) || undefined;
     const joined = new Set(await store.roomIdsOf(c.get("user").id));
     const memberId = c.req.query("joined") === "true" ? c.get("user").id : undefined;
     const records = await store.listRooms({ query, memberId, limit: ROOM_LIST_MAX });
