@@ -37,7 +37,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 const tooLarge = () => new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
 
 /** Reads the body as text, giving up as soon as it passes the limit (chunked bodies have no length). */
-async function readLimited(request: Request): Promise<string> {
+export async function readLimited(request: Request): Promise<string> {
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from "@parley/protocol";
 import { bearerToken, type TokenIssuer } from "../auth/tokens.ts";
@@ -31,10 +31,10 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 }
 
 /** The token of an upgrade: `Authorization: Bearer`, or a `bearer.<token>` subprotocol from browsers. */
-export function upgradeToken(c: Context): string | undefined {
-  const fromHeader = bearerToken(c.req.header("authorization"));
+export function upgradeToken(authorization: string | undefined, subprotocols: string | undefined): string | undefined {
+  const fromHeader = bearerToken(authorization);
   if (fromHeader) return fromHeader;
-  const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  const protocols = (subprotocols ?? "").split(",").map((p) => p.trim());
   return protocols.find((p) => p.startsWith(WS_BEARER_PREFIX))?.slice(WS_BEARER_PREFIX.length);
 }
 
@@ -61,7 +61,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       if (deps.draining()) throw new ApiError("unavailable", "this worker is shutting down", 1);
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("invalid_request", "expected a WebSocket upgrade");
       if (!originAllowed(c.req.header("origin"), c.req.header("host"), deps.allowedOrigins)) throw new ApiError("forbidden", "origin not allowed");
-      const token = upgradeToken(c);
+      const token = upgradeToken(c.req.header("authorization"), c.req.header("sec-websocket-protocol"));
       if (!token) throw new ApiError("unauthorized", "authenticate with Authorization: Bearer or the bearer.<token> subprotocol");
       c.set("user", await tokens.verify(token));
       await next();

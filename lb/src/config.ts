@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+
+const rate = (max: number, windowSeconds: number) =>
+  z
+    .string()
+    .regex(/^\d+\/\d+s$/, "must look like 600/60s")
+    .optional()
+    .transform((s) => {
+      if (!s) return { max, windowSeconds };
+      const [m, w] = s.slice(0, -1).split("/");
+      return { max: Number(m), windowSeconds: Number(w) };
+    });
+
+/** The balancer's settings, read once from the environment. */
+export const lbConfigSchema = z
+  .object({
+    LB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    LB_HOST: z.string().default("127.0.0.1"),
+    /** Comma-separated worker base URLs, e.g. http://127.0.0.1:8001,http://127.0.0.1:8002 */
+    LB_WORKERS: list.pipe(z.array(z.string().url())),
+    /** Guards POST/DELETE /lb/workers; without it the admin endpoints are off. */
+    LB_ADMIN_SECRET: z.string().min(16).optional(),
+    /** The workers' JWT key: the balancer verifies tokens to route by user. */
+    JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 bytes"),
+    REDIS_URL: z.string().url().optional(),
+    REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
+    LB_BOUND_C: z.coerce.number().min(1).max(10).default(1.25),
+    LB_VNODES: z.coerce.number().int().min(1).max(1000).default(160),
+    LB_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+    LB_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1000),
+    LB_RISE: z.coerce.number().int().min(1).default(2),
+    LB_FALL: z.coerce.number().int().min(1).default(3),
+    TRUSTED_PROXIES: list,
+    /** HTTP requests per client address, and per user. */
+    LB_IP_RATE: rate(600, 60),
+    LB_USER_RATE: rate(600, 60),
+    /** WebSocket upgrades per client address. */
+    LB_UPGRADE_RATE: rate(60, 60),
+    LB_PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((env) => ({
+    port: env.LB_PORT,
+    host: env.LB_HOST,
+    workers: env.LB_WORKERS,
+    adminSecret: env.LB_ADMIN_SECRET,
+    jwtSecret: env.JWT_SECRET,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    boundC: env.LB_BOUND_C,
+    vnodes: env.LB_VNODES,
+    health: { intervalMs: env.LB_HEALTH_INTERVAL_MS, timeoutMs: env.LB_HEALTH_TIMEOUT_MS, rise: env.LB_RISE, fall: env.LB_FALL },
+    trustedProxies: env.TRUSTED_PROXIES,
+    rates: { ip: env.LB_IP_RATE, user: env.LB_USER_RATE, upgrade: env.LB_UPGRADE_RATE },
+    proxyTimeoutMs: env.LB_PROXY_TIMEOUT_MS,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type LbConfig = z.output<typeof lbConfigSchema>;
+
+export function parseLbConfig(env: Record<string, string | undefined>): LbConfig {
+  const result = lbConfigSchema.safeParse(env);
+  if (!result.success) {
+    throw new Error(`invalid configuration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,53 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { systemClock } from "@parley/worker/shared";
+import { createBalancer } from "../balancer.ts";
+import { parseLbConfig } from "../config.ts";
+import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";
+import { WorkerPool } from "../worker-pool.ts";
+
+/** `tsx lb/src/entry/node.ts`: the balancer, configured from the environment. */
+let config;
+try {
+  config = parseLbConfig(process.env);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
+const logger = pino({ level: config.logLevel, base: { service: "lb" } });
+const pool = new WorkerPool(config.health, logger, config.vnodes);
+for (const url of config.workers) pool.add(url);
+const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb" }) : undefined;
+redis?.on("error", (err) => logger.warn({ err }, "redis error"));
+const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
+const balancer = createBalancer({ config, pool, limiter, clock: systemClock, logger, peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown" });
+
+await pool.checkAll();
+pool.start();
+const server = await new Promise<ServerType>((resolve) => {
+  const s = serve({ fetch: balancer.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+});
+server.on("upgrade", (req, socket, head) => void balancer.upgrade(req, socket, head));
+server.on("clientError", (_error, socket) => {
+  const body = JSON.stringify({ error: { code: "invalid_request", message: "malformed HTTP request" } });
+  if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  else socket.destroy();
+});
+logger.info({ port: config.port, workers: config.workers, rateLimits: redis ? "redis" : "memory" }, "parley balancer listening");
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    pool.stop();
+    server.close();
+    balancer.closeAll();
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    redis?.disconnect();
+    setTimeout(() => process.exit(0), 200).unref();
+  });
+}

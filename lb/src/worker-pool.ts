@@ -1,0 +1,148 @@
+import type { Logger } from "@parley/worker/shared";
+import { HashRing } from "./hash-ring.ts";
+
+export interface HealthSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive good checks that bring a worker back. */
+  rise: number;
+  /** Consecutive failed checks that take a worker out. */
+  fall: number;
+}
+
+/** What the balancer knows about one worker. */
+export interface WorkerState {
+  url: string;
+  healthy: boolean;
+  /** Reported draining by its /readyz: no new users, existing ones stay until it closes them. */
+  draining: boolean;
+  okStreak: number;
+  failStreak: number;
+  httpInFlight: number;
+  webSockets: number;
+  routed: number;
+  lastError?: string;
+  lastChange: string;
+}
+
+/**
+ * The workers behind the balancer: membership on a consistent-hash ring, active health checks of
+ * /readyz (rise/fall), passive failure detection, and the live counts used for bounded loads.
+ * New workers start unhealthy and join rotation after `rise` good checks.
+ */
+export class WorkerPool {
+  readonly ring: HashRing;
+  private readonly states = new Map<string, WorkerState>();
+  private timer?: NodeJS.Timeout;
+  private readonly downListeners: Array<(url: string) => void> = [];
+
+  constructor(
+    private readonly health: HealthSettings,
+    private readonly logger: Logger,
+    vnodes?: number,
+  ) {
+    this.ring = new HashRing(vnodes);
+  }
+
+  add(url: string, healthy = false): void {
+    const key = normalize(url);
+    if (this.states.has(key)) return;
+    // One good check brings a new worker in: rise applies to workers coming back from a failure.
+    this.states.set(key, { url: key, healthy, draining: false, okStreak: this.health.rise - 1, failStreak: 0, httpInFlight: 0, webSockets: 0, routed: 0, lastChange: new Date().toISOString() });
+    this.ring.add(key);
+  }
+
+  remove(url: string): boolean {
+    const key = normalize(url);
+    if (!this.states.delete(key)) return false;
+    this.ring.remove(key);
+    for (const listener of this.downListeners) listener(key);
+    return true;
+  }
+
+  get(url: string): WorkerState | undefined {
+    return this.states.get(normalize(url));
+  }
+
+  all(): WorkerState[] {
+    return [...this.states.values()];
+  }
+
+  /** Workers that may take new users. */
+  routable = (url: string): boolean => {
+    const state = this.states.get(url);
+    return state !== undefined && state.healthy && !state.draining;
+  };
+
+  /** Called with a worker's URL when it leaves rotation: its tunnels are closed so clients reconnect. */
+  onDown(listener: (url: string) => void): void {
+    this.downListeners.push(listener);
+  }
+
+  /** Passive detection: a refused or reset connection takes the worker out at once. */
+  markFailed(url: string, error: string): void {
+    const state = this.states.get(url);
+    if (!state) return;
+    state.lastError = error;
+    state.okStreak = 0;
+    state.failStreak = Math.max(state.failStreak, this.health.fall);
+    this.setHealthy(state, false, error);
+  }
+
+  start(): void {
+    void this.checkAll();
+    this.timer = setInterval(() => void this.checkAll(), this.health.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One round of active checks. */
+  async checkAll(): Promise<void> {
+    await Promise.all(this.all().map((state) => this.check(state)));
+  }
+
+  private async check(state: WorkerState): Promise<void> {
+    let ok = false;
+    let draining = false;
+    let error: string | undefined;
+    try {
+      const res = await fetch(`${state.url}/readyz`, { signal: AbortSignal.timeout(this.health.timeoutMs) });
+      ok = res.ok;
+      if (!ok) {
+        const body = (await res.json().catch(() => ({}))) as { draining?: boolean; error?: { message?: string } };
+        draining = body.draining === true;
+        error = `readyz ${res.status}${body.error?.message ? `: ${body.error.message}` : ""}`;
+      } else await res.body?.cancel();
+    } catch (e) {
+      error = (e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message;
+    }
+    if (!this.states.has(state.url)) return;
+    state.draining = draining;
+    if (ok) {
+      state.okStreak++;
+      state.failStreak = 0;
+      if (!state.healthy && state.okStreak >= this.health.rise) this.setHealthy(state, true);
+    } else {
+      state.lastError = error;
+      state.failStreak++;
+      state.okStreak = 0;
+      // A draining worker leaves rotation at once; others after `fall` failures in a row.
+      if (state.healthy && (draining || state.failStreak >= this.health.fall)) this.setHealthy(state, false, error);
+    }
+  }
+
+  private setHealthy(state: WorkerState, healthy: boolean, reason?: string) {
+    if (state.healthy === healthy) return;
+    state.healthy = healthy;
+    state.lastChange = new Date().toISOString();
+    this.logger.warn({ worker: state.url, healthy, reason }, healthy ? "worker back in rotation" : "worker out of rotation");
+    // A draining worker closes its own sockets (1001 with reconnect advice); a failed one cannot.
+    if (!healthy && !state.draining) for (const listener of this.downListeners) listener(state.url);
+  }
+}
+
+/** Workers are named by their base URL without a trailing slash. */
+export const normalize = (url: string) => url.replace(/\/+$/, "");
