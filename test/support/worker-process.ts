@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const TSX = join(ROOT, "node_modules/.bin/tsx");
+/** `node --import tsx` runs TypeScript in one process (the tsx CLI adds a parent that would absorb SIGKILL). */
+const NODE_ARGS = ["--import", "tsx"];
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
@@ -39,26 +40,37 @@ export interface WorkerProcess {
 export async function startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const tempDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), "parley-"));
-  const child = spawn(TSX, ["worker/src/entry/node.ts"], {
+  return startProcess("worker/src/entry/node.ts", port, { HOST: "127.0.0.1", DATA_DIR: tempDir ?? "", ...env, PORT: String(port) }, () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  });
+}
+
+/** Starts the balancer (`lb/src/entry/node.ts`) in front of the given workers. */
+export async function startBalancerProcess(workers: string[], env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const port = Number(env.LB_PORT ?? (await freePort()));
+  return startProcess("lb/src/entry/node.ts", port, { LB_HOST: "127.0.0.1", LB_WORKERS: workers.join(","), ...env, LB_PORT: String(port) }, () => {});
+}
+
+async function startProcess(entry: string, port: number, env: Record<string, string>, cleanup: () => void): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...NODE_ARGS, entry], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", HOST: "127.0.0.1", DATA_DIR: tempDir ?? "", ...env, PORT: String(port) },
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const cleanup = () => tempDir && rmSync(tempDir, { recursive: true, force: true });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
     } catch {}
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`worker did not start:\n${output}`);
+      throw new Error(`${entry} did not start:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
