@@ -8,7 +8,7 @@ const list = z
 const rate = (max: number, windowSeconds: number) =>
   z
     .string()
-    .regex(/^\d+\/\d+s$/, "must look like 600/60s")
+    .regex(/^[1-9]\d*\/[1-9]\d*s$/, "must look like 600/60s, both numbers positive")
     .optional()
     .transform((s) => {
       if (!s) return { max, windowSeconds };

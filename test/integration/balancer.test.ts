@@ -6,6 +6,7 @@ import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "..
 type Status = { workers: Array<{ url: string; healthy: boolean; draining: boolean; routed: number; webSockets: number }> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ADMIN = "admin-secret-0123456789";
 const HEALTH = { LB_HEALTH_INTERVAL_MS: "500", LB_RISE: "2", LB_FALL: "3" };
 
 describe("balancer in front of three workers", () => {
@@ -32,7 +33,7 @@ describe("balancer in front of three workers", () => {
     for (let i = 1; i <= 3; i++) {
       workers.push(await startWorkerProcess({ ...shared, WORKER_ID: `w${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "100000/60s", PRESENCE_TTL_SECONDS: "6" }));
     }
-    lb = await startBalancerProcess(workers.map((w) => w.url), { ...shared, ...HEALTH, LB_IP_RATE: "100000/60s", LB_USER_RATE: "100000/60s", LB_UPGRADE_RATE: "100000/60s" });
+    lb = await startBalancerProcess(workers.map((w) => w.url), { ...shared, ...HEALTH, LB_IP_RATE: "100000/60s", LB_USER_RATE: "100000/60s", LB_UPGRADE_RATE: "100000/60s", LB_ADMIN_SECRET: ADMIN });
   });
   afterAll(async () => {
     await Promise.all([lb?.stop(), ...workers.map((w) => w.stop())]);
@@ -60,6 +61,35 @@ describe("balancer in front of three workers", () => {
     await expect(api.socket()).rejects.toMatchObject({ status: 401 });
     const res = await fetch(`${lb.url}/lb/status`);
     expect(res.status).toBe(200);
+  });
+
+  it("adds and removes workers at run time behind a secret, without dropping other users' sockets", async () => {
+    const extra = await startWorkerProcess({ ...shared, WORKER_ID: "w4", TRUSTED_PROXIES: "127.0.0.1" });
+    try {
+      const api = await userOn("w1");
+      const socket = await api.socket();
+      const admin = (method: string, path: string, body?: unknown, secret = ADMIN) =>
+        fetch(`${lb.url}${path}`, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect((await admin("POST", "/lb/workers", { url: extra.url }, "wrong-secret-000000")).status).toBe(401);
+      expect((await admin("POST", "/lb/workers", { url: "not a url" })).status).toBe(400);
+      expect((await admin("POST", "/lb/workers", { url: extra.url })).status).toBe(201);
+      expect((await status()).workers.find((w) => w.url === extra.url)?.healthy).toBe(true);
+      const landed = new Set<string>();
+      for (let i = 0; i < 30 && !landed.has("w4"); i++) {
+        const user = new ApiClient(lb.url);
+        await user.register(uniqueName());
+        landed.add((await user.request("GET", "/api/me")).headers.get("x-served-by")!);
+      }
+      expect(landed.has("w4")).toBe(true);
+      expect((await admin("DELETE", `/lb/workers?url=${encodeURIComponent(extra.url)}`)).status).toBe(200);
+      expect((await status()).workers.map((w) => w.url)).not.toContain(extra.url);
+      socket.send({ type: "ping" });
+      await socket.next("pong");
+      expect(socket.closed).toBeUndefined();
+      await socket.close();
+    } finally {
+      await extra.stop();
+    }
   });
 
   it("SIGKILL: the worker leaves rotation, its sockets get 1012, idempotent sends are retried, nothing acked is lost", async () => {

@@ -8,7 +8,8 @@ const list = z
 const rate = (max: number, windowSeconds: number) =>
   z
     .string()
-    .regex(/^\d+\/\d+s$/, "must look like 120/60s")
+    // A 0 s window refills without end (no limit at all), and a bucket cannot honour a max of 0.
+    .regex(/^[1-9]\d*\/[1-9]\d*s$/, "must look like 120/60s, both numbers positive")
     .optional()
     .transform((s) => {
       if (!s) return { max, windowSeconds };

@@ -10,11 +10,13 @@ import { sortUsers, type Presence } from "../ports/presence.ts";
  * The scripts answer "first entry of this user?" and "last one?" atomically.
  */
 
-/** KEYS: room set, rooms set. ARGV: member, expiry, now, userId|, roomId. Returns 1 when no live entry of the user existed. */
+/**
+ * KEYS: room set, rooms set. ARGV: member, expiry, now, userId|, roomId. Returns 1 when no live entry of the user existed.
+ * Expired entries are left for `sweep`, which must see them to announce their users as gone.
+ */
 const ADD = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local fresh = 1
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], '+inf')) do
   if string.sub(m, 1, #ARGV[4]) == ARGV[4] then fresh = 0 break end
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -129,7 +131,11 @@ export class RedisPresence implements Presence {
     if (this.local.size === 0) return;
     const expiry = this.now() + this.ttlMs;
     const pipeline = this.redis.pipeline();
-    for (const [key, user] of this.local) pipeline.zadd(this.roomKey(key.split("|", 1)[0]!), expiry, this.member(user));
+    for (const [key, user] of this.local) {
+      const roomId = key.split("|", 1)[0]!;
+      // A sweep may have dropped the room while this worker stalled: list it again so the entry stays sweepable.
+      pipeline.zadd(this.roomKey(roomId), expiry, this.member(user)).sadd(this.roomsKey(), roomId);
+    }
     await pipeline.exec().catch((err) => this.logger.warn({ err }, "presence heartbeat failed"));
   }
 

@@ -13,7 +13,10 @@ export interface Presence {
   onlineCounts(roomIds: string[]): Promise<Map<string, number>>;
   /** Drops entries of workers that stopped heartbeating; returns the users who went offline. */
   sweep(): Promise<Array<{ roomId: string; user: User }>>;
-  /** Drops this worker's entries and stops heartbeating. */
+  /**
+   * Stops heartbeating. Entries are left to expire, so other workers' sweeps announce the users
+   * as gone (the hub has already removed every user it could reach before closing).
+   */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,52 @@
+import postgres from "postgres";
+import { describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/support/services.ts";
+import { connectPostgres } from "./node.ts";
+import { storeContract } from "./store.contract.ts";
+import { createDrizzleStore } from "./store.ts";
+
+storeContract("PostgreSQL", async () => {
+  const database = await createTestDatabase();
+  const connection = connectPostgres(database.url);
+  try {
+    await connection.migrate();
+  } catch (error) {
+    await connection.close();
+    await database.drop();
+    throw error;
+  }
+  return {
+    store: createDrizzleStore(connection.db),
+    async cleanup() {
+      await connection.close();
+      await database.drop();
+    },
+  };
+});
+
+describe("PostgreSQL migrations", () => {
+  it("can run from three connections at once on a fresh database", async () => {
+    const database = await createTestDatabase();
+    const connections = [1, 2, 3].map(() => connectPostgres(database.url, { max: 2 }));
+    try {
+      await Promise.all(connections.map((c) => c.migrate()));
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      try {
+        const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
+        expect(tables.map((t) => t.name)).toEqual(["memberships", "messages", "rooms", "users"]);
+        const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
+        expect(applied?.count).toBe(1);
+        const [lock] = await sql<{ count: number }[]>`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
+        expect(lock?.count).toBe(0);
+      } finally {
+        await sql.end();
+      }
+      // Migrating an up-to-date database changes nothing.
+      await connections[0]!.migrate();
+      await expect(createDrizzleStore(connections[1]!.db).ping()).resolves.toBeUndefined();
+    } finally {
+      await Promise.all(connections.map((c) => c.close()));
+      await database.drop();
+    }
+  });
+});

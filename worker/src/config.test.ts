@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "./config.ts";
+
+describe("parseConfig", () => {
+  it("fills in defaults from an empty environment", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      production: false,
+      port: 3000,
+      host: "127.0.0.1",
+      dataDir: "./data",
+      redisPrefix: "parley",
+      jwtTtlSeconds: 3600,
+      allowedOrigins: [],
+      trustedProxies: [],
+      logLevel: "info",
+      bcryptCost: 10,
+      presenceTtlSeconds: 20,
+      shutdownTimeoutMs: 10_000,
+      rates: {
+        message: { max: 120, windowSeconds: 60 },
+        login: { max: 10, windowSeconds: 60 },
+        register: { max: 20, windowSeconds: 3600 },
+        frame: { max: 1800, windowSeconds: 60 },
+      },
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.jwtSecret).toBeUndefined();
+    expect(config.workerId).toBeUndefined();
+  });
+
+  it("reads the variables it is given", () => {
+    const config = parseConfig({
+      NODE_ENV: "production",
+      PORT: "8080",
+      DATABASE_URL: "postgres://db.internal:5432/parley",
+      REDIS_URL: "redis://cache:6379",
+      ALLOWED_ORIGINS: " https://a.example, https://b.example,, ",
+      WORKER_ID: "w-1",
+      BCRYPT_COST: "12",
+    });
+    expect(config).toMatchObject({
+      production: true,
+      port: 8080,
+      databaseUrl: "postgres://db.internal:5432/parley",
+      redisUrl: "redis://cache:6379",
+      allowedOrigins: ["https://a.example", "https://b.example"],
+      workerId: "w-1",
+      bcryptCost: 12,
+    });
+  });
+
+  it("parses rates as <max>/<seconds>s", () => {
+    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", FRAME_RATE: "100/1s" });
+    expect(rates).toEqual({
+      message: { max: 30, windowSeconds: 10 },
+      login: { max: 5, windowSeconds: 300 },
+      register: { max: 20, windowSeconds: 3600 },
+      frame: { max: 100, windowSeconds: 1 },
+    });
+  });
+
+  it.each(["30 per 10s", "30/10", "/10s", "30/s", "-1/10s", "1.5/10s", "30/0s", "0/60s"])("refuses the rate %j, naming the variable", (value) => {
+    expect(() => parseConfig({ MESSAGE_RATE: value })).toThrow(/MESSAGE_RATE/);
+  });
+
+  it.each(["abc", "70000", "-1", "80.5"])("refuses PORT=%j with an error that names PORT", (value) => {
+    let message = "";
+    try {
+      parseConfig({ PORT: value });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: PORT: /);
+    expect(message).not.toMatch(/HOST|DATABASE_URL|RATE/);
+  });
+
+  it("names every bad variable at once", () => {
+    expect(() => parseConfig({ PORT: "x", REDIS_URL: "not a url", LOG_LEVEL: "loud" })).toThrow(/PORT.*REDIS_URL.*LOG_LEVEL|PORT.*LOG_LEVEL.*REDIS_URL/);
+    const error = (() => {
+      try {
+        parseConfig({ PORT: "x", REDIS_URL: "not a url", LOG_LEVEL: "loud" });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    for (const name of ["PORT", "REDIS_URL", "LOG_LEVEL"]) expect(error).toContain(`${name}:`);
+  });
+});
