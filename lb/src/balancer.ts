@@ -1,11 +1,12 @@
-import type { IncomingMessage } from "node:http";
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono, type Context } from "hono";
 import { LIMITS } from "@parley/protocol";
 import { ApiError, TokenIssuer, bearerToken, clientAddress, readLimited, toApiError, upgradeToken, type Clock, type Logger, type RateDecision } from "@parley/worker/shared";
 import type { LbConfig } from "./config.ts";
-import { forwardHeaders, isConnectError, isIdempotent, responseHeaders } from "./http-proxy.ts";
+import { forwardHeaders, isConnectError, isIdempotent, nodeResponseHeaders } from "./http-proxy.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { normalize, WorkerPool } from "./worker-pool.ts";
 import { WsTunnel } from "./ws-tunnel.ts";
@@ -37,14 +38,29 @@ export function createBalancer(deps: BalancerDeps) {
   const { config, pool, limiter, logger } = deps;
   const tokens = new TokenIssuer(config.jwtSecret, 1, deps.clock);
   const tunnels = new Map<string, Set<WsTunnel>>();
-  const app = new Hono();
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  /** Verified tokens until they expire: the routing key costs one HMAC per token, not per request. */
+  const verified = new Map<string, { userId: string; until: number }>();
+  const app = new Hono<{ Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } }>();
 
   pool.onDown((url) => {
     for (const tunnel of tunnels.get(url) ?? []) tunnel.restart();
   });
 
   /** The user id of a valid token, if any: the routing key for signed-in users. */
-  const userOf = async (token: string | undefined) => (token ? (await tokens.verify(token).catch(() => undefined))?.id : undefined);
+  const userOf = async (token: string | undefined): Promise<string | undefined> => {
+    if (!token) return undefined;
+    const now = deps.clock.now();
+    const hit = verified.get(token);
+    if (hit && hit.until > now) return hit.userId;
+    const user = await tokens.verify(token).catch(() => undefined);
+    if (!user) return undefined;
+    if (verified.size > 50_000) verified.clear();
+    // Cached for at most a minute, never past the token's own expiry.
+    const exp = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp as number;
+    verified.set(token, { userId: user.id, until: Math.min(exp * 1000, now + 60_000) });
+    return user.id;
+  };
 
   const limit = async (address: string, userId: string | undefined) => {
     const byAddress = await limiter.take(`ip:${address}`, config.rates.ip);
@@ -121,17 +137,15 @@ export function createBalancer(deps: BalancerDeps) {
       state.httpInFlight++;
       state.routed++;
       try {
-        const res = await fetch(worker + url.pathname + url.search, {
-          method,
-          headers,
-          body: body === "" ? undefined : body,
-          redirect: "manual",
-          signal: AbortSignal.timeout(config.proxyTimeoutMs),
-        });
-        return new Response(res.body, { status: res.status, headers: responseHeaders(res.headers) });
+        const res = await send(worker, method, url.pathname + url.search, headers, body);
+        // Stream the worker's answer straight to the client's socket: no Response round trip.
+        const outgoing = c.env.outgoing;
+        outgoing.writeHead(res.statusCode ?? 502, nodeResponseHeaders(res.headers));
+        res.pipe(outgoing);
+        return RESPONSE_ALREADY_SENT;
       } catch (error) {
         if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
-        pool.markFailed(worker, String((error as { cause?: Error }).cause?.message ?? error));
+        pool.markFailed(worker, (error as Error).message);
         if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
         logger.warn({ worker, method, path: url.pathname }, "retrying on the next worker");
       } finally {
@@ -140,6 +154,20 @@ export function createBalancer(deps: BalancerDeps) {
     }
     throw noWorker();
   });
+
+  /** One request to a worker; resolves with its response head, rejects with the connection error. */
+  function send(worker: string, method: string, path: string, headers: Headers, body: string): Promise<IncomingMessage> {
+    const target = new URL(worker);
+    const flat: Record<string, string> = {};
+    headers.forEach((value, name) => (flat[name] = value));
+    if (body !== "") flat["content-length"] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: target.hostname, port: target.port || 80, method, path, headers: flat, agent, timeout: config.proxyTimeoutMs }, resolve);
+      req.on("error", reject);
+      req.on("timeout", () => req.destroy(Object.assign(new Error("worker timed out"), { code: "ETIMEDOUT_WORKER" })));
+      req.end(body === "" ? undefined : body);
+    });
+  }
 
   /** Routes a WebSocket upgrade: verified token, rate limit, bounded-load pick, then a byte tunnel. */
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

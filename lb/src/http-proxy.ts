@@ -17,15 +17,6 @@ export function forwardHeaders(incoming: Headers, client: { address: string; for
   return headers;
 }
 
-/** Headers to send back to the client: the worker's, minus hop-by-hop. */
-export function responseHeaders(upstream: Headers): Headers {
-  const headers = new Headers();
-  upstream.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) || name === "content-length") headers.append(name, value);
-  });
-  return headers;
-}
-
 /** GET and HEAD, or a POST that names its idempotency key (`clientId` in the JSON body or `Idempotency-Key`). */
 export function isIdempotent(method: string, headers: Headers, body: string): boolean {
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return true;
@@ -41,6 +32,16 @@ export function isIdempotent(method: string, headers: Headers, body: string): bo
 
 /** True when a fetch failed before the worker could have received the request. */
 export function isConnectError(error: unknown): boolean {
-  const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string }))?.code;
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "EPIPE";
+}
+
+/** Hop-by-hop response headers, as lower-case names of Node's IncomingHttpHeaders. */
+const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/** A worker's response headers for Node's `writeHead`, minus hop-by-hop ones. */
+export function nodeResponseHeaders(headers: import("node:http").IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP_RESPONSE.has(name)) out[name] = value;
+  return out;
 }
