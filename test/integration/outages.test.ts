@@ -92,10 +92,10 @@ describe("dependency outages", () => {
     await redis.down();
     for (let i = 2; i <= 6; i++) expect((await out.sendMessage(room.id, `m${i}`, `r-${i}`)).message.seq).toBe(i);
     // Long enough for ioredis to give up on the queued publishes: they are lost, as pub/sub allows.
+    // (The periodic resync may already deliver them from PostgreSQL meanwhile: that is allowed too.)
     await new Promise((r) => setTimeout(r, 3000));
-    expect(inbox.messages(room.id)).toHaveLength(1);
     await redis.up();
-    // Caught up by the resync after the bus reconnects (or the 5 s sweep), in order, once each.
+    // Caught up by the resync after the bus reconnects (or the periodic one), in order, once each.
     const received = await inbox.waitForMessages(room.id, 6, 15_000);
     expect(received.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     await out.sendMessage(room.id, "m7", "r-7");
