@@ -1,4 +1,5 @@
-# One Parley worker. `docker compose up` runs two of them on PostgreSQL and Redis.
+# A Parley worker; with `node --import tsx lb/src/entry/node.ts` as its command, the balancer.
+# `docker compose up` runs three workers behind the balancer on PostgreSQL and Redis.
 FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,4 +13,5 @@ COPY . .
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 USER node
-CMD ["npx", "tsx", "worker/src/entry/node.ts"]
+# One node process, no npx or tsx CLI parent, so `docker stop`'s SIGTERM reaches the drain handler.
+CMD ["node", "--import", "tsx", "worker/src/entry/node.ts"]
