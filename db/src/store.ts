@@ -1,20 +1,13 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import type { Message, User } from "@parley/protocol";
+import type { Message, Room, User } from "@parley/protocol";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** A room as stored; the worker adds `onlineCount` from presence. */
-export interface RoomRecord {
-  id: string;
-  name: string;
-  topic: string;
-  createdBy: string;
-  createdAt: string;
-  memberCount: number;
-}
+export type RoomRecord = Omit<Room, "onlineCount">;
 
 export interface UserWithHash extends User {
   passwordHash: string;

@@ -1,20 +1,5 @@
 import { z } from "zod";
-
-const list = z
-  .string()
-  .optional()
-  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
-
-const rate = (max: number, windowSeconds: number) =>
-  z
-    .string()
-    .regex(/^[1-9]\d*\/[1-9]\d*s$/, "must look like 600/60s, both numbers positive")
-    .optional()
-    .transform((s) => {
-      if (!s) return { max, windowSeconds };
-      const [m, w] = s.slice(0, -1).split("/");
-      return { max: Number(m), windowSeconds: Number(w) };
-    });
+import { csvList as list, parseEnv, rateField as rate } from "@parley/worker/shared";
 
 /** The balancer's settings, read once from the environment. */
 export const lbConfigSchema = z
@@ -64,9 +49,5 @@ export const lbConfigSchema = z
 export type LbConfig = z.output<typeof lbConfigSchema>;
 
 export function parseLbConfig(env: Record<string, string | undefined>): LbConfig {
-  const result = lbConfigSchema.safeParse(env);
-  if (!result.success) {
-    throw new Error(`invalid configuration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  }
-  return result.data;
+  return parseEnv(lbConfigSchema, env);
 }

@@ -1,21 +1,5 @@
 import { z } from "zod";
-
-const list = z
-  .string()
-  .optional()
-  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
-
-const rate = (max: number, windowSeconds: number) =>
-  z
-    .string()
-    // A 0 s window refills without end (no limit at all), and a bucket cannot honour a max of 0.
-    .regex(/^[1-9]\d*\/[1-9]\d*s$/, "must look like 120/60s, both numbers positive")
-    .optional()
-    .transform((s) => {
-      if (!s) return { max, windowSeconds };
-      const [m, w] = s.slice(0, -1).split("/");
-      return { max: Number(m), windowSeconds: Number(w) };
-    });
+import { csvList as list, parseEnv, rateField as rate } from "./config-fields.ts";
 
 /** Every setting, read once from the environment (`process.env` or a Worker's `env`). */
 export const configSchema = z
@@ -67,12 +51,7 @@ export type Config = z.output<typeof configSchema>;
 
 /** Parses the environment or throws an error naming each bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return result.data;
+  return parseEnv(configSchema, env);
 }
 
 /** HS256 needs a key of at least 256 bits (RFC 7518 §3.2). */

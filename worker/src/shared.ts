@@ -1,6 +1,7 @@
 /** Runtime-neutral pieces of the worker that the balancer uses too: one implementation each. */
 export { TokenIssuer, bearerToken } from "./auth/tokens.ts";
 export { ApiError, toApiError } from "./errors.ts";
+export { csvList, parseEnv, rateField } from "./config-fields.ts";
 export { readLimited } from "./http/body.ts";
 export { clientAddress } from "./http/client-address.ts";
 export { TokenBuckets, type RateDecision } from "./ports/rate-limiter.ts";
