@@ -13,6 +13,8 @@ import { WsTunnel } from "./ws-tunnel.ts";
 
 export interface BalancerDeps {
   config: LbConfig;
+  /** Names the balancer in `x-served-by` on the answers it gives itself. */
+  id: string;
   pool: WorkerPool;
   limiter: RateLimiter;
   clock: Clock;
@@ -70,6 +72,15 @@ export function createBalancer(deps: BalancerDeps) {
       if (!byUser.ok) throw rateLimited(byUser, "requests for this user");
     }
   };
+
+  // The balancer's own answers carry the same headers as a worker's; proxied ones keep the worker's.
+  app.use(async (c, next) => {
+    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
+    await next();
+    if (c.res === RESPONSE_ALREADY_SENT) return;
+    c.header("x-served-by", deps.id);
+    c.header("x-request-id", requestId);
+  });
 
   app.onError((error, c) => {
     const e = toApiError(error);
@@ -175,7 +186,7 @@ export function createBalancer(deps: BalancerDeps) {
     const fail = (error: ApiError) => {
       const body = JSON.stringify({ error: { code: error.code, message: error.message } });
       const extra = error.retryAfter ? `Retry-After: ${error.retryAfter}\r\n` : "";
-      socket.end(`HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+      socket.end(`HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-served-by: ${deps.id}\r\n${extra}Connection: close\r\n\r\n${body}`);
     };
     try {
       if (new URL(req.url ?? "/", "http://lb").pathname !== "/ws") throw new ApiError("not_found", "WebSockets are served at /ws");

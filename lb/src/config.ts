@@ -6,6 +6,8 @@ export const lbConfigSchema = z
   .object({
     LB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     LB_HOST: z.string().default("127.0.0.1"),
+    /** Shown in `x-served-by` on the balancer's own answers; default lb-<hostname>:<port>. */
+    LB_ID: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
     /** Comma-separated worker base URLs, e.g. http://127.0.0.1:8001,http://127.0.0.1:8002 */
     LB_WORKERS: list.pipe(z.array(z.string().url())),
     /** Guards POST/DELETE /lb/workers; without it the admin endpoints are off. */
@@ -32,6 +34,7 @@ export const lbConfigSchema = z
   .transform((env) => ({
     port: env.LB_PORT,
     host: env.LB_HOST,
+    id: env.LB_ID,
     workers: env.LB_WORKERS,
     adminSecret: env.LB_ADMIN_SECRET,
     jwtSecret: env.JWT_SECRET,

@@ -33,3 +33,17 @@ export const uniqueName = (base = "u") => `${base}_${suffix()}`;
 
 /** A 48-byte secret shared by the worker processes of one test. */
 export const testSecret = () => randomBytes(48).toString("base64url");
+
+/** Deletes every Redis key under a test prefix. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { serve, type ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Redis } from "ioredis";
@@ -23,7 +24,7 @@ for (const url of config.workers) pool.add(url);
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb" }) : undefined;
 redis?.on("error", (err) => logger.warn({ err }, "redis error"));
 const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
-const balancer = createBalancer({ config, pool, limiter, clock: systemClock, logger, peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown" });
+const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger, peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown" });
 
 await pool.checkAll();
 pool.start();
