@@ -56,6 +56,22 @@ describe("balancer in front of three workers", () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
+  it("answers oversized and malformed requests itself", async () => {
+    const big = await fetch(`${lb.url}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x".repeat(70_000) }) });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("x-served-by")).toMatch(/^lb-/);
+    expect((await big.json()).error.code).toBe("too_large");
+    const { connect } = await import("node:net");
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(lb.url).port), "127.0.0.1", () => socket.write("GARBAGE / HTTP/9\r\n\r\n"));
+      let text = "";
+      socket.on("data", (d) => (text += d));
+      socket.on("close", () => resolve(text));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    expect(raw).toContain('"code":"invalid_request"');
+  });
+
   it("answers bad upgrades itself: 401 for a bad token, 404 off /ws", async () => {
     const api = new ApiClient(lb.url, "not-a-token");
     await expect(api.socket()).rejects.toMatchObject({ status: 401 });
