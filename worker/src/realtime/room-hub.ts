@@ -50,7 +50,9 @@ export class RoomHub {
       const online = await this.online(roomId, ch);
       peer.send(encode({ type: "subscribed", roomId, online, lastSeq: ch.delivered, limited }));
       for (const message of replay) peer.send(encode({ type: "message", message }));
-      ch.subscribers.set(peer.id, { peer, cursor: Math.max(afterSeq ?? 0, ch.delivered) });
+      // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
+      // client, a restored database) must not hold back the messages stored from now on.
+      ch.subscribers.set(peer.id, { peer, cursor: ch.delivered });
     });
   }
 

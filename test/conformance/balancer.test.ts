@@ -1,0 +1,34 @@
+import { afterAll, beforeAll } from "vitest";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
+import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
+import { conformanceSuite } from "./suite.ts";
+
+/**
+ * The conformance suite through the balancer in front of three workers on PostgreSQL and Redis:
+ * the balancer must add no failure to what a worker answers. Both "targets" are the balancer, so
+ * the suite's cross-target cases put users on whichever workers the ring picks.
+ */
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let prefix: string;
+const processes: WorkerProcess[] = [];
+let lb: WorkerProcess;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  prefix = testRedisPrefix();
+  const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret() };
+  const workers: WorkerProcess[] = [];
+  for (let i = 1; i <= 3; i++) {
+    workers.push(await startWorkerProcess({ ...shared, WORKER_ID: `lbw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s" }));
+  }
+  processes.push(...workers);
+  lb = await startBalancerProcess(workers.map((w) => w.url), { ...shared, LB_IP_RATE: "1000000/60s", LB_USER_RATE: "1000000/60s", LB_UPGRADE_RATE: "1000000/60s" });
+  processes.push(lb);
+});
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  await database?.drop();
+  if (prefix) await deleteRedisKeys(prefix);
+});
+
+conformanceSuite("balancer in front of three workers", () => ({ urls: [lb.url, lb.url] }));
