@@ -55,12 +55,18 @@ export const clientIdSchema = z
 
 export const postMessageSchema = z.object({ body: messageBodySchema, clientId: clientIdSchema.optional() });
 
-const seqParam = z.coerce.number().int("must be an integer").min(0, "must be >= 0").max(Number.MAX_SAFE_INTEGER);
+/** A whole number from a query string: digits only, so "", "1e3" and " 5" are refused rather than coerced. */
+const wholeParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`));
 
 export const historyQuerySchema = z.object({
-  beforeSeq: seqParam.optional(),
-  afterSeq: seqParam.optional(),
-  limit: z.coerce.number().int("must be an integer").min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+  beforeSeq: wholeParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  afterSeq: wholeParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  limit: wholeParam(1, LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 

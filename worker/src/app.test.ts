@@ -55,6 +55,7 @@ describe("HTTP validation", () => {
     ["history: limit abc", "GET", "/api/rooms/:room/messages?limit=abc", undefined, 400, /limit/],
     ["history: negative beforeSeq", "GET", "/api/rooms/:room/messages?beforeSeq=-1", undefined, 400, /beforeSeq/],
     ["history: fractional afterSeq", "GET", "/api/rooms/:room/messages?afterSeq=1.5", undefined, 400, /afterSeq/],
+    ["history: empty beforeSeq", "GET", "/api/rooms/:room/messages?beforeSeq=", undefined, 400, /beforeSeq/],
     ["room id not a UUID", "GET", "/api/rooms/not-a-uuid/messages", undefined, 404, /not found/],
     ["unknown room", "GET", "/api/rooms/00000000-0000-4000-8000-000000000000", undefined, 404, /room not found/],
   ];
@@ -81,8 +82,8 @@ describe("HTTP validation", () => {
     expect(chunked.status).toBe(413);
   });
 
-  it("asks for JSON when the content type is something else", async () => {
-    const res = await call(parley, "POST", "/api/rooms", { token, body: { name: "x" }, headers: { "content-type": "text/plain" } });
+  it.each(["text/plain", "application/json-patch+json", "application/jsonx"])("asks for JSON when the content type is %s", async (type) => {
+    const res = await call(parley, "POST", "/api/rooms", { token, body: { name: "x" }, headers: { "content-type": type } });
     expect(res.status).toBe(400);
     expect(res.json.error.message).toMatch(/application\/json/);
   });

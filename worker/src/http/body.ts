@@ -21,7 +21,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.out
 /** Reads a JSON body of at most 64 KiB and validates it; every failure is a clear 4xx. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) throw invalid("expected a JSON body with Content-Type: application/json");
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw invalid("expected a JSON body with Content-Type: application/json");
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > LIMITS.requestBodyBytes) throw tooLarge();
   const text = await readLimited(c.req.raw);
