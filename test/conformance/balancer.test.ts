@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { conformanceSuite } from "./suite.ts";
+import { conformanceSuite } from "./suite/index.ts";
 
 /**
  * The conformance suite through the balancer in front of three workers on PostgreSQL and Redis:

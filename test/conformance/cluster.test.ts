@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { conformanceSuite } from "./suite.ts";
+import { conformanceSuite } from "./suite/index.ts";
 
 /**
  * Two worker processes sharing PostgreSQL and Redis, driven through both: the conformance suite with

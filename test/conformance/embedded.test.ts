@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { conformanceSuite } from "./suite.ts";
+import { conformanceSuite } from "./suite/index.ts";
 
 /** The default deployment: one worker with its embedded database (PGlite in a temporary DATA_DIR) and in-process bus. */
 let worker: WorkerProcess;

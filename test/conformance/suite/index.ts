@@ -1,0 +1,34 @@
+import { describe } from "vitest";
+import { authTests } from "./auth.ts";
+import { httpConventionTests } from "./http-conventions.ts";
+import { roomTests } from "./rooms.ts";
+import { messageTests } from "./messages.ts";
+import { upgradeTests } from "./upgrade.ts";
+import { frameTests } from "./frames.ts";
+import { realtimeTests } from "./realtime.ts";
+import { trackSockets, type SuiteContext } from "./support.ts";
+
+/**
+ * Parley's protocol conformance suite (shared/PROTOCOL.md plus the server's documented extensions).
+ * It reaches the server only through HTTP and WebSocket at the given base URLs, so it can run against
+ * one worker, several workers, the balancer or `wrangler dev`. Every name it creates is unique, so
+ * it can run again against the same database.
+ *
+ * `urls[0]` serves the single-target tests; with two or more URLs the real-time tests run a second
+ * time with their clients spread over `urls[0]` and `urls[1]` (cross-worker delivery, presence and
+ * resume). The targets need generous REGISTER_RATE and MESSAGE_RATE (thousands a minute: the suite
+ * registers dozens of users and posts over a thousand messages), while LOGIN_RATE (per account) and
+ * FRAME_RATE (per connection) stay near their defaults, low enough for the suite to reach them.
+ */
+export function conformanceSuite(name: string, target: () => { urls: string[] }) {
+  describe(`${name}: conformance`, () => {
+    const context: SuiteContext = { first: () => target().urls[0]!, target, sockets: trackSockets() };
+    authTests(context);
+    httpConventionTests(context);
+    roomTests(context);
+    messageTests(context);
+    upgradeTests(context);
+    frameTests(context);
+    realtimeTests(context);
+  });
+}
