@@ -10,6 +10,8 @@ COPY lb/package.json lb/
 COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The web UI, served by the worker at /.
+RUN npm run build
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 USER node

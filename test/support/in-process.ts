@@ -6,6 +6,7 @@ import { systemClock, type Clock } from "../../worker/src/ports/clock.ts";
 import { silentLogger } from "../../worker/src/ports/logger.ts";
 import { bcryptjsHasher, type PasswordHasher } from "../../worker/src/ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../../worker/src/ports/presence.ts";
+import type { Suggester } from "../../worker/src/ports/suggester.ts";
 
 /** An embedded PostgreSQL in memory with Parley's migrations applied. */
 export async function memoryStore(): Promise<{ store: Store; connection: Connection }> {
@@ -24,7 +25,7 @@ export const TEST_SETTINGS: AppSettings = {
 };
 
 /** The app in-process, for `app.request()` tests: no sockets (the upgrade helper refuses). */
-export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string; hasher?: PasswordHasher } = {}): ParleyApp {
+export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string; hasher?: PasswordHasher; suggester?: Suggester } = {}): ParleyApp {
   return createApp({
     settings: { ...TEST_SETTINGS, ...options.settings },
     store,
@@ -33,6 +34,7 @@ export function inProcessApp(store: Store, options: { settings?: Partial<AppSett
     clock: options.clock ?? systemClock,
     hasher: options.hasher ?? bcryptjsHasher(10),
     logger: silentLogger,
+    suggester: options.suggester,
     upgradeWebSocket: (() => async () => new Response(null, { status: 501 })) as never,
     sockets: { bufferedAmount: () => 0, abort: () => {} },
     peerAddress: () => options.address ?? "127.0.0.1",

@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   const authenticate = requireUser(tokens);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
   const sessions = new Set<{ peer: Peer }>();
+  const suggester = deps.suggester ?? noSuggester;
   let draining = false;
 
   app.use(async (c, next) => {
@@ -117,11 +118,15 @@ export function createApp(deps: AppDeps): ParleyApp {
     await next();
   });
 
-  registerHealthRoutes(app, { checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }], draining: () => draining });
+  registerHealthRoutes(app, {
+    checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }],
+    draining: () => draining,
+    report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
+  });
   registerAuthRoutes(app, { auth, store, authenticate, address });
   registerRoomRoutes(app, { store, presence, hub, clock, authenticate });
   registerMessageRoutes(app, { store, messages, authenticate });
-  registerSuggestRoute(app, { suggester: deps.suggester ?? noSuggester, messages, authenticate });
+  registerSuggestRoute(app, { suggester, messages, authenticate });
   registerWsRoute(app, {
     upgradeWebSocket: deps.upgradeWebSocket,
     sockets: deps.sockets,
@@ -133,7 +138,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     sessions,
     hub,
     messages,
-    suggester: deps.suggester ?? noSuggester,
+    suggester,
     clock,
     frameRate: settings.rates.frame,
   });

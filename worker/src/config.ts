@@ -26,6 +26,18 @@ export const configSchema = z
     FRAME_RATE: rate(1800, 60),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Autocomplete: `auto` uses Ollama while it answers its probe, else the built-in engine. */
+    SUGGEST_ENGINE: z.enum(["auto", "ollama", "builtin", "off"]).default("auto"),
+    OLLAMA_HOST: z.string().min(1).default("http://127.0.0.1:11434"),
+    OLLAMA_MODEL: z.string().min(1).default("llama3.1:8b"),
+    OLLAMA_KEEP_ALIVE: z.string().regex(/^-?\d+(ms|s|m|h)?$/, "must be a duration like 30m or -1").default("30m"),
+    SUGGEST_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
+    /** Language-model suggestions per user (all at once, refilled over the window). */
+    SUGGEST_RATE: rate(30, 60),
+    SUGGEST_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(4),
+    SUGGEST_CONTEXT_MESSAGES: z.coerce.number().int().min(0).max(100).default(20),
+    SUGGEST_CONTEXT_CHARS: z.coerce.number().int().min(0).max(20_000).default(2000),
+    SUGGEST_MAX_CHARS: z.coerce.number().int().min(1).max(500).default(80),
   })
   .transform((env) => ({
     production: env.NODE_ENV === "production",
@@ -45,6 +57,18 @@ export const configSchema = z
     rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    suggest: {
+      engine: env.SUGGEST_ENGINE,
+      ollamaHost: env.OLLAMA_HOST,
+      ollamaModel: env.OLLAMA_MODEL,
+      ollamaKeepAlive: env.OLLAMA_KEEP_ALIVE,
+      deadlineMs: env.SUGGEST_DEADLINE_MS,
+      rate: env.SUGGEST_RATE,
+      maxConcurrent: env.SUGGEST_MAX_CONCURRENT,
+      contextMessages: env.SUGGEST_CONTEXT_MESSAGES,
+      contextChars: env.SUGGEST_CONTEXT_CHARS,
+      maxChars: env.SUGGEST_MAX_CHARS,
+    },
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -9,7 +9,11 @@ const CHECK_TIMEOUT_MS = 2000;
 const within = (promise: Promise<unknown>, ms: number) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
 
-export function registerHealthRoutes(app: Hono<AppEnv>, deps: { checks: ReadinessCheck[]; draining: () => boolean }) {
+/**
+ * `/healthz` and `/readyz`. `report` adds state that never fails readiness (the language model:
+ * suggestions fall back without it).
+ */
+export function registerHealthRoutes(app: Hono<AppEnv>, deps: { checks: ReadinessCheck[]; draining: () => boolean; report?: () => Record<string, unknown> }) {
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.get("/readyz", async (c) => {
@@ -18,8 +22,9 @@ export function registerHealthRoutes(app: Hono<AppEnv>, deps: { checks: Readines
       deps.checks.map(async ({ name, check }) => [name, await within(check(), CHECK_TIMEOUT_MS).then(() => "up", () => "down")] as const),
     );
     const checks = Object.fromEntries(results);
+    const report = deps.report?.() ?? {};
     const down = results.filter(([, state]) => state === "down").map(([name]) => name);
-    if (down.length > 0) return c.json({ error: { code: "unavailable", message: `down: ${down.join(", ")}` }, checks }, 503);
-    return c.json({ ok: true, checks });
+    if (down.length > 0) return c.json({ error: { code: "unavailable", message: `down: ${down.join(", ")}` }, checks, ...report }, 503);
+    return c.json({ ok: true, checks, ...report });
   });
 }

@@ -15,9 +15,12 @@ import { systemClock } from "../ports/clock.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../ports/presence.ts";
+import type { Suggester } from "../ports/suggester.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
+import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
+import { serveWebUi } from "./static-ui.ts";
 import { RedisBus } from "./redis-bus.ts";
 import { RedisPresence } from "./redis-presence.ts";
 
@@ -40,6 +43,7 @@ export interface WorkerOverrides {
   connection?: Connection;
   logger?: Logger;
   hasher?: PasswordHasher;
+  suggester?: Suggester;
 }
 
 const nodeSockets: SocketAdapter = {
@@ -65,21 +69,27 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     overrides.presence ??
     (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
+  const store = createDrizzleStore(connection.db);
+  const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
+  const suggester = overrides.suggester ?? suggestService!;
 
   let upgrade: ReturnType<typeof createNodeWebSocket>["upgradeWebSocket"] | undefined;
   const parley = createApp({
     settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
-    store: createDrizzleStore(connection.db),
+    store,
     bus,
     presence,
     clock: systemClock,
     hasher,
     logger,
+    suggester,
     // node-ws needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
     sockets: nodeSockets,
     peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   });
+  // The built web UI at `/`, after every API route (web UI issue).
+  serveWebUi(parley.app);
   const ws = createNodeWebSocket({ app: parley.app });
   upgrade = ws.upgradeWebSocket;
   // The ws defaults accept 100 MiB frames and echo any subprotocol; Parley's are 64 KiB and parley.v1.
@@ -117,7 +127,9 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       logger.info({}, "stopped");
     })());
 
-  logger.info({ port, database: connection.kind, bus: config.redisUrl ? "redis" : "memory" }, "parley worker listening");
+  // Find out whether the language model is there now rather than on the first suggestion.
+  void suggestService?.probe();
+  logger.info({ port, database: connection.kind, bus: config.redisUrl ? "redis" : "memory", suggest: config.suggest.engine }, "parley worker listening");
   return { url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, port, workerId, parley, shutdown };
 }
 

@@ -5,6 +5,7 @@ import { describeIssues } from "../http/body.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Suggester } from "../ports/suggester.ts";
+import { SuggestionAbandoned } from "../suggest/abortable-stream.ts";
 import { TokenBuckets } from "../ports/rate-limiter.ts";
 import type { MessageService } from "../messages/message-service.ts";
 import { encode, type Peer } from "./peer.ts";
@@ -106,7 +107,8 @@ export class WsSession {
     const { requestId } = frame;
     let source = "off";
     try {
-      await this.deps.messages.requireMember(frame.roomId, this.peer.user.id);
+      // A subscription ends when the user leaves the room, so a subscribed peer is a member (as for `message`).
+      if (!this.deps.hub.isSubscribed(this.peer, frame.roomId)) await this.deps.messages.requireMember(frame.roomId, this.peer.user.id);
       const stream = this.deps.suggester.suggest({ user: this.peer.user, roomId: frame.roomId, text: frame.text, signal: controller.signal });
       for await (const chunk of stream) {
         if (controller.signal.aborted) return;
@@ -115,7 +117,10 @@ export class WsSession {
       }
       if (!controller.signal.aborted) this.send({ type: "suggestion", requestId, delta: "", done: true, source });
     } catch (error) {
-      if (!controller.signal.aborted) this.send({ type: "error", ...errorFields(toApiError(error)), requestId });
+      if (controller.signal.aborted) return;
+      // Past its deadline a suggestion ends with no more text.
+      if (error instanceof SuggestionAbandoned) return this.send({ type: "suggestion", requestId, delta: "", done: true, source: error.source });
+      this.send({ type: "error", ...errorFields(toApiError(error)), requestId });
     }
   }
 

@@ -4,17 +4,18 @@ import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { MessageService } from "../messages/message-service.ts";
 import type { Suggester } from "../ports/suggester.ts";
+import { SuggestionAbandoned } from "./abortable-stream.ts";
 
-/** A suggestion that takes longer than this is abandoned. */
-const DEADLINE_MS = 2000;
-
-/** `POST /api/suggest`: the whole suggestion at once, for clients that do not stream. */
+/**
+ * `POST /api/suggest`: the whole suggestion at once, for clients that do not stream. The suggester
+ * enforces the deadline; an abandoned suggestion answers an empty one.
+ */
 export function registerSuggestRoute(app: Hono<AppEnv>, deps: { suggester: Suggester; messages: MessageService; authenticate: MiddlewareHandler<AppEnv> }) {
   app.post("/api/suggest", deps.authenticate, async (c) => {
     const { roomId, text } = await readJson(c, suggestRequestSchema);
     const user = c.get("user");
     await deps.messages.requireMember(roomId, user.id);
-    const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(DEADLINE_MS)]);
+    const signal = c.req.raw.signal;
     let suggestion = "";
     let source = "off";
     try {
@@ -23,8 +24,9 @@ export function registerSuggestRoute(app: Hono<AppEnv>, deps: { suggester: Sugge
         source = chunk.source;
       }
     } catch (error) {
-      if (!signal.aborted) throw error;
+      if (!(error instanceof SuggestionAbandoned) && !signal.aborted) throw error;
       suggestion = "";
+      if (error instanceof SuggestionAbandoned) source = error.source;
     }
     return c.json({ suggestion, source });
   });

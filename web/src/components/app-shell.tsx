@@ -1,0 +1,64 @@
+import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { createHashRoute, DIRECTORY_HREF } from "../lib/hash-route.ts";
+import { useApp, useChat } from "../state/app-context.tsx";
+import { ChatRoom } from "./chat-room.tsx";
+import { ConnectionStatus } from "./connection-status.tsx";
+import { RoomDirectory } from "./room-directory.tsx";
+import { RoomSidebar } from "./room-sidebar.tsx";
+
+/** The signed-in layout: top bar, the user's rooms, and the directory or an open room. */
+export function AppShell() {
+  const { auth } = useApp();
+  const chat = useChat();
+  const router = createHashRoute();
+  onCleanup(router.dispose);
+  const [navOpen, setNavOpen] = createSignal(false);
+  const roomId = () => {
+    const r = router.route();
+    return r.view === "room" ? r.roomId : undefined;
+  };
+  const go = (href: string) => {
+    setNavOpen(false);
+    router.navigate(href);
+  };
+
+  return (
+    <div class="shell" classList={{ "nav-open": navOpen() }}>
+      <a class="skip-link" href="#main">Skip to content</a>
+      <header class="topbar">
+        <button type="button" class="menu-button" aria-label="Rooms menu" aria-expanded={navOpen()} onClick={() => setNavOpen(!navOpen())}>
+          ☰
+        </button>
+        <p class="brand">
+          <span class="brand-mark" aria-hidden="true">P</span> Parley
+        </p>
+        <ConnectionStatus state={chat.status()} retryIn={chat.retryIn} onRetry={chat.reconnectNow} />
+        <label class="switch" title="Show AI suggestions as you type">
+          <input type="checkbox" role="switch" checked={chat.suggestions.enabled()} onChange={(e) => chat.suggestions.setEnabled(e.currentTarget.checked)} />
+          <span class="switch-long">AI suggestions</span>
+          <span class="switch-short" aria-hidden="true">AI</span>
+        </label>
+        <span class="whoami" title="Signed in">
+          {auth.user()?.username}
+        </span>
+        <button type="button" class="quiet" onClick={() => auth.signOut()}>
+          Sign out
+        </button>
+      </header>
+      <RoomSidebar route={router.route()} onNavigate={() => setNavOpen(false)} />
+      <main id="main" class="content">
+        <Switch>
+          <Match when={roomId()} keyed>
+            {(id) => <ChatRoom roomId={id} onLeft={() => go(DIRECTORY_HREF)} />}
+          </Match>
+          <Match when={!roomId()}>
+            <RoomDirectory onOpen={go} />
+          </Match>
+        </Switch>
+      </main>
+      <Show when={navOpen()}>
+        <div class="scrim" aria-hidden="true" onClick={() => setNavOpen(false)} />
+      </Show>
+    </div>
+  );
+}

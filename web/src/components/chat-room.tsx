@@ -1,0 +1,69 @@
+import { createSignal, onMount, Show, untrack } from "solid-js";
+import { typingSentence } from "../lib/format.ts";
+import { useApp, useChat } from "../state/app-context.tsx";
+import { Composer } from "./composer.tsx";
+import { MessageList } from "./message-list.tsx";
+import { PresencePanel } from "./presence-panel.tsx";
+
+/** One open room (mounted per room): its timeline, who is online and typing, and the composer. */
+export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
+  const chat = useChat();
+  const { auth } = useApp();
+  const [showPeople, setShowPeople] = createSignal(false);
+  // Captured once: the "New messages" line stays where it was when the room was opened.
+  const lastRead = untrack(() => chat.rooms.lastRead(props.roomId));
+  const room = () => chat.rooms.joined().find((r) => r.id === props.roomId);
+  const me = () => auth.user()!;
+
+  onMount(() => void chat.open(props.roomId));
+  const typing = () => typingSentence(chat.presence.typing(props.roomId));
+  // The sentence stays while it fades out.
+  let lastTyping = "";
+  const typingShown = () => (lastTyping = typing() || lastTyping);
+  const online = () => chat.presence.online(props.roomId);
+
+  return (
+    <Show when={room()} fallback={<section class="empty-room"><p class="muted">{chat.rooms.loaded() ? "You are not a member of this room." : "Loading…"}</p></section>}>
+      {(r) => (
+        <section class="chat-room" aria-labelledby="room-title">
+          <header class="room-header">
+            <div class="room-heading">
+              <h1 id="room-title"># {r().name}</h1>
+              <Show when={r().topic}>
+                <p class="topic">{r().topic}</p>
+              </Show>
+            </div>
+            <button type="button" class="people-toggle" aria-expanded={showPeople()} aria-controls="room-presence" onClick={() => setShowPeople(!showPeople())}>
+              <span class="online-dot" aria-hidden="true" /> {online().length} online
+            </button>
+            <button type="button" class="quiet" onClick={() => void chat.leave(props.roomId).then(props.onLeft)}>
+              Leave
+            </button>
+          </header>
+          <div class="room-body" classList={{ "show-people": showPeople() }}>
+            <Show when={chat.timeline.get(props.roomId)} keyed>
+              {(t) => (
+                <MessageList
+                  timeline={t}
+                  roomName={`#${r().name}`}
+                  me={me()}
+                  lastRead={lastRead}
+                  onLoadOlder={() => chat.loadOlder(props.roomId)}
+                  onRetry={(id) => chat.retry(props.roomId, id)}
+                  onDiscard={(id) => chat.discard(props.roomId, id)}
+                />
+              )}
+            </Show>
+            <div id="room-presence">
+              <PresencePanel online={online()} meId={me().id} />
+            </div>
+          </div>
+          <p class="typing" aria-live="polite" classList={{ visible: typing() !== "" }}>
+            {typingShown()}
+          </p>
+          <Composer roomId={props.roomId} roomName={`#${r().name}`} suggestions={chat.suggestions} onSend={(body) => chat.send(props.roomId, body)} onTyping={() => chat.typing(props.roomId)} />
+        </section>
+      )}
+    </Show>
+  );
+}

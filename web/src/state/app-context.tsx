@@ -1,0 +1,44 @@
+import { createContext, onCleanup, onMount, useContext, type ParentProps } from "solid-js";
+import { HttpClient } from "../transport/http-client.ts";
+import type { WebSocketConstructor } from "../transport/socket-client.ts";
+import { createAuthStore, type AuthStore } from "./auth-store.ts";
+import { createChatSession, type ChatSession } from "./chat-session.ts";
+
+interface AppServices {
+  http: HttpClient;
+  auth: AuthStore;
+}
+
+const AppContext = createContext<AppServices>();
+const ChatContext = createContext<ChatSession>();
+
+/** Signed out or in: the HTTP client and the session. */
+export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: typeof fetch }>) {
+  const storage = props.storage ?? localStorage;
+  let auth: AuthStore | undefined;
+  const http = new HttpClient({ token: () => auth?.token(), fetch: props.fetch, onUnauthorized: () => auth?.signOut() });
+  auth = createAuthStore(() => http, storage);
+  return <AppContext.Provider value={{ http, auth }}>{props.children}</AppContext.Provider>;
+}
+
+/** A signed-in user's chat: one socket and the stores it feeds; closed when the user signs out. */
+export function ChatProvider(props: ParentProps<{ WebSocket?: WebSocketConstructor; wsUrl?: string }>) {
+  const { http, auth } = useApp();
+  const wsUrl = props.wsUrl ?? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  const session = createChatSession({ http, auth, WebSocket: props.WebSocket ?? (WebSocket as unknown as WebSocketConstructor), wsUrl, storage: localStorage });
+  onMount(() => void session.start().catch(() => {}));
+  onCleanup(() => session.stop());
+  return <ChatContext.Provider value={session}>{props.children}</ChatContext.Provider>;
+}
+
+export function useApp(): AppServices {
+  const services = useContext(AppContext);
+  if (!services) throw new Error("useApp outside <AppProvider>");
+  return services;
+}
+
+export function useChat(): ChatSession {
+  const session = useContext(ChatContext);
+  if (!session) throw new Error("useChat outside <ChatProvider>");
+  return session;
+}

@@ -1,0 +1,163 @@
+import { createSignal } from "solid-js";
+import type { ServerFrame } from "@parley/protocol";
+import type { HttpClient } from "../transport/http-client.ts";
+import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
+import type { AuthStore } from "./auth-store.ts";
+import { createPresenceStore } from "./presence-store.ts";
+import { createRoomsStore } from "./rooms-store.ts";
+import { createSuggestionsStore } from "./suggestions-store.ts";
+import { createTimelineStore } from "./timeline-store.ts";
+
+const TYPING_EVERY_MS = 2500;
+
+export interface ChatSessionDeps {
+  http: HttpClient;
+  auth: AuthStore;
+  WebSocket: WebSocketConstructor;
+  wsUrl: string;
+  storage: Storage;
+}
+
+/** Everything a signed-in user sees, joined over one socket: rooms, timelines, presence and suggestions. */
+export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: ChatSessionDeps) {
+  const timeline = createTimelineStore();
+  const presence = createPresenceStore();
+  const rooms = createRoomsStore(http, storage, () => auth.user()?.id);
+  const socket = new SocketClient({ url: wsUrl, WebSocket, token: auth.token, afterSeq: timeline.lastSeq, beforeConnect: auth.ensureFresh });
+  const suggestions = createSuggestionsStore({ request: socket.suggest, storage });
+  const [status, setStatus] = createSignal<SocketState>(socket.state);
+  const [activeRoom, setActiveRoom] = createSignal<string>();
+  const sendingTo = new Map<string, string>();
+  const lastTyping = new Map<string, number>();
+  const me = () => auth.user()?.id;
+
+  const seen = (roomId: string, seq: number, mine: boolean) => {
+    rooms.reached(roomId, seq);
+    if (mine || (roomId === activeRoom() && document.visibilityState !== "hidden")) rooms.markRead(roomId);
+  };
+
+  function route(frame: ServerFrame) {
+    switch (frame.type) {
+      case "subscribed":
+        if (frame.limited) timeline.reset(frame.roomId);
+        presence.setOnline(frame.roomId, frame.online);
+        rooms.setOnlineCount(frame.roomId, frame.online.length);
+        return seen(frame.roomId, frame.lastSeq, false);
+      case "message":
+      case "ack": {
+        const m = frame.message;
+        timeline.add(m.roomId, [m]);
+        presence.stoppedTyping(m.roomId, m.user.username);
+        return seen(m.roomId, m.seq, m.user.id === me());
+      }
+      case "presence":
+        presence.setOnline(frame.roomId, frame.online);
+        rooms.setOnlineCount(frame.roomId, frame.online.length);
+        if (frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
+        return;
+      case "typing":
+        if (frame.user.id !== me()) presence.typed(frame.roomId, frame.user.username);
+        return;
+      case "unsubscribed":
+        if (frame.reason === "left") forget(frame.roomId);
+        return;
+      case "error": {
+        const roomId = frame.clientId && sendingTo.get(frame.clientId);
+        if (roomId) timeline.setStatus(roomId, frame.clientId!, "failed", describeSendError(frame));
+        return suggestions.receive(frame);
+      }
+      case "suggestion":
+        return suggestions.receive(frame);
+    }
+  }
+
+  function forget(roomId: string) {
+    socket.unsubscribe(roomId);
+    rooms.removed(roomId);
+    timeline.drop(roomId);
+    presence.clear(roomId);
+  }
+
+  const onOnline = () => socket.setOnline(true);
+  const onOffline = () => socket.setOnline(false);
+
+  return {
+    timeline, presence, rooms, suggestions, status, activeRoom,
+    retryIn: () => Math.max(0, socket.retryAt - Date.now()),
+    start() {
+      socket.onState(setStatus);
+      socket.onFrame(route);
+      addEventListener("online", onOnline);
+      addEventListener("offline", onOffline);
+      if (navigator.onLine === false) socket.setOnline(false);
+      else socket.connect();
+      return rooms.load().then(() => rooms.joined().forEach((r) => socket.subscribe(r.id)));
+    },
+    stop() {
+      removeEventListener("online", onOnline);
+      removeEventListener("offline", onOffline);
+      socket.disconnect();
+    },
+    reconnectNow: () => socket.setOnline(true),
+    /** Shows a room: loads its newest page the first time. */
+    async open(roomId: string | undefined) {
+      setActiveRoom(roomId);
+      suggestions.cancel();
+      if (!roomId) return;
+      const t = timeline.ensure(roomId);
+      if (!t.loaded) await this.loadOlder(roomId);
+      rooms.markRead(roomId);
+    },
+    async loadOlder(roomId: string) {
+      const t = timeline.ensure(roomId);
+      if (t.loadingOlder) return;
+      timeline.setLoading(roomId, true);
+      try {
+        const page = await http.history(roomId, { beforeSeq: t.loaded ? t.messages[0]?.seq : undefined, limit: 50 });
+        timeline.page(roomId, page.messages, page.hasMore);
+      } catch (error) {
+        timeline.setLoading(roomId, false, (error as Error).message);
+      }
+    },
+    send(roomId: string, body: string) {
+      const clientId = crypto.randomUUID();
+      sendingTo.set(clientId, roomId);
+      timeline.addPending(roomId, clientId, body);
+      socket.sendMessage(roomId, body, clientId);
+    },
+    /** Resends a failed message with its original clientId, so it is stored at most once. */
+    retry(roomId: string, clientId: string) {
+      const p = timeline.get(roomId)?.pending.find((x) => x.clientId === clientId);
+      if (!p) return;
+      timeline.setStatus(roomId, clientId, "pending");
+      socket.sendMessage(roomId, p.body, clientId);
+    },
+    discard: (roomId: string, clientId: string) => timeline.discard(roomId, clientId),
+    typing(roomId: string) {
+      if (Date.now() - (lastTyping.get(roomId) ?? 0) < TYPING_EVERY_MS) return;
+      lastTyping.set(roomId, Date.now());
+      socket.typing(roomId);
+    },
+    async join(roomId: string) {
+      const room = await rooms.join(roomId);
+      socket.subscribe(room.id);
+      return room;
+    },
+    async create(name: string, topic: string) {
+      const room = await rooms.create(name, topic);
+      socket.subscribe(room.id);
+      return room;
+    },
+    async leave(roomId: string) {
+      await rooms.leave(roomId);
+      forget(roomId);
+    },
+  };
+}
+export type ChatSession = ReturnType<typeof createChatSession>;
+
+function describeSendError(frame: Extract<ServerFrame, { type: "error" }>): string {
+  if (frame.code === "rate_limited") return `Sending too fast. Wait ${frame.retryAfter ?? "a few"} seconds, then retry.`;
+  if (frame.code === "forbidden") return "You are no longer a member of this room.";
+  return frame.message;
+}

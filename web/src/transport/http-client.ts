@@ -1,0 +1,87 @@
+import type { ErrorBody, Message, Room, User } from "@parley/protocol";
+
+/** A room as `GET /api/rooms` lists it (extension: `joined`). */
+export type RoomListing = Room & { joined?: boolean };
+export interface Session {
+  user: User;
+  token: string;
+  /** Extension: when the token stops working (ISO 8601). */
+  expiresAt?: string;
+}
+export interface HistoryPage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** Any failed request: the server's `{error: {code, message}}`, or `network` when no answer came. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait, from `Retry-After` on 429 and 503. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpClientOptions {
+  baseUrl?: string;
+  /** The current bearer token, if any. */
+  token: () => string | undefined;
+  fetch?: typeof fetch;
+  /** Called when an authenticated request answers 401: the session is over. */
+  onUnauthorized?: () => void;
+}
+
+/** Parley's REST API (PROTOCOL.md "HTTP" and the README's extensions). */
+export class HttpClient {
+  private readonly fetch: typeof fetch;
+  constructor(private readonly options: HttpClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  register = (username: string, password: string) => this.call<Session>("POST", "/api/auth/register", { username, password });
+  login = (username: string, password: string) => this.call<Session>("POST", "/api/auth/login", { username, password });
+  refresh = () => this.call<Session>("POST", "/api/auth/refresh");
+  me = () => this.call<{ user: User }>("GET", "/api/me");
+
+  listRooms(filter: { q?: string; joined?: boolean } = {}) {
+    const query = new URLSearchParams();
+    if (filter.q) query.set("q", filter.q);
+    if (filter.joined) query.set("joined", "true");
+    const suffix = query.size ? `?${query}` : "";
+    return this.call<{ rooms: RoomListing[] }>("GET", `/api/rooms${suffix}`);
+  }
+  createRoom = (name: string, topic?: string) => this.call<{ room: RoomListing }>("POST", "/api/rooms", topic ? { name, topic } : { name });
+  room = (roomId: string) => this.call<{ room: RoomListing; online: User[] }>("GET", `/api/rooms/${enc(roomId)}`);
+  join = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/join`);
+  leave = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/leave`);
+
+  history(roomId: string, page: { beforeSeq?: number; limit?: number } = {}) {
+    const query = new URLSearchParams({ limit: String(page.limit ?? 50) });
+    if (page.beforeSeq !== undefined) query.set("beforeSeq", String(page.beforeSeq));
+    return this.call<HistoryPage>("GET", `/api/rooms/${enc(roomId)}/messages?${query}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    const token = this.options.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await this.fetch(`${this.options.baseUrl ?? ""}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "network", "Cannot reach the server. Check your connection and try again.");
+    }
+    const data = (await res.json().catch(() => undefined)) as (T & Partial<ErrorBody>) | undefined;
+    if (res.ok && data) return data;
+    const retryAfter = Number(res.headers.get("retry-after")) || undefined;
+    if (res.status === 401 && token) this.options.onUnauthorized?.();
+    throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? `The server answered ${res.status}.`, retryAfter);
+  }
+}
+
+const enc = encodeURIComponent;
