@@ -59,3 +59,21 @@ export async function call(parley: ParleyApp, method: string, path: string, opti
   } catch {}
   return { status: res.status, headers: res.headers, json };
 }
+
+/** A signed-in user with one room, on an in-process app over an in-memory store. */
+export interface InProcessFixture {
+  store: Store;
+  parley: ParleyApp;
+  token: string;
+  roomId: string;
+  close(): Promise<void>;
+}
+
+/** Builds the fixture most `app.request()` tests start from. */
+export async function signedInApp(username: string, options: Parameters<typeof inProcessApp>[1] = {}): Promise<InProcessFixture> {
+  const { store, connection } = await memoryStore();
+  const parley = inProcessApp(store, options);
+  const token = (await call(parley, "POST", "/api/auth/register", { body: { username, password: "long enough pw" } })).json.token;
+  const roomId = (await call(parley, "POST", "/api/rooms", { token, body: { name: `${username}-room` } })).json.room.id;
+  return { store, parley, token, roomId, close: () => connection.close() };
+}

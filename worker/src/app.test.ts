@@ -1,7 +1,7 @@
 import type { Store } from "@parley/db";
 import type { ServerFrame } from "@parley/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, inProcessApp, memoryStore } from "../../test/support/in-process.ts";
+import { call, inProcessApp, signedInApp } from "../../test/support/in-process.ts";
 import type { ParleyApp } from "./app.ts";
 import { MessageService } from "./messages/message-service.ts";
 import { systemClock } from "./ports/clock.ts";
@@ -11,18 +11,13 @@ import { noSuggester } from "./ports/suggester.ts";
 import { WsSession } from "./realtime/ws-session.ts";
 
 let store: Store;
-let close: () => Promise<void>;
 let parley: ParleyApp;
 let token: string;
 let roomId: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await memoryStore();
-  store = db.store;
-  close = () => db.connection.close();
-  parley = inProcessApp(store);
-  token = (await call(parley, "POST", "/api/auth/register", { body: { username: "validator", password: "long enough pw" } })).json.token;
-  roomId = (await call(parley, "POST", "/api/rooms", { token, body: { name: "validation" } })).json.room.id;
+  ({ store, parley, token, roomId, close } = await signedInApp("validator"));
 });
 afterAll(() => close());
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import type { Store } from "@parley/db";
 import type { ServerFrame } from "@parley/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, inProcessApp, memoryStore } from "../../test/support/in-process.ts";
+import { call, signedInApp } from "../../test/support/in-process.ts";
 import type { ParleyApp } from "./app.ts";
 import { MessageService } from "./messages/message-service.ts";
 import { systemClock } from "./ports/clock.ts";
@@ -13,18 +13,13 @@ import { WsSession } from "./realtime/ws-session.ts";
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 
 let store: Store;
-let close: () => Promise<void>;
 let parley: ParleyApp;
 let token: string;
 let roomId: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await memoryStore();
-  store = db.store;
-  close = () => db.connection.close();
-  parley = inProcessApp(store, { settings: { rates: { message: { max: 1e9, windowSeconds: 60 }, login: { max: 1e9, windowSeconds: 60 }, register: { max: 1e9, windowSeconds: 60 }, frame: { max: 1e9, windowSeconds: 60 } } } });
-  token = (await call(parley, "POST", "/api/auth/register", { body: { username: "fuzzer", password: "long enough pw" } })).json.token;
-  roomId = (await call(parley, "POST", "/api/rooms", { token, body: { name: "fuzz" } })).json.room.id;
+  ({ store, parley, token, roomId, close } = await signedInApp("fuzzer", { settings: { rates: { message: { max: 1e9, windowSeconds: 60 }, login: { max: 1e9, windowSeconds: 60 }, register: { max: 1e9, windowSeconds: 60 }, frame: { max: 1e9, windowSeconds: 60 } } } }));
 });
 afterAll(() => close());
 
