@@ -1,5 +1,5 @@
 /**
- * `npm run lint`: keeps the core runtime-neutral. Only entry points and adapters (worker/src/node,
+ * `npm run lint`: keeps the core runtime-neutral. Only entry points and adapters (worker/src/node, worker/src/workerd,
  * worker/src/entry, db/src/node.ts, db/src/cli) may import a runtime or a driver.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CORE = ["protocol/src", "db/src", "worker/src"];
-const ADAPTERS = [/^worker\/src\/node\//, /^worker\/src\/entry\//, /^db\/src\/node\.ts$/, /^db\/src\/cli\//, /\.test\.ts$/, /\.contract\.ts$/];
+const ADAPTERS = [/^worker\/src\/node\//, /^worker\/src\/workerd\//, /^worker\/src\/entry\//, /^db\/src\/node\.ts$/, /^db\/src\/cli\//, /\.test\.ts$/, /\.contract\.ts$/];
 const FORBIDDEN = [/^ioredis$/, /^postgres$/, /^@hono\/node-/, /^cloudflare:/, /^node:/, /^pino$/, /^@electric-sql\/pglite/, /^@parley\/db\/node$/, /^ws$/, /^drizzle-orm\/(postgres-js|pglite)/];
 
 function* files(dir: string): Generator<string> {

@@ -113,6 +113,16 @@ describe("HTTP validation", () => {
     expect(user?.passwordHash).toMatch(/^\$2[aby]\$10\$/);
   });
 
+  it("revokes a token on sign-out; the user's other tokens keep working", async () => {
+    const other = (await call(parley, "POST", "/api/auth/login", { body: { username: "validator", password: "long enough pw" } })).json.token;
+    const mine = (await call(parley, "POST", "/api/auth/login", { body: { username: "validator", password: "long enough pw" } })).json.token;
+    expect((await call(parley, "POST", "/api/auth/logout", { token: mine })).status).toBe(200);
+    const after = await call(parley, "GET", "/api/me", { token: mine });
+    expect(after.status).toBe(401);
+    expect(after.json.error.message).toMatch(/revoked/);
+    expect((await call(parley, "GET", "/api/me", { token: other })).status).toBe(200);
+  });
+
   it("echoes x-request-id and names the worker", async () => {
     const res = await call(parley, "GET", "/healthz", { headers: { "x-request-id": "abc-123" } });
     expect(res.headers.get("x-request-id")).toBe("abc-123");

@@ -17,6 +17,8 @@ import type { Clock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
 import type { Presence } from "./ports/presence.ts";
+import { MemoryRevocations, type Revocations } from "./ports/revocations.ts";
+import { Sessions } from "./auth/sessions.ts";
 import { noSuggester, type Suggester } from "./ports/suggester.ts";
 import type { Peer } from "./realtime/peer.ts";
 import { RoomHub } from "./realtime/room-hub.ts";
@@ -47,6 +49,8 @@ export interface AppDeps {
   clock: Clock;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Revoked tokens; in memory (one process) when absent. */
+  revocations?: Revocations;
   suggester?: Suggester;
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
@@ -73,9 +77,10 @@ export function createApp(deps: AppDeps): ParleyApp {
   const hub = new RoomHub({ store, bus, presence, logger });
   const messages = new MessageService(store, hub, clock, settings.rates.message);
   const auth = new AuthService(store, hasher, tokens, clock, settings.rates);
-  const authenticate = requireUser(tokens);
+  const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
+  const authenticate = requireUser(sessions);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
-  const sessions = new Set<{ peer: Peer }>();
+  const openSockets = new Set<{ peer: Peer }>();
   const suggester = deps.suggester ?? noSuggester;
   let draining = false;
 
@@ -123,18 +128,32 @@ export function createApp(deps: AppDeps): ParleyApp {
     draining: () => draining,
     report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
   });
-  registerAuthRoutes(app, { auth, store, authenticate, address });
+  const closeSignedOut = (jti: string) => {
+    for (const { peer } of openSockets) if (peer.sessionId === jti) peer.close(CLOSE_CODES.policyViolation, "signed out");
+  };
+  hub.onRevoked(closeSignedOut).catch((err) => logger.warn({ err }, "cannot listen for sign-outs"));
+  registerAuthRoutes(app, {
+    auth,
+    store,
+    sessions,
+    authenticate,
+    address,
+    signedOut: (jti) => {
+      closeSignedOut(jti);
+      hub.revoked(jti);
+    },
+  });
   registerRoomRoutes(app, { store, presence, hub, clock, authenticate });
   registerMessageRoutes(app, { store, messages, authenticate });
   registerSuggestRoute(app, { suggester, messages, authenticate });
   registerWsRoute(app, {
     upgradeWebSocket: deps.upgradeWebSocket,
     sockets: deps.sockets,
-    tokens,
     allowedOrigins: settings.allowedOrigins,
     workerId: settings.workerId,
     logger,
     draining: () => draining,
+    openSockets,
     sessions,
     hub,
     messages,
@@ -146,10 +165,10 @@ export function createApp(deps: AppDeps): ParleyApp {
   return {
     app,
     hub,
-    connections: () => sessions.size,
+    connections: () => openSockets.size,
     drain() {
       draining = true;
-      for (const { peer } of sessions) {
+      for (const { peer } of openSockets) {
         // Spread reconnects over ~5 s so a drained worker's clients do not all land at once.
         const retryMs = 500 + Math.floor(Math.random() * 5000);
         peer.close(CLOSE_CODES.goingAway, JSON.stringify({ reason: "draining", retryMs }));

@@ -16,7 +16,7 @@ const ChatContext = createContext<ChatSession>();
 export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: typeof fetch }>) {
   const storage = props.storage ?? localStorage;
   let auth: AuthStore | undefined;
-  const http = new HttpClient({ token: () => auth?.token(), fetch: props.fetch, onUnauthorized: () => auth?.signOut() });
+  const http = new HttpClient({ token: () => auth?.token(), fetch: props.fetch, onUnauthorized: () => auth?.forget() });
   auth = createAuthStore(() => http, storage);
   return <AppContext.Provider value={{ http, auth }}>{props.children}</AppContext.Provider>;
 }

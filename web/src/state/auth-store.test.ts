@@ -8,12 +8,17 @@ function setup(status: number, body: unknown, headers: Record<string, string> = 
   const saved = new Map<string, string>();
   const storage = { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => void saved.set(k, v), removeItem: (k: string) => void saved.delete(k) };
   const calls: string[] = [];
-  const fetch = (async (url: string) => (calls.push(url), new Response(JSON.stringify(body), { status, headers }))) as typeof globalThis.fetch;
+  const requests: Array<{ method?: string; path: string; authorization?: string }> = [];
+  const fetch = (async (url: string, init?: RequestInit) => {
+    calls.push(url);
+    requests.push({ method: init?.method, path: url, authorization: (init?.headers as Record<string, string> | undefined)?.authorization });
+    return new Response(JSON.stringify(body), { status, headers });
+  }) as typeof globalThis.fetch;
   return createRoot(() => {
     let auth: ReturnType<typeof createAuthStore>;
     const http = new HttpClient({ token: () => auth.token(), fetch });
     auth = createAuthStore(() => http, storage);
-    return { auth, saved, calls };
+    return { auth, saved, calls, requests };
   });
 }
 const error = (code: string, message: string) => ({ error: { code, message } });
@@ -21,12 +26,13 @@ const error = (code: string, message: string) => ({ error: { code, message } });
 describe("auth store", () => {
   it("keeps the session across reloads and forgets it on sign-out", async () => {
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
-    const { auth, saved } = setup(201, { user: { id: "u1", username: "alice" }, token: "t", expiresAt });
+    const { auth, saved, requests } = setup(201, { user: { id: "u1", username: "alice" }, token: "t", expiresAt });
     expect(await auth.signIn("register", "alice", "long enough")).toBeUndefined();
     expect(auth.user()?.username).toBe("alice");
     expect(JSON.parse(saved.get("parley.session")!).token).toBe("t");
     auth.signOut();
     expect(saved.has("parley.session")).toBe(false);
+    expect(requests.at(-1)).toMatchObject({ method: "POST", path: "/api/auth/logout", authorization: "Bearer t" });
   });
 
   it("says clearly what went wrong", async () => {

@@ -76,7 +76,13 @@ export function createAuthStore(http: () => HttpClient, storage: Pick<Storage, "
         return describeAuthError(error, mode);
       }
     },
-    signOut: () => save(undefined),
+    /** Signs out: the server revokes the token (best effort: the session is forgotten here either way). */
+    signOut: () => {
+      if (session()) void http().logout().catch(() => {});
+      save(undefined);
+    },
+    /** Forgets a session the server no longer accepts, without telling it. */
+    forget: () => save(undefined),
     /** Refreshes a token that expires within the refresh window (before a WebSocket connect). */
     async ensureFresh() {
       const expiresAt = session()?.expiresAt;

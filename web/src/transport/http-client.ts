@@ -45,6 +45,8 @@ export class HttpClient {
   register = (username: string, password: string) => this.call<Session>("POST", "/api/auth/register", { username, password });
   login = (username: string, password: string) => this.call<Session>("POST", "/api/auth/login", { username, password });
   refresh = () => this.call<Session>("POST", "/api/auth/refresh");
+  /** Extension: revokes the current token on the server and closes the sockets opened with it. */
+  logout = () => this.call<{ ok: true }>("POST", "/api/auth/logout");
   me = () => this.call<{ user: User }>("GET", "/api/me");
 
   listRooms(filter: { q?: string; joined?: boolean } = {}) {

@@ -5,23 +5,34 @@ import { ApiError } from "../errors.ts";
 import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { AuthService } from "./auth-service.ts";
-import { bearerToken, type TokenIssuer } from "./tokens.ts";
+import type { Sessions } from "./sessions.ts";
+import { bearerToken } from "./tokens.ts";
 
-/** Rejects requests without a valid bearer token; sets `c.var.user`. */
-export function requireUser(tokens: TokenIssuer): MiddlewareHandler<AppEnv> {
+/** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
+export function requireUser(sessions: Sessions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw new ApiError("unauthorized", "send Authorization: Bearer <token>");
-    c.set("user", await tokens.verify(token));
+    const claims = await sessions.authenticate(token);
+    c.set("user", claims.user);
+    c.set("session", claims);
     await next();
   };
 }
 
 export function registerAuthRoutes(
   app: Hono<AppEnv>,
-  deps: { auth: AuthService; store: Store; authenticate: MiddlewareHandler<AppEnv>; address: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string },
+  deps: {
+    auth: AuthService;
+    store: Store;
+    sessions: Sessions;
+    authenticate: MiddlewareHandler<AppEnv>;
+    address: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string;
+    /** Closes every WebSocket opened with the token, on every worker. */
+    signedOut: (jti: string) => void;
+  },
 ) {
-  const { auth, store, authenticate, address } = deps;
+  const { auth, store, sessions, authenticate, address, signedOut } = deps;
 
   app.post("/api/auth/register", async (c) => {
     const credentials = await readJson(c, credentialsSchema);
@@ -31,6 +42,14 @@ export function registerAuthRoutes(
   app.post("/api/auth/login", async (c) => {
     const credentials = await readJson(c, credentialsSchema);
     return c.json(await auth.login(credentials, address(c)));
+  });
+
+  /** Extension: revokes the token (until it would expire) and closes the sockets opened with it. */
+  app.post("/api/auth/logout", authenticate, async (c) => {
+    const session = c.get("session");
+    await sessions.revoke(session);
+    if (session.jti) signedOut(session.jti);
+    return c.json({ ok: true });
   });
 
   app.post("/api/auth/refresh", authenticate, async (c) => {

@@ -19,28 +19,41 @@ export class TokenIssuer {
   async issue(user: User): Promise<{ token: string; expiresAt: string }> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = now + this.ttlSeconds;
-    const token = await sign({ sub: user.id, name: user.username, iat: now, nbf: now, exp, iss: ISSUER, aud: AUDIENCE }, this.secret, "HS256");
+    const jti = crypto.randomUUID();
+    const token = await sign({ sub: user.id, name: user.username, jti, iat: now, nbf: now, exp, iss: ISSUER, aud: AUDIENCE }, this.secret, "HS256");
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
   /** The user a token speaks for; throws `unauthorized` for anything not issued by us and still valid. */
   async verify(token: string): Promise<User> {
+    return (await this.claims(token)).user;
+  }
+
+  /** The user, the token's id (`jti`, for revocation) and its expiry in seconds. */
+  async claims(token: string): Promise<TokenClaims> {
     const unauthorized = new ApiError("unauthorized", "missing, invalid or expired token");
     if (token.length > 4096) throw unauthorized;
     try {
       // The algorithm is pinned: a header naming another one (none, RS256, …) is rejected.
       // Time claims are checked below against our clock (a test may move it), so hono skips them.
       const payload = await verify(token, this.secret, { alg: "HS256", iss: ISSUER, aud: AUDIENCE, typ: "JWT", exp: false, nbf: false, iat: false });
-      const { sub, name, exp, nbf } = payload;
+      const { sub, name, exp, nbf, jti } = payload;
       if (typeof exp !== "number" || typeof sub !== "string" || typeof name !== "string") throw unauthorized;
       const now = Math.floor(this.clock.now() / 1000);
       if (exp <= now) throw unauthorized;
       if (nbf !== undefined && (typeof nbf !== "number" || nbf > now + CLOCK_SKEW_SECONDS)) throw unauthorized;
-      return { id: sub, username: name };
+      return { user: { id: sub, username: name }, jti: typeof jti === "string" ? jti : undefined, exp };
     } catch {
       throw unauthorized;
     }
   }
+}
+
+export interface TokenClaims {
+  user: User;
+  /** Absent only in tokens issued before revocation existed. */
+  jti?: string;
+  exp: number;
 }
 
 /** The token of `Authorization: Bearer <token>`, if any. */

@@ -1,9 +1,12 @@
 import type { User } from "@parley/protocol";
+import type { TokenClaims } from "../auth/tokens.ts";
 
 /** What middleware puts on the Hono context for handlers. */
 export type AppEnv = {
   Variables: {
     user: User;
+    /** The verified token of the request. */
+    session: TokenClaims;
     requestId: string;
   };
 };

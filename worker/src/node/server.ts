@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createNodeWebSocket } from "@hono/node-ws";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { WebSocket } from "ws";
 import { createDrizzleStore } from "@parley/db";
@@ -23,6 +24,7 @@ import { resolveJwtSecret } from "./jwt-secret.ts";
 import { serveWebUi } from "./static-ui.ts";
 import { RedisBus } from "./redis-bus.ts";
 import { RedisPresence } from "./redis-presence.ts";
+import { RedisRevocations } from "./redis-revocations.ts";
 
 /** How often dead workers' presence is swept and lost publishes are caught up from the database. */
 const MAINTENANCE_MS = 5000;
@@ -68,6 +70,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const presence =
     overrides.presence ??
     (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
+  // Revoked tokens must be seen by every worker: in Redis when there is one.
+  const revocationsRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 3000, connectionName: `parley-auth-${workerId}` }) : undefined;
+  revocationsRedis?.on("error", (err) => logger.warn({ err }, "redis revocations error"));
+  const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   const store = createDrizzleStore(connection.db);
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
@@ -82,6 +88,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     clock: systemClock,
     hasher,
     logger,
+    revocations,
     suggester,
     // node-ws needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
@@ -122,6 +129,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       await Promise.race([closed, sleep(config.shutdownTimeoutMs)]);
       await presence.close().catch(() => {});
       await bus.close().catch(() => {});
+      revocationsRedis?.disconnect();
       await hasher.close?.().catch(() => {});
       if (!overrides.connection) await connection.close().catch(() => {});
       logger.info({}, "stopped");

@@ -6,7 +6,12 @@ export type RoomEvent =
   | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User; online: User[] }
   | { kind: "typing"; roomId: string; user: User }
   /** The user left the room: every worker drops that user's subscriptions to it. */
-  | { kind: "left"; roomId: string; userId: string };
+  | { kind: "left"; roomId: string; userId: string }
+  /** A token was revoked: every worker closes the sockets opened with it (on SESSIONS_CHANNEL). */
+  | { kind: "revoked"; jti: string };
+
+/** The bus channel every worker listens on for events that are not about one room. */
+export const SESSIONS_CHANNEL = "_sessions";
 
 export type RoomEventHandler = (roomId: string, event: RoomEvent) => void;
 

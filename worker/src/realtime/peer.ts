@@ -4,6 +4,8 @@ import type { ServerFrame, User } from "@parley/protocol";
 export interface Peer {
   readonly id: string;
   readonly user: User;
+  /** The id (`jti`) of the token the connection was opened with. */
+  readonly sessionId?: string;
   /** Sends an already serialized frame; a peer that cannot keep up is closed instead. */
   send(text: string): void;
   close(code: number, reason: string): void;

@@ -1,6 +1,6 @@
 import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import type { Bus, RoomEvent } from "../ports/bus.ts";
+import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
 import { encode, type Peer } from "./peer.ts";
@@ -25,6 +25,7 @@ export interface HubDeps {
 export class RoomHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly peerRooms = new Map<string, Set<string>>();
+  private revokedListener: (jti: string) => void = () => {};
 
   constructor(private readonly deps: HubDeps) {
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
@@ -181,7 +182,19 @@ export class RoomHub {
     }
   }
 
+  /** Called when another worker revoked a token: its sockets here must close. */
+  onRevoked(listener: (jti: string) => void): Promise<void> {
+    this.revokedListener = listener;
+    return this.deps.bus.subscribe(SESSIONS_CHANNEL);
+  }
+
+  /** Tells every worker that a token was revoked. */
+  revoked(jti: string): void {
+    this.publish(SESSIONS_CHANNEL, { kind: "revoked", jti });
+  }
+
   private onBusEvent(roomId: string, event: RoomEvent): void {
+    if (event.kind === "revoked") return this.revokedListener(event.jti);
     const ch = this.channels.get(roomId);
     if (!ch) return;
     switch (event.kind) {

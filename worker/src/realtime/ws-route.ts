@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from "@parley/protocol";
-import { bearerToken, type TokenIssuer } from "../auth/tokens.ts";
+import type { Sessions } from "../auth/sessions.ts";
+import { bearerToken } from "../auth/tokens.ts";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { Logger } from "../ports/logger.ts";
@@ -41,18 +42,18 @@ export function upgradeToken(authorization: string | undefined, subprotocols: st
 export interface WsRouteDeps extends SessionDeps {
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
-  tokens: TokenIssuer;
+  sessions: Sessions;
   allowedOrigins: readonly string[];
   workerId: string;
   logger: Logger;
   draining: () => boolean;
-  /** Every open session, so shutdown can close them. */
-  sessions: Set<{ peer: Peer }>;
+  /** Every open connection, so shutdown and sign-out can close them. */
+  openSockets: Set<{ peer: Peer }>;
 }
 
 /** `GET /ws`: authenticated before the upgrade, then one WsSession per connection. */
 export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
-  const { upgradeWebSocket, sockets, tokens, workerId, logger } = deps;
+  const { upgradeWebSocket, sockets, sessions, workerId, logger } = deps;
   let counter = 0;
 
   app.get(
@@ -63,17 +64,21 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       if (!originAllowed(c.req.header("origin"), c.req.header("host"), deps.allowedOrigins)) throw new ApiError("forbidden", "origin not allowed");
       const token = upgradeToken(c.req.header("authorization"), c.req.header("sec-websocket-protocol"));
       if (!token) throw new ApiError("unauthorized", "authenticate with Authorization: Bearer or the bearer.<token> subprotocol");
-      c.set("user", await tokens.verify(token));
+      const claims = await sessions.authenticate(token);
+      c.set("user", claims.user);
+      c.set("session", claims);
       await next();
     },
     upgradeWebSocket((c) => {
       const user = c.get("user");
+      const sessionId = c.get("session").jti;
       let session: WsSession | undefined;
       return {
         onOpen(_event, ws) {
           const peer: Peer = {
             id: `${workerId}/${++counter}`,
             user,
+            sessionId,
             send(text) {
               if (ws.readyState !== 1) return;
               if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {
@@ -85,7 +90,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
             close: (code, reason) => ws.close(code, reason),
           };
           session = new WsSession(peer, deps);
-          deps.sessions.add(session);
+          deps.openSockets.add(session);
           ws.send(encode({ type: "hello", user, worker: workerId, protocol: PROTOCOL_VERSION }));
         },
         onMessage(event) {
@@ -94,7 +99,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
         },
         onClose() {
           if (!session) return;
-          deps.sessions.delete(session);
+          deps.openSockets.delete(session);
           void session.close();
         },
         onError(event) {
