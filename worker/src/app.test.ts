@@ -123,6 +123,13 @@ describe("HTTP validation", () => {
     expect((await call(parley, "GET", "/api/me", { token: other })).status).toBe(200);
   });
 
+  it("limits how many rooms a user creates, with 429 and Retry-After", async () => {
+    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 10, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 }, room: { max: 6, windowSeconds: 3600 } } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(strict, "POST", "/api/rooms", { token, body: { name: `limited-${i}` } })).status);
+    expect(statuses).toEqual([201, 429, 429]); // bursts of max/6 = 1
+  });
+
   it("echoes x-request-id and names the worker", async () => {
     const res = await call(parley, "GET", "/healthz", { headers: { "x-request-id": "abc-123" } });
     expect(res.headers.get("x-request-id")).toBe("abc-123");

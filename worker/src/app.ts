@@ -37,6 +37,8 @@ export interface AppSettings {
     login: { max: number; windowSeconds: number };
     register: { max: number; windowSeconds: number };
     frame: { max: number; windowSeconds: number };
+    /** Rooms created per user; 20 an hour when absent. */
+    room?: { max: number; windowSeconds: number };
   };
 }
 
@@ -143,7 +145,7 @@ export function createApp(deps: AppDeps): ParleyApp {
       hub.revoked(jti);
     },
   });
-  registerRoomRoutes(app, { store, presence, hub, clock, authenticate });
+  registerRoomRoutes(app, { store, presence, hub, clock, authenticate, roomRate: settings.rates.room ?? { max: 20, windowSeconds: 3600 } });
   registerMessageRoutes(app, { store, messages, authenticate });
   registerSuggestRoute(app, { suggester, messages, authenticate });
   registerWsRoute(app, {

@@ -52,12 +52,13 @@ describe("parseConfig", () => {
   });
 
   it("parses rates as <max>/<seconds>s", () => {
-    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", FRAME_RATE: "100/1s" });
+    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", FRAME_RATE: "100/1s", ROOM_RATE: "3/60s" });
     expect(rates).toEqual({
       message: { max: 30, windowSeconds: 10 },
       login: { max: 5, windowSeconds: 300 },
       register: { max: 20, windowSeconds: 3600 },
       frame: { max: 100, windowSeconds: 1 },
+      room: { max: 3, windowSeconds: 60 },
     });
   });
 

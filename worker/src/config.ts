@@ -22,6 +22,8 @@ export const configSchema = z
     MESSAGE_RATE: rate(120, 60),
     LOGIN_RATE: rate(10, 60),
     REGISTER_RATE: rate(20, 3600),
+    /** Rooms a user may create. */
+    ROOM_RATE: rate(20, 3600),
     /** WebSocket frames per connection, any type. */
     FRAME_RATE: rate(1800, 60),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
@@ -54,7 +56,7 @@ export const configSchema = z
     workerId: env.WORKER_ID,
     logLevel: env.LOG_LEVEL,
     bcryptCost: env.BCRYPT_COST,
-    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE },
+    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE, room: env.ROOM_RATE },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     suggest: {

@@ -42,10 +42,10 @@ describe("BcryptPool", () => {
       expect(hashes.every((h) => h.startsWith("$2b$12$") || h.startsWith("$2a$12$"))).toBe(true);
       const instants = [started, ...ticks, ended];
       const maxGap = Math.max(...instants.slice(1).map((t, i) => t - instants[i]!));
-      // The four hashes took at least two hash-lengths on two threads, and the timer kept ticking throughout.
-      expect(ended - started).toBeGreaterThan(oneHashMs);
+      // Hashing on this thread would stall the timer for at least one whole hash (four, back to back).
+      // The bounds stay loose because the machine may be busy: the point is ticks, not milliseconds.
       expect(ticks.length).toBeGreaterThan(10);
-      expect(maxGap).toBeLessThan(oneHashMs / 3);
+      expect(maxGap).toBeLessThan(oneHashMs);
     } finally {
       await slow.close();
     }

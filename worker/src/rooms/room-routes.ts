@@ -7,6 +7,8 @@ import type { AppEnv } from "../http/context.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Presence } from "../ports/presence.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
+import { rateLimited } from "../auth/auth-service.ts";
+import { TokenBuckets } from "../ports/rate-limiter.ts";
 import { roomIdParam } from "./room-id.ts";
 
 /** Rooms listed at most per request (extensions: `?q=` narrows by name, `?joined=true` to the user's rooms). */
@@ -14,9 +16,10 @@ const ROOM_LIST_MAX = 500;
 
 export function registerRoomRoutes(
   app: Hono<AppEnv>,
-  deps: { store: Store; presence: Presence; hub: RoomHub; clock: Clock; authenticate: MiddlewareHandler<AppEnv> },
+  deps: { store: Store; presence: Presence; hub: RoomHub; clock: Clock; authenticate: MiddlewareHandler<AppEnv>; roomRate: { max: number; windowSeconds: number } },
 ) {
   const { store, presence, hub, clock, authenticate } = deps;
+  const creations = TokenBuckets.perWindow(deps.roomRate.max, deps.roomRate.windowSeconds, clock);
 
   const withOnline = async (records: RoomRecord[]): Promise<Room[]> => {
     const counts = await presence.onlineCounts(records.map((r) => r.id)).catch(() => new Map<string, number>());
@@ -41,6 +44,8 @@ export function registerRoomRoutes(
 
   app.post("/api/rooms", authenticate, async (c) => {
     const { name, topic } = await readJson(c, createRoomSchema);
+    const decision = creations.take(c.get("user").id);
+    if (!decision.ok) throw rateLimited(decision, "new rooms");
     const record = await store.createRoom({ id: crypto.randomUUID(), name, topic: topic ?? "", createdBy: c.get("user").id, createdAt: new Date(clock.now()) });
     if (!record) throw new ApiError("conflict", "a room with that name exists");
     return c.json({ room: { ...record, onlineCount: 0 } }, 201);
