@@ -142,7 +142,8 @@ describe("SuggestService", () => {
     const s = await service({ engine: "ollama", ollamaHost: downUrl });
     const started = performance.now();
     await expect(ask(s)).rejects.toMatchObject({ code: "unavailable" });
-    expect(performance.now() - started).toBeLessThan(100);
+    // "At once" means without waiting for the 2 s deadline; the margin allows a busy machine.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it("re-probes in the background and goes back to the model once it is there", async () => {
