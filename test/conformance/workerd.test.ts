@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectPostgres } from "@parley/db/node";
+import { ApiClient, type SocketClient } from "../support/client.ts";
+import { createTestDatabase, testSecret, uniqueName } from "../support/services.ts";
+import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
+import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
+import { conformanceSuite } from "./suite/index.ts";
+
+/**
+ * The same worker on Cloudflare Workers' runtime: `wrangler dev` (workerd, a Durable Object, PostgreSQL
+ * through a local Hyperdrive binding) driven by the conformance suite, then next to a Node worker on
+ * the same database. It runs whenever wrangler is installed (a root devDependency) and fails, never
+ * skips, when wrangler dev cannot start.
+ */
+const installed = wranglerInstalled();
+if (!installed) console.warn("workerd.test.ts: wrangler is not installed (npm install), so the wrangler dev tests are skipped");
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let workers: WranglerDev;
+let node: WorkerProcess;
+
+describe.skipIf(!installed)("wrangler dev", () => {
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // workerd has no filesystem for the migrator: migrations run from Node first, as `npm run dev:workers` does.
+    const connection = connectPostgres(database.url, { max: 2 });
+    await connection.migrate();
+    await connection.close();
+    const env = { JWT_SECRET: testSecret(), REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s", LOG_LEVEL: "warn", SUGGEST_ENGINE: "builtin" };
+    [workers, node] = await Promise.all([
+      startWranglerDev(database.url, { ...env, WORKER_ID: "workerd" }),
+      startWorkerProcess({ ...env, DATABASE_URL: database.url, WORKER_ID: "node" }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([workers?.stop(), node?.stop()]);
+    await database?.drop();
+  });
+
+  conformanceSuite("wrangler dev", () => ({ urls: [workers.url] }));
+
+  describe("next to a Node worker on the same database", () => {
+    const open: SocketClient[] = [];
+    afterAll(async () => {
+      await Promise.all(open.map((s) => s.close()));
+    });
+
+    /** A user registered through `url` whose token both runtimes accept (same JWT_SECRET). */
+    async function member(url: string) {
+      const api = new ApiClient(url);
+      const user = await api.register(uniqueName());
+      return { user, on: (base: string) => new ApiClient(base, api.token) };
+    }
+
+    it("serves from workerd and Node, each accepting the other's tokens", async () => {
+      const { user, on } = await member(workers.url);
+      const viaNode = await on(node.url).request("GET", "/api/me");
+      const viaWorkers = await on(workers.url).request("GET", "/api/me");
+      expect(viaNode.json).toEqual({ user });
+      expect(viaWorkers.json).toEqual({ user });
+      expect(viaWorkers.headers.get("x-served-by")).toBe("workerd");
+      expect(viaNode.headers.get("x-served-by")).toBe("node");
+    });
+
+    it("shows a message posted through Node in history read through wrangler dev, and the other way round", async () => {
+      const owner = await member(node.url);
+      const room = await owner.on(node.url).createRoom(uniqueName("Cross"));
+      const fromNode = await owner.on(node.url).request("POST", `/api/rooms/${room.id}/messages`, { body: "from node", clientId: "n-1" });
+      expect(fromNode.status).toBe(201);
+      const fromWorkers = await owner.on(workers.url).request("POST", `/api/rooms/${room.id}/messages`, { body: "from workerd", clientId: "w-1" });
+      expect(fromWorkers.status).toBe(201);
+      expect(fromWorkers.json.message.seq).toBe(fromNode.json.message.seq + 1);
+      const expected = [fromNode.json.message, fromWorkers.json.message];
+      expect((await owner.on(workers.url).history(room.id)).messages).toEqual(expected);
+      expect((await owner.on(node.url).history(room.id)).messages).toEqual(expected);
+      // The clientId is idempotent across runtimes too: the same message, stored once.
+      const again = await owner.on(workers.url).request("POST", `/api/rooms/${room.id}/messages`, { body: "from node", clientId: "n-1" });
+      expect(again.json.message).toEqual(fromNode.json.message);
+    });
+
+    it("delivers a message posted through Node to a subscriber on wrangler dev (caught up from the database)", async () => {
+      const owner = await member(workers.url);
+      const room = await owner.on(workers.url).createRoom(uniqueName("Live"));
+      const socket = await owner.on(workers.url).socket();
+      open.push(socket);
+      await socket.subscribe(room.id);
+      const posted = await owner.on(node.url).request("POST", `/api/rooms/${room.id}/messages`, { body: "hello from node", clientId: "live-1" });
+      // No bus between the runtimes: the coordinator's resync (every 5 s) reads it from PostgreSQL.
+      expect((await socket.waitForMessages(room.id, 1, 15_000))[0]).toEqual(posted.json.message);
+    });
+  });
+});
