@@ -1,4 +1,5 @@
 import { LIMITS } from "@parley/protocol";
+import { readUpTo } from "../http/body.ts";
 
 /**
  * The request with its body read here, at most one byte past the 64 KiB limit. Streaming a body on to
@@ -8,29 +9,9 @@ import { LIMITS } from "@parley/protocol";
  */
 export async function withBoundedBody(request: Request): Promise<Request> {
   if (!request.body) return request;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > LIMITS.requestBodyBytes) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  const body = new Uint8Array(Math.min(size, LIMITS.requestBodyBytes + 1));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, body.byteLength - offset);
-    body.set(part, offset);
-    offset += part.byteLength;
-    if (offset === body.byteLength) break;
-  }
+  const { bytes, overflow } = await readUpTo(request.body, LIMITS.requestBodyBytes);
   const headers = new Headers(request.headers);
   headers.delete("content-length");
-  if (size > LIMITS.requestBodyBytes) headers.set("content-length", String(size));
-  return new Request(request.url, { method: request.method, headers, body, redirect: request.redirect });
+  if (overflow) headers.set("content-length", String(bytes.byteLength));
+  return new Request(request.url, { method: request.method, headers, body: bytes, redirect: request.redirect });
 }
