@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { ApiClient, type SocketClient } from "../test/support/client.ts";
-import { createTestDatabase, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
@@ -71,10 +71,11 @@ async function roundTrip(from: string, to: string) {
 const env = (extra: Record<string, string>) => ({ MESSAGE_RATE: "1000000/60s", FRAME_RATE: "1000000/60s", REGISTER_RATE: "100000/60s", LOG_LEVEL: "warn", ...extra });
 const workers: WorkerProcess[] = [];
 const database = await createTestDatabase();
+const prefix = testRedisPrefix();
 try {
   const embedded = await startWorkerProcess(env({}));
   workers.push(embedded);
-  const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix(), JWT_SECRET: testSecret() };
+  const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret() };
   const a = await startWorkerProcess(env({ ...shared, WORKER_ID: "bench-a" }));
   workers.push(a);
   const b = await startWorkerProcess(env({ ...shared, WORKER_ID: "bench-b" }));
@@ -104,4 +105,5 @@ try {
 } finally {
   await Promise.all(workers.map((w) => w.stop()));
   await database.drop();
+  await deleteRedisKeys(prefix);
 }

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { ApiClient } from "../test/support/client.ts";
-import { createTestDatabase, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -53,9 +53,10 @@ async function wsRoundTrip(api: ApiClient) {
 }
 
 const database = await createTestDatabase();
+const prefix = testRedisPrefix();
 const processes: WorkerProcess[] = [];
 try {
-  const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix(), JWT_SECRET: testSecret(), LOG_LEVEL: "warn" };
+  const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret(), LOG_LEVEL: "warn" };
   const workers: WorkerProcess[] = [];
   for (let i = 1; i <= 3; i++) workers.push(await startWorkerProcess({ ...shared, WORKER_ID: `w${i}`, TRUSTED_PROXIES: "127.0.0.1", FRAME_RATE: "1000000/60s" }));
   processes.push(...workers);
@@ -91,4 +92,5 @@ try {
 } finally {
   await Promise.all(processes.map((p) => p.stop()));
   await database.drop();
+  await deleteRedisKeys(prefix);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, type SocketClient } from "../support/client.ts";
-import { createTestDatabase, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
 type Status = { workers: Array<{ url: string; healthy: boolean; draining: boolean; routed: number; webSockets: number }> };
@@ -38,6 +38,7 @@ describe("balancer in front of three workers", () => {
   afterAll(async () => {
     await Promise.all([lb?.stop(), ...workers.map((w) => w.stop())]);
     await database?.drop();
+    if (shared) await deleteRedisKeys(shared.REDIS_PREFIX!);
   });
 
   it("keeps a user on one worker over HTTP and WebSocket, and spreads users", async () => {
@@ -206,6 +207,7 @@ describe("rate limits shared by two balancers", () => {
       expect(retryAfter).toMatch(/^[1-9]\d*$/);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+      await deleteRedisKeys(shared.REDIS_PREFIX);
     }
   });
 });

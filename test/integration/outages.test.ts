@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../support/client.ts";
-import { createTestDatabase, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
@@ -20,6 +20,7 @@ describe("dependency outages", () => {
   let pg: TcpProxy;
   let redis: TcpProxy;
   let a: WorkerProcess;
+  let prefix: string | undefined;
   let b: WorkerProcess;
 
   beforeAll(async () => {
@@ -31,7 +32,7 @@ describe("dependency outages", () => {
     const env = {
       DATABASE_URL: pg.url(database.url),
       REDIS_URL: redis.url(TEST_REDIS_URL),
-      REDIS_PREFIX: testRedisPrefix(),
+      REDIS_PREFIX: (prefix = testRedisPrefix()),
       JWT_SECRET: testSecret(),
       REGISTER_RATE: "1000/60s",
     };
@@ -42,6 +43,7 @@ describe("dependency outages", () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await Promise.all([pg?.down(), redis?.down()]);
     await database?.drop();
+    if (prefix) await deleteRedisKeys(prefix);
   });
 
   it("PostgreSQL down: no ack without a commit, a retriable error, and recovery after", async () => {
