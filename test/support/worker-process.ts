@@ -52,9 +52,13 @@ export async function startBalancerProcess(workers: string[], env: Record<string
 }
 
 async function startProcess(entry: string, port: number, env: Record<string, string>, cleanup: () => void): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...NODE_ARGS, entry], {
+  // CPUS pins the process with taskset (benchmarks keep servers and load generators on separate cores);
+  // taskset execs node, so the child's pid is node's and signals reach it directly.
+  const { CPUS: cpus, ...childEnv } = env;
+  const [command, args] = cpus ? ["taskset", ["-c", cpus, process.execPath, ...NODE_ARGS, entry]] : [process.execPath, [...NODE_ARGS, entry]];
+  const child = spawn(command, args as string[], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", ...childEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
