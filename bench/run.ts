@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { Bench, BenchOptions, Section } from "./lib/report.ts";
 import { cpuSplit } from "./lib/cpus.ts";
-import { renderMarkdown, renderTable } from "./lib/render.ts";
+import { renderBarChart, renderMarkdown, renderTable } from "./lib/render.ts";
 
 /** id → module exporting `run: Bench`, in report order. */
 export const BENCHES: Record<string, string> = {
@@ -59,6 +59,7 @@ mkdirSync(RESULTS, { recursive: true });
 const base = wanted.length ? "partial" : options.quick ? "quick" : "latest";
 writeFileSync(`${RESULTS}${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(`${RESULTS}${base}.md`, renderMarkdown(report, base));
+for (const section of sections) for (const [i, chart] of (section.charts ?? []).entries()) writeFileSync(`${RESULTS}${base}-${section.id}-${i}.svg`, renderBarChart(chart));
 console.log(renderTable(sections));
 console.log(`\nwrote bench/results/${base}.json and ${base}.md${failures.length ? `; ${failures.length} bench(es) failed: ${failures.map((f) => f.id).join(", ")}` : ""}`);
 process.exit(failures.length ? 1 : 0);
