@@ -7,9 +7,10 @@ import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../suppor
 import { conformanceSuite } from "./suite/index.ts";
 
 /**
- * The same worker on Cloudflare Workers' runtime: `wrangler dev` (workerd, a Durable Object, PostgreSQL
- * through a local Hyperdrive binding) driven by the conformance suite, then next to a Node worker on
- * the same database. It runs whenever wrangler is installed (a root devDependency) and fails, never
+ * The same worker on Cloudflare Workers' runtime: `wrangler dev` (workerd, gateway and room Durable
+ * Objects, PostgreSQL through a local Hyperdrive binding) driven by the conformance suite, then next
+ * to a Node worker on the same database. test/workerd/gateways.test.ts checks the gateways and room
+ * objects themselves. It runs whenever wrangler is installed (a root devDependency) and fails, never
  * skips, when wrangler dev cannot start.
  */
 const installed = wranglerInstalled();
@@ -59,7 +60,8 @@ describe.skipIf(!installed)("wrangler dev", () => {
       const viaWorkers = await on(workers.url).request("GET", "/api/me");
       expect(viaNode.json).toEqual({ user });
       expect(viaWorkers.json).toEqual({ user });
-      expect(viaWorkers.headers.get("x-served-by")).toBe("workerd");
+      // A gateway object's id: WORKER_ID and its shard.
+      expect(viaWorkers.headers.get("x-served-by")).toMatch(/^workerd-g\d+$/);
       expect(viaNode.headers.get("x-served-by")).toBe("node");
     });
 
@@ -86,7 +88,7 @@ describe.skipIf(!installed)("wrangler dev", () => {
       open.push(socket);
       await socket.subscribe(room.id);
       const posted = await owner.on(node.url).request("POST", `/api/rooms/${room.id}/messages`, { body: "hello from node", clientId: "live-1" });
-      // No bus between the runtimes: the coordinator's resync (every 5 s) reads it from PostgreSQL.
+      // No bus between the runtimes: the gateway's resync (every 5 s) reads it from PostgreSQL.
       expect((await socket.waitForMessages(room.id, 1, 15_000))[0]).toEqual(posted.json.message);
     });
   });

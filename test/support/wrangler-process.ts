@@ -27,15 +27,19 @@ function withPassword(databaseUrl: string): string {
 /**
  * Starts `wrangler dev` on a free loopback port, exactly as `npm run dev:workers` does but with metrics
  * off, the Hyperdrive binding pointed at `databaseUrl` (migrated beforehand) and `vars` as `--var`s,
- * and waits until it answers /readyz (which reaches PostgreSQL through the Durable Object).
+ * and waits until it answers /readyz (which reaches PostgreSQL through a gateway Durable Object).
  */
-export async function startWranglerDev(databaseUrl: string, vars: Record<string, string>): Promise<WranglerDev> {
+export async function startWranglerDev(databaseUrl: string, vars: Record<string, string>, options: { cpus?: string } = {}): Promise<WranglerDev> {
   const port = await freePort();
+  // Its own inspector port too: two wrangler dev at once (test files run in parallel) would both take 9229.
+  const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "parley-wrangler-"));
-  const args = [WRANGLER, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"];
+  const args = [WRANGLER, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false"];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  // `cpus` pins wrangler and the workerd it spawns (benchmarks); taskset execs node, so the pid is node's.
+  const [command, commandArgs] = options.cpus ? ["taskset", ["-c", options.cpus, process.execPath, ...args]] : [process.execPath, args];
   // Its own process group, so stop() ends wrangler and the workerd it spawned together.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     detached: true,
     env: {

@@ -1,31 +1,49 @@
+import { z } from "zod";
 import { MIN_SECRET_BYTES, parseConfig, type Config } from "../config.ts";
+import { parseEnv } from "../config-fields.ts";
+import type { RoomNamespace } from "./room-api.ts";
 
 /** The Worker's bindings (wrangler.toml) and its string variables and secrets (the same names as on Node). */
 export interface WorkerEnv {
-  /** The Durable Object namespace that holds every WebSocket (see wrangler.toml). */
-  COORDINATOR: DurableObjectNamespace;
+  /** The gateway Durable Objects: each runs the app for the WebSockets and requests of its shard of users. */
+  GATEWAYS: DurableObjectNamespace;
+  /** The room Durable Objects: one per room (and one for the sessions channel), fan-out and presence. */
+  ROOMS: RoomNamespace;
   HYPERDRIVE: Hyperdrive;
   [variable: string]: unknown;
 }
 
-/** The Node settings, read from the Worker's `env`: its string entries are the variables and secrets. */
-export function parseWorkerConfig(env: WorkerEnv): Config & { jwtSecret: string } {
-  const vars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
-  const config = parseConfig(vars);
-  return { ...config, jwtSecret: workerJwtSecret(config) };
+/** The settings only the Workers entry has. */
+const gatewaySchema = z
+  .object({
+    /** How many gateway objects share the users (by a hash of the token's `sub`). */
+    GATEWAY_SHARDS: z.coerce.number().int().min(1).max(256).default(4),
+    /** `on`: the `/_gateway/<n>/…` pinning and `/_debug/…` routes, for tests and benchmarks. Never in production. */
+    GATEWAY_DEBUG: z.enum(["on", "off"]).default("off"),
+  })
+  .transform((env) => ({ shards: env.GATEWAY_SHARDS, debug: env.GATEWAY_DEBUG === "on" }));
+
+export type GatewayConfig = z.output<typeof gatewaySchema>;
+
+/** The string entries of `env`: the variables and secrets. */
+const variables = (env: WorkerEnv) => Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+
+export function parseGatewayConfig(env: WorkerEnv): GatewayConfig {
+  return parseEnv(gatewaySchema, variables(env));
 }
 
 /**
- * JWT_SECRET as on Node. Without one outside production there is no DATA_DIR to keep a generated key
- * in, so the key is random per Durable Object instance: tokens end with it (fine for `wrangler dev`).
+ * The Node settings, read from the Worker's `env`. Without JWT_SECRET outside production there is no
+ * DATA_DIR to keep a generated key in: `devSecret` supplies one every gateway shares (kept in the
+ * sessions room object's storage, so it lasts as long as wrangler's local state).
  */
-function workerJwtSecret(config: Config): string {
+export async function parseWorkerConfig(env: WorkerEnv, devSecret: () => Promise<string>): Promise<Config & { jwtSecret: string }> {
+  const config = parseConfig(variables(env));
   const secret = config.jwtSecret;
   if (secret === undefined) {
     if (config.production) throw new Error("JWT_SECRET is required when NODE_ENV=production (wrangler secret put JWT_SECRET)");
-    const bytes = crypto.getRandomValues(new Uint8Array(48));
-    return btoa(String.fromCharCode(...bytes));
+    return { ...config, jwtSecret: await devSecret() };
   }
   if (new TextEncoder().encode(secret).byteLength < MIN_SECRET_BYTES) throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (256 bits)`);
-  return secret;
+  return { ...config, jwtSecret: secret };
 }
