@@ -2,13 +2,11 @@ import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { createNodeWebSocket } from "@hono/node-ws";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { WebSocket } from "ws";
 import { createDrizzleStore } from "@parley/db";
 import { connectPglite, connectPostgres, type Connection } from "@parley/db/node";
-import { LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
 import { createApp, type ParleyApp } from "../app.ts";
 import type { Config } from "../config.ts";
 import { MemoryBusNetwork, type Bus } from "../ports/bus.ts";
@@ -18,6 +16,7 @@ import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../ports/presence.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
+import { createNodeWebSocket } from "./node-websocket.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
@@ -90,23 +89,27 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     logger,
     revocations,
     suggester,
-    // node-ws needs the app to exist, and the app needs the upgrade helper: resolve it per request.
+    // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
     sockets: nodeSockets,
     peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   });
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
-  const ws = createNodeWebSocket({ app: parley.app });
+  // 64 KiB frames and the parley.v1 subprotocol (the ws defaults are 100 MiB and any subprotocol).
+  const ws = createNodeWebSocket(parley.app);
   upgrade = ws.upgradeWebSocket;
-  // The ws defaults accept 100 MiB frames and echo any subprotocol; Parley's are 64 KiB and parley.v1.
-  ws.wss.options.maxPayload = LIMITS.frameBytes;
-  ws.wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false);
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
   ws.injectWebSocket(server as never);
+  // Node answers a request it cannot parse (e.g. headers over 16 KiB) with a bare 400/431; Parley's errors are JSON.
+  server.on("clientError", (_error, socket) => {
+    const body = JSON.stringify({ error: { code: "invalid_request", message: "malformed HTTP request" } });
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    else socket.destroy();
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
 
