@@ -1,7 +1,7 @@
 /**
  * Storage through Parley against raw postgres.js on the same tables. Writes: WebSocket `message`
- * frames → `ack` on a worker process, vs the same statements the store runs (the clientId lookup,
- * then a transaction bumping the room's `last_seq` and inserting with it) at the same concurrency.
+ * frames → `ack` on a worker process, vs the statement the store runs (one data-modifying CTE that
+ * bumps the room's `last_seq` and inserts the message with it) at the same concurrency.
  * Reads: GET /api/rooms/:id/messages pages vs the same SELECT. The raw side runs in a child process
  * (this file, with STORAGE_BASELINE set) pinned to the server CPUs, like the worker.
  */
@@ -34,13 +34,10 @@ const sql = (url: string) => postgres(url, { max: 10, onnotice: () => {} });
 async function rawInserts(job: InsertJob) {
   const db = sql(job.databaseUrl);
   const append = async (s: Sender, clientId: string) => {
-    await db`select m.id from messages m join users u on u.id = m.user_id where m.room_id = ${s.roomId} and m.user_id = ${s.userId} and m.client_id = ${clientId}`;
-    await db.begin(async (tx) => {
-      const [room] = await tx`update rooms set last_seq = last_seq + 1 where id = ${s.roomId} returning last_seq`;
-      await tx`insert into messages (id, room_id, seq, user_id, body, client_id, created_at)
-        values (${crypto.randomUUID()}, ${s.roomId}, ${room!.last_seq}, ${s.userId}, ${BODY}, ${clientId}, ${new Date()})
-        on conflict (room_id, user_id, client_id) do nothing returning seq`;
-    });
+    await db`with next as (update rooms set last_seq = last_seq + 1 where id = ${s.roomId} returning last_seq)
+      insert into messages (id, room_id, seq, user_id, body, client_id, created_at)
+      select ${crypto.randomUUID()}, ${s.roomId}, next.last_seq, ${s.userId}, ${BODY}, ${clientId}, ${new Date()} from next
+      returning seq`;
   };
   const loops = (ms: number, tag: string) => {
     let stored = 0;
@@ -234,7 +231,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
       title: "Storage: messages stored and history pages, Parley vs raw postgres.js",
       method:
         `Writes: ${SENDERS} sockets on one worker (PostgreSQL + Redis) in ${ROOMS} rooms, each keeping ${WINDOW} \`message\` frames in flight, counting acks; ` +
-        `vs ${SENDERS} serial loops of the store's statements via postgres.js (clientId lookup, then update rooms.last_seq + insert in a transaction), pool of 10 like the worker's. ` +
+        `vs ${SENDERS} serial loops of the store's statements via postgres.js (the store's one statement: update rooms.last_seq and insert with it, in a CTE), pool of 10 like the worker's. ` +
         `${rounds} × ${ms / 1000} s each, alternating, after a 1 s warm-up. Reads: ${pages} sequential GET …/messages?limit=50 (newest, and beforeSeq=${beforeSeq} in a room of ${deepMessages.toLocaleString("en")}) vs the same SELECT.`,
       figures: [
         figure({ id: "storage.rate", label: "messages stored per second", unit: "msg/s", better: "higher", ours: rate(ours), baseline: rate(raw), baselineLabel: "raw postgres.js" }),

@@ -59,7 +59,14 @@ export interface Store {
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
 }
 
-class DuplicateSend extends Error {}
+/** postgres.js returns the rows as the result, PGlite as `result.rows`. */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
+
+/** PostgreSQL's unique_violation, as postgres.js and PGlite report it (drizzle may wrap it in `cause`). */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === "23505") return true;
+  return false;
+}
 
 const messageColumns = {
   id: messages.id,
@@ -206,32 +213,21 @@ export function createDrizzleStore(db: Database): Store {
     },
 
     async appendMessage(m) {
-      if (m.clientId) {
-        const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
-        if (existing) return { message: existing, created: false };
-      }
+      // One statement, so one round trip and atomic: the room's counter moves only if the insert
+      // succeeds, and its row lock orders concurrent sends to the room. A repeated clientId fails on
+      // the unique index, which rolls the counter back too; the first message is returned instead.
       try {
-        const stored = await db.transaction(async (tx) => {
-          // The row lock taken here orders concurrent sends to the room; a rollback returns the seq.
-          const [room] = await tx
-            .update(rooms)
-            .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
-            .where(eq(rooms.id, m.roomId))
-            .returning({ lastSeq: rooms.lastSeq });
-          if (!room) throw new Error(`room ${m.roomId} does not exist`);
-          const [row] = await tx
-            .insert(messages)
-            .values({ id: m.id, roomId: m.roomId, seq: room.lastSeq, userId: m.user.id, body: m.body, clientId: m.clientId, createdAt: m.createdAt })
-            .onConflictDoNothing({ target: [messages.roomId, messages.userId, messages.clientId] })
-            .returning({ seq: messages.seq });
-          if (!row) throw new DuplicateSend();
-          return row.seq;
-        });
-        const message: Message = { id: m.id, roomId: m.roomId, seq: Number(stored), user: m.user, body: m.body, clientId: m.clientId, createdAt: m.createdAt.toISOString() };
+        const result = await db.execute(sql`
+          with next as (update ${rooms} set last_seq = last_seq + 1 where id = ${m.roomId} returning last_seq)
+          insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
+          select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz from next
+          returning seq`);
+        const [row] = rowsOf<{ seq: number | string }>(result);
+        if (!row) throw new Error(`room ${m.roomId} does not exist`);
+        const message: Message = { id: m.id, roomId: m.roomId, seq: Number(row.seq), user: m.user, body: m.body, clientId: m.clientId, createdAt: m.createdAt.toISOString() };
         return { message, created: true };
       } catch (error) {
-        // A concurrent send with the same clientId committed first.
-        if (!(error instanceof DuplicateSend) || !m.clientId) throw error;
+        if (!m.clientId || !isUniqueViolation(error)) throw error;
         const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
         if (!existing) throw new Error("duplicate send vanished");
         return { message: existing, created: false };
