@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_VNODES } from "./hash-ring.ts";
 import { csvList as list, parseEnv, rateField as rate } from "@parley/worker/shared";
 
 /** The balancer's settings, read once from the environment. */
@@ -17,7 +18,7 @@ export const lbConfigSchema = z
     REDIS_URL: z.string().url().optional(),
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
     LB_BOUND_C: z.coerce.number().min(1).max(10).default(1.25),
-    LB_VNODES: z.coerce.number().int().min(1).max(1000).default(160),
+    LB_VNODES: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_VNODES),
     LB_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
     LB_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1000),
     LB_RISE: z.coerce.number().int().min(1).default(2),
