@@ -1,4 +1,4 @@
 /** Runtime-neutral part of @parley/db: the schema and the drizzle Store. Drivers live in `./node.ts`. */
 export * as schema from "./schema/index.ts";
-export { createDrizzleStore } from "./store.ts";
+export { createDrizzleStore, StoreTimeout, withDeadline } from "./store.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";

@@ -31,7 +31,8 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Co
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,
-    // Fail fast rather than queue behind a database that is down.
+    // Reconnect within a second of the database coming back (postgres.js backs off up to 20 s).
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** retries, 1),
     connection: { application_name: "parley" },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;

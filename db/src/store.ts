@@ -258,3 +258,31 @@ export function createDrizzleStore(db: Database): Store {
     },
   };
 }
+
+/** Thrown when the database does not answer in time; `code` makes it a retriable outage for callers. */
+export class StoreTimeout extends Error {
+  readonly code = "ETIMEDOUT";
+  constructor(method: string, ms: number) {
+    super(`the database did not answer ${method} within ${ms} ms`);
+  }
+}
+
+/**
+ * Bounds every Store call: a database that went away makes a driver queue queries while it
+ * reconnects, and a client should hear "unavailable, retry" within seconds, not wait out the
+ * reconnect. A write that times out may still commit later; a retried send with the same
+ * clientId then gets that message back, so nothing is stored twice.
+ */
+export function withDeadline(store: Store, ms: number): Store {
+  const bounded = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(store) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+    bounded[name] = (...args: unknown[]) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StoreTimeout(name, ms)), ms);
+      });
+      return Promise.race([fn.apply(store, args), deadline]).finally(() => clearTimeout(timer));
+    };
+  }
+  return bounded as unknown as Store;
+}

@@ -28,6 +28,7 @@ export const configSchema = z
     FRAME_RATE: rate(1800, 60),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
     /** Autocomplete: `auto` uses Ollama while it answers its probe, else the built-in engine. */
     SUGGEST_ENGINE: z.enum(["auto", "ollama", "builtin", "off"]).default("auto"),
     OLLAMA_HOST: z.string().min(1).default("http://127.0.0.1:11434"),
@@ -59,6 +60,7 @@ export const configSchema = z
     rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE, room: env.ROOM_RATE },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    dbTimeoutMs: env.DB_TIMEOUT_MS,
     suggest: {
       engine: env.SUGGEST_ENGINE,
       ollamaHost: env.OLLAMA_HOST,

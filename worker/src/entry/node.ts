@@ -1,5 +1,8 @@
 import { parseConfig } from "../config.ts";
+import { guardDriverBugs } from "../node/driver-guard.ts";
 import { startNodeWorker } from "../node/server.ts";
+
+guardDriverBugs((message) => console.error(JSON.stringify({ level: 40, time: Date.now(), msg: message })));
 
 /** `npm start`: one Parley worker configured from the environment. */
 let config;

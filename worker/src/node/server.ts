@@ -5,7 +5,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { WebSocket } from "ws";
-import { createDrizzleStore } from "@parley/db";
+import { createDrizzleStore, withDeadline } from "@parley/db";
 import { connectPglite, connectPostgres, type Connection } from "@parley/db/node";
 import { createApp, type ParleyApp } from "../app.ts";
 import type { Config } from "../config.ts";
@@ -74,7 +74,8 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   revocationsRedis?.on("error", (err) => logger.warn({ err }, "redis revocations error"));
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
-  const store = createDrizzleStore(connection.db);
+  // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
+  const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
 
