@@ -1,13 +1,14 @@
-import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { Hono, type Context } from "hono";
-import { LIMITS } from "@parley/protocol";
-import { ApiError, TokenIssuer, bearerToken, clientAddress, readLimited, toApiError, upgradeToken, type Clock, type Logger, type RateDecision } from "@parley/worker/shared";
+import { Hono } from "hono";
+import { ApiError, bearerToken, clientAddress, readLimited, toApiError, upgradeToken, type Clock, type Logger } from "@parley/worker/shared";
 import type { LbConfig } from "./config.ts";
-import { forwardHeaders, isConnectError, isIdempotent, nodeResponseHeaders } from "./http-proxy.ts";
+import { HttpProxy, noWorker, rateLimited } from "./http-proxy.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 import { normalize, WorkerPool } from "./worker-pool.ts";
 import { WsTunnel } from "./ws-tunnel.ts";
 
@@ -19,59 +20,34 @@ export interface BalancerDeps {
   limiter: RateLimiter;
   clock: Clock;
   logger: Logger;
-  /** The socket peer's address of a request. */
-  peerAddress: (c: Context) => string;
 }
 
-const rateLimited = (d: RateDecision, what: string) =>
-  new ApiError("rate_limited", `too many ${what}; retry in ${d.retryAfter} s`, d.retryAfter, {
-    "RateLimit-Limit": String(d.limit),
-    "RateLimit-Remaining": String(d.remaining),
-    "RateLimit-Reset": String(d.retryAfter),
-  });
-const noWorker = () => new ApiError("unavailable", "no healthy worker; retry shortly", 2);
+type Bindings = { incoming: IncomingMessage; outgoing: ServerResponse };
+
+/** Paths the balancer answers itself (Hono); every other request is proxied without touching Hono. */
+const ownPath = (url: string) => url.startsWith("/lb/") || url === "/healthz" || url.startsWith("/healthz?");
 
 /**
  * The balancer: routes each user (by verified JWT `sub`, else client address) to the same worker
  * on a consistent-hash ring, retries idempotent requests on the next worker when one cannot be
- * reached, rate-limits per address and per user, and tunnels WebSockets.
+ * reached, rate-limits per address and per user, and tunnels WebSockets. `listener` is the
+ * node:http request handler: its own routes go through the Hono `app`, the rest straight to the proxy.
  */
 export function createBalancer(deps: BalancerDeps) {
-  const { config, pool, limiter, logger } = deps;
-  const tokens = new TokenIssuer(config.jwtSecret, 1, deps.clock);
+  const { config, pool, limiter } = deps;
+  const tokens = new VerifiedTokens(config.jwtSecret, deps.clock);
+  const proxy = new HttpProxy({ config, id: deps.id, pool, limiter, tokens, logger: deps.logger });
   const tunnels = new Map<string, Set<WsTunnel>>();
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  /** Verified tokens until they expire: the routing key costs one HMAC per token, not per request. */
-  const verified = new Map<string, { userId: string; until: number }>();
-  const app = new Hono<{ Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } }>();
+  const app = new Hono<{ Bindings: Bindings }>();
+  const hono = getRequestListener(app.fetch);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (ownPath(req.url ?? "/")) void hono(req, res);
+    else void proxy.handle(req, res);
+  };
 
   pool.onDown((url) => {
     for (const tunnel of tunnels.get(url) ?? []) tunnel.restart();
   });
-
-  /** The user id of a valid token, if any: the routing key for signed-in users. */
-  const userOf = async (token: string | undefined): Promise<string | undefined> => {
-    if (!token) return undefined;
-    const now = deps.clock.now();
-    const hit = verified.get(token);
-    if (hit && hit.until > now) return hit.userId;
-    const user = await tokens.verify(token).catch(() => undefined);
-    if (!user) return undefined;
-    if (verified.size > 50_000) verified.clear();
-    // Cached for at most a minute, never past the token's own expiry.
-    const exp = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp as number;
-    verified.set(token, { userId: user.id, until: Math.min(exp * 1000, now + 60_000) });
-    return user.id;
-  };
-
-  const limit = async (address: string, userId: string | undefined) => {
-    const byAddress = await limiter.take(`ip:${address}`, config.rates.ip);
-    if (!byAddress.ok) throw rateLimited(byAddress, "requests from this address");
-    if (userId) {
-      const byUser = await limiter.take(`user:${userId}`, config.rates.user);
-      if (!byUser.ok) throw rateLimited(byUser, "requests for this user");
-    }
-  };
 
   // The balancer's own answers carry the same headers as a worker's; proxied ones keep the worker's.
   app.use(async (c, next) => {
@@ -84,7 +60,7 @@ export function createBalancer(deps: BalancerDeps) {
 
   app.onError((error, c) => {
     const e = toApiError(error);
-    if (e.code === "internal") logger.error({ err: error }, "balancer error");
+    if (e.code === "internal") deps.logger.error({ err: error }, "balancer error");
     if (e.retryAfter) c.header("Retry-After", String(e.retryAfter));
     for (const [name, value] of Object.entries(e.headers)) c.header(name, value);
     return c.json({ error: { code: e.code, message: e.message } }, e.status);
@@ -110,12 +86,12 @@ export function createBalancer(deps: BalancerDeps) {
     });
   });
 
-  const admin = (c: Context) => {
+  const admin = (authorization: string | undefined) => {
     if (!config.adminSecret) throw new ApiError("not_found", "admin endpoints are off (set LB_ADMIN_SECRET)");
-    if (bearerToken(c.req.header("authorization")) !== config.adminSecret) throw new ApiError("unauthorized", "admin secret required");
+    if (bearerToken(authorization) !== config.adminSecret) throw new ApiError("unauthorized", "admin secret required");
   };
   app.post("/lb/workers", async (c) => {
-    admin(c);
+    admin(c.req.header("authorization"));
     const { url } = JSON.parse(await readLimited(c.req.raw)) as { url?: unknown };
     if (typeof url !== "string" || !/^https?:\/\/[^/]+$/.test(normalize(url))) throw new ApiError("invalid_request", "body must be {\"url\": \"http://host:port\"}");
     pool.add(url);
@@ -123,62 +99,17 @@ export function createBalancer(deps: BalancerDeps) {
     return c.json({ workers: pool.all().map((w) => w.url) }, 201);
   });
   app.delete("/lb/workers", async (c) => {
-    admin(c);
+    admin(c.req.header("authorization"));
     const url = c.req.query("url");
     if (!url || !pool.remove(url)) throw new ApiError("not_found", "no such worker");
     return c.json({ workers: pool.all().map((w) => w.url) });
   });
 
+  // Anything else under the balancer's own paths (POST /healthz, …) is a worker's business.
   app.all("*", async (c) => {
-    const address = clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), config.trustedProxies);
-    const userId = await userOf(bearerToken(c.req.header("authorization")));
-    await limit(address, userId);
-    if (Number(c.req.header("content-length") ?? "0") > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
-    const method = c.req.method;
-    const body = method === "GET" || method === "HEAD" ? "" : await readLimited(c.req.raw);
-    const url = new URL(c.req.url);
-    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
-    const headers = forwardHeaders(c.req.raw.headers, { address, forwardedFor: config.trustedProxies.length ? c.req.header("x-forwarded-for") : undefined, host: c.req.header("host"), requestId });
-    const retryable = isIdempotent(method, c.req.raw.headers, body);
-    const tried = new Set<string>();
-    for (const worker of pool.ring.walk(userId ?? address)) {
-      if (!pool.routable(worker)) continue;
-      tried.add(worker);
-      const state = pool.get(worker)!;
-      state.httpInFlight++;
-      state.routed++;
-      try {
-        const res = await send(worker, method, url.pathname + url.search, headers, body);
-        // Stream the worker's answer straight to the client's socket: no Response round trip.
-        const outgoing = c.env.outgoing;
-        outgoing.writeHead(res.statusCode ?? 502, nodeResponseHeaders(res.headers));
-        res.pipe(outgoing);
-        return RESPONSE_ALREADY_SENT;
-      } catch (error) {
-        if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
-        pool.markFailed(worker, (error as Error).message);
-        if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
-        logger.warn({ worker, method, path: url.pathname }, "retrying on the next worker");
-      } finally {
-        state.httpInFlight--;
-      }
-    }
-    throw noWorker();
+    await proxy.handle(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
   });
-
-  /** One request to a worker; resolves with its response head, rejects with the connection error. */
-  function send(worker: string, method: string, path: string, headers: Headers, body: string): Promise<IncomingMessage> {
-    const target = new URL(worker);
-    const flat: Record<string, string> = {};
-    headers.forEach((value, name) => (flat[name] = value));
-    if (body !== "") flat["content-length"] = String(Buffer.byteLength(body));
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: target.hostname, port: target.port || 80, method, path, headers: flat, agent, timeout: config.proxyTimeoutMs }, resolve);
-      req.on("error", reject);
-      req.on("timeout", () => req.destroy(Object.assign(new Error("worker timed out"), { code: "ETIMEDOUT_WORKER" })));
-      req.end(body === "" ? undefined : body);
-    });
-  }
 
   /** Routes a WebSocket upgrade: verified token, rate limit, bounded-load pick, then a byte tunnel. */
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -194,7 +125,7 @@ export function createBalancer(deps: BalancerDeps) {
       const upgrades = await limiter.take(`upgrade:${address}`, config.rates.upgrade);
       if (!upgrades.ok) throw rateLimited(upgrades, "connections from this address");
       const token = upgradeToken(header(req, "authorization"), header(req, "sec-websocket-protocol"));
-      const userId = await userOf(token);
+      const userId = await tokens.userOf(token);
       if (!userId) throw new ApiError("unauthorized", "a valid token is required to open a WebSocket");
       const tried = new Set<string>();
       for (;;) {
@@ -234,7 +165,7 @@ export function createBalancer(deps: BalancerDeps) {
     for (const set of tunnels.values()) for (const tunnel of set) tunnel.restart("balancer restarting");
   }
 
-  return { app, upgrade, closeAll };
+  return { app, listener, upgrade, closeAll };
 }
 
 const header = (req: IncomingMessage, name: string) => {

@@ -1,47 +1,219 @@
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and those the balancer sets itself. */
+import { isUtf8 } from "node:buffer";
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { LIMITS } from "@parley/protocol";
+import { ApiError, bearerToken, clientAddress, toApiError, type Logger, type RateDecision } from "@parley/worker/shared";
+import type { LbConfig } from "./config.ts";
+import type { RateLimiter, RateTake } from "./rate-limiter.ts";
+import type { VerifiedTokens } from "./verified-tokens.ts";
+import { UpstreamPool, type Exchange } from "./upstream.ts";
+import type { WorkerPool } from "./worker-pool.ts";
+
+export const rateLimited = (d: RateDecision, what: string) =>
+  new ApiError("rate_limited", `too many ${what}; retry in ${d.retryAfter} s`, d.retryAfter, {
+    "RateLimit-Limit": String(d.limit),
+    "RateLimit-Remaining": String(d.remaining),
+    "RateLimit-Reset": String(d.retryAfter),
+  });
+export const noWorker = () => new ApiError("unavailable", "no healthy worker; retry shortly", 2);
+const tooLarge = () => new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
+
+/** Hop-by-hop request headers (RFC 9110 §7.6.1) and those the balancer sets itself. */
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-  "host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect",
+  "host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "x-request-id",
 ]);
+/** Hop-by-hop response headers. */
+const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 
-/** Headers to send a worker: the client's, minus hop-by-hop, plus forwarding information. */
-export function forwardHeaders(incoming: Headers, client: { address: string; forwardedFor?: string; host?: string; requestId: string }): Headers {
-  const headers = new Headers();
-  incoming.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name)) headers.set(name, value);
+export interface HttpProxyDeps {
+  config: LbConfig;
+  /** Names the balancer in `x-served-by` on the answers it gives itself. */
+  id: string;
+  pool: WorkerPool;
+  limiter: RateLimiter;
+  tokens: VerifiedTokens;
+  logger: Logger;
+}
+
+/**
+ * The balancer's hot path, on node:http's server without Hono: rate limits (one Redis round trip
+ * for the address's and the user's bucket), the user's worker on the ring, a request on a
+ * keep-alive connection to it (upstream.ts), and its answer streamed back. Idempotent requests move to the next worker when one cannot be
+ * reached; bodies (at most LIMITS.requestBodyBytes) are held once, as bytes, for that retry.
+ */
+export class HttpProxy {
+  private readonly upstreams = new Map<string, { pool: UpstreamPool; host: string }>();
+
+  constructor(private readonly deps: HttpProxyDeps) {}
+
+  /** Proxies one request, or answers it with the balancer's own error. Never rejects. */
+  readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const sent = req.headers["x-request-id"];
+    const requestId = typeof sent === "string" ? sent : randomUUID();
+    try {
+      await this.forward(req, res, requestId);
+    } catch (error) {
+      this.fail(req, res, error, requestId);
+    }
+  };
+
+  private async forward(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const { config, pool, limiter, tokens } = this.deps;
+    const headers = req.headers;
+    // Node joins repeated X-Forwarded-For lines into one string.
+    const forwardedFor = headers["x-forwarded-for"] as string | undefined;
+    const peer = req.socket.remoteAddress ?? "unknown";
+    const address = forwardedFor === undefined ? peer.replace(/^::ffff:/, "") : clientAddress(peer, forwardedFor, config.trustedProxies);
+    const token = bearerToken(headers.authorization);
+    const userId = token === undefined ? undefined : (tokens.cached(token) ?? (await tokens.userOf(token)));
+    const takes: RateTake[] = [{ key: `ip:${address}`, rate: config.rates.ip }];
+    if (userId !== undefined) takes.push({ key: `user:${userId}`, rate: config.rates.user });
+    const refused = await limiter.takeAll(takes);
+    if (refused) throw rateLimited(refused.decision, refused.index === 0 ? "requests from this address" : "requests for this user");
+    if (Number(headers["content-length"] ?? "0") > LIMITS.requestBodyBytes) throw tooLarge();
+    const method = req.method ?? "GET";
+    const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
+    const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId, body };
+    const retryable = isIdempotent(method, headers, body);
+    const path = originForm(req.url ?? "/");
+    for (const worker of pool.ring.walk(userId ?? address)) {
+      if (!pool.routable(worker)) continue;
+      const state = pool.get(worker)!;
+      state.httpInFlight++;
+      state.routed++;
+      try {
+        const upstream = this.upstream(worker);
+        const head = requestHead(method, path, req.rawHeaders, upstream.host, headers.host, forwarded);
+        const answer = await upstream.pool.request(head, body, method === "HEAD");
+        res.writeHead(answer.status, responseHeaders(answer.headers));
+        stream(answer, res);
+        return;
+      } catch (error) {
+        if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
+        pool.markFailed(worker, (error as Error).message);
+        if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
+        this.deps.logger.warn({ worker, method, path: path.split("?")[0] }, "retrying on the next worker");
+      } finally {
+        state.httpInFlight--;
+      }
+    }
+    throw noWorker();
+  }
+
+  private upstream(worker: string) {
+    let upstream = this.upstreams.get(worker);
+    if (!upstream) {
+      const url = new URL(worker);
+      const pool = new UpstreamPool(url.hostname, Number(url.port || 80), { maxSockets: 512, timeoutMs: this.deps.config.proxyTimeoutMs });
+      this.upstreams.set(worker, (upstream = { pool, host: url.host }));
+    }
+    return upstream;
+  }
+
+  /** The balancer's own answer, in the workers' error shape and with their headers. */
+  private fail(req: IncomingMessage, res: ServerResponse, error: unknown, requestId: string): void {
+    const e = toApiError(error);
+    if (e.code === "internal") this.deps.logger.error({ err: error }, "balancer error");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: { code: e.code, message: e.message } });
+    const headers: OutgoingHttpHeaders = { "content-type": "application/json", "x-served-by": this.deps.id, "x-request-id": requestId, ...e.headers };
+    if (e.retryAfter) headers["retry-after"] = String(e.retryAfter);
+    // A body left unread (too large) ends the connection rather than being drained.
+    if (!req.complete) headers.connection = "close";
+    headers["content-length"] = Buffer.byteLength(body);
+    res.writeHead(e.status, headers).end(body);
+  }
+}
+
+/** Copies a worker's answer to the client with backpressure, and tears down each side when the other fails. */
+function stream(answer: Exchange, res: ServerResponse): void {
+  res.on("drain", () => answer.resume());
+  res.on("close", () => answer.abort());
+  answer.stream({ data: (chunk) => res.write(chunk), end: () => res.end(), error: () => res.destroy() });
+}
+
+/** The path and query of a request target, also when a client sent it in absolute form. */
+function originForm(target: string): string {
+  if (target.startsWith("/")) return target;
+  const url = new URL(target, "http://lb");
+  return url.pathname + url.search;
+}
+
+/** The request body as bytes (undefined when empty), refused past the size limit or when not UTF-8. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= LIMITS.requestBodyBytes) return void chunks.push(chunk);
+      req.off("data", onData);
+      req.pause();
+      reject(tooLarge());
+    };
+    req.on("data", onData);
+    req.on("error", reject);
+    req.on("end", () => {
+      if (size === 0) return resolve(undefined);
+      const body = Buffer.concat(chunks, size);
+      if (!isUtf8(body)) return reject(new ApiError("invalid_request", "the body is not valid UTF-8"));
+      resolve(body);
+    });
   });
-  headers.set("x-forwarded-for", client.forwardedFor ? `${client.forwardedFor}, ${client.address}` : client.address);
-  headers.set("x-forwarded-proto", "http");
-  if (client.host) headers.set("x-forwarded-host", client.host);
-  headers.set("x-request-id", client.requestId);
-  return headers;
+}
+
+/** What the balancer adds to a request it forwards. */
+interface Forwarded {
+  /** The client's address. */
+  address: string;
+  /** The X-Forwarded-For it came with, when that may be trusted. */
+  forwardedFor: string | undefined;
+  requestId: string;
+  body: Buffer | undefined;
+}
+
+/**
+ * The request line and headers to send a worker: the client's headers (Node's raw list, repeats
+ * kept; the parser let no CR or LF through), minus hop-by-hop ones, plus Host and forwarding information.
+ */
+export function requestHead(method: string, path: string, raw: string[], host: string, clientHost: string | undefined, f: Forwarded): string {
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  head += `X-Forwarded-For: ${f.forwardedFor ? `${f.forwardedFor}, ${f.address}` : f.address}\r\nX-Forwarded-Proto: http\r\n`;
+  if (clientHost) head += `X-Forwarded-Host: ${clientHost}\r\n`;
+  head += `X-Request-Id: ${f.requestId}\r\n`;
+  if (f.body) head += `Content-Length: ${f.body.length}\r\n`;
+  return `${head}Connection: keep-alive\r\n\r\n`;
+}
+
+/** A worker's response headers (Node's flat raw list) for `writeHead`, minus hop-by-hop ones. */
+export function responseHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP_RESPONSE.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
 }
 
 /** GET and HEAD, or a POST that names its idempotency key (`clientId` in the JSON body or `Idempotency-Key`). */
-export function isIdempotent(method: string, headers: Headers, body: string): boolean {
+export function isIdempotent(method: string, headers: IncomingHttpHeaders, body: Buffer | undefined): boolean {
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return true;
   if (method !== "POST") return false;
-  if (headers.get("idempotency-key")) return true;
+  if (headers["idempotency-key"]) return true;
+  if (!body) return false;
   try {
-    const parsed = JSON.parse(body) as { clientId?: unknown };
+    const parsed = JSON.parse(body.toString()) as { clientId?: unknown };
     return typeof parsed?.clientId === "string" && parsed.clientId.length > 0;
   } catch {
     return false;
   }
 }
 
-/** True when a fetch failed before the worker could have received the request. */
+/** True when a request failed before the worker could have received it. */
 export function isConnectError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "EPIPE";
-}
-
-/** Hop-by-hop response headers, as lower-case names of Node's IncomingHttpHeaders. */
-const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
-
-/** A worker's response headers for Node's `writeHead`, minus hop-by-hop ones. */
-export function nodeResponseHeaders(headers: import("node:http").IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP_RESPONSE.has(name)) out[name] = value;
-  return out;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { TokenBuckets, type Clock, type Logger, type RateDecision } from "@parley/worker/shared";
 
@@ -6,9 +7,26 @@ export interface Rate {
   windowSeconds: number;
 }
 
+/** One bucket to take a token from. */
+export interface RateTake {
+  key: string;
+  rate: Rate;
+}
+
+/** The first bucket that refused, by its index in the list, with its decision. */
+export interface Refusal {
+  index: number;
+  decision: RateDecision;
+}
+
 /** Token buckets keyed by string; at most `max` per window, in bursts of a sixth of it. */
 export interface RateLimiter {
   take(key: string, rate: Rate): Promise<RateDecision>;
+  /**
+   * Takes a token from each bucket in order and stops at the first refusal (tokens taken before it
+   * stay taken, as with successive `take` calls): one round trip for a request's several limits.
+   */
+  takeAll(takes: readonly RateTake[]): Promise<Refusal | undefined>;
 }
 
 /** Buckets in this process only: for a single balancer. */
@@ -21,6 +39,14 @@ export class MemoryRateLimiter implements RateLimiter {
     let buckets = this.byRate.get(id);
     if (!buckets) this.byRate.set(id, (buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, this.clock)));
     return buckets.take(key);
+  }
+
+  async takeAll(takes: readonly RateTake[]) {
+    for (let index = 0; index < takes.length; index++) {
+      const decision = await this.take(takes[index]!.key, takes[index]!.rate);
+      if (!decision.ok) return { index, decision };
+    }
+    return undefined;
   }
 }
 
@@ -46,6 +72,35 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / refill) + 1000)
 return {taken, tostring(tokens)}`;
 
+/**
+ * TAKE for each of #KEYS buckets in order, stopping at the first refusal. ARGV holds capacity and
+ * refill per ms for each key in turn. Returns {0} when all took, else {1-based index, tokens}.
+ */
+const TAKE_ALL = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i - 1])
+  local refill = tonumber(ARGV[2 * i])
+  local b = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(b[1]) or capacity
+  local at = tonumber(b[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - at) * refill)
+  local taken = tokens >= 1
+  if taken then tokens = tokens - 1 end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
+  redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / refill) + 1000)
+  if not taken then return {i, tostring(tokens)} end
+end
+return {0}`;
+const TAKE_ALL_SHA = createHash("sha1").update(TAKE_ALL).digest("hex");
+
+/** A rate as a bucket: capacity (a sixth of max) and refill per millisecond. */
+const bucketOf = (rate: Rate) => {
+  const capacity = Math.max(1, Math.ceil(rate.max / 6));
+  return { capacity, refillPerMs: Math.max(rate.max - capacity, 1) / (rate.windowSeconds * 1000) };
+};
+
 /** Buckets in Redis, shared by every balancer. Fails open (and says so in the log) while Redis is away. */
 export class RedisRateLimiter implements RateLimiter {
   private lastWarning = 0;
@@ -57,10 +112,9 @@ export class RedisRateLimiter implements RateLimiter {
   ) {}
 
   async take(key: string, rate: Rate): Promise<RateDecision> {
-    const capacity = Math.max(1, Math.ceil(rate.max / 6));
-    const refillPerMs = Math.max(rate.max - capacity, 1) / (rate.windowSeconds * 1000);
+    const { capacity, refillPerMs } = bucketOf(rate);
     try {
-      const [taken, tokens] = (await this.redis.eval(TAKE, 1, `${this.prefix}:rate:${rate.max}/${rate.windowSeconds}:${key}`, capacity, refillPerMs)) as [number, string];
+      const [taken, tokens] = (await this.redis.eval(TAKE, 1, this.key(key, rate), capacity, refillPerMs)) as [number, string];
       const left = Number(tokens);
       return {
         ok: taken === 1,
@@ -69,11 +123,43 @@ export class RedisRateLimiter implements RateLimiter {
         retryAfter: taken === 1 ? 0 : Math.max(1, Math.ceil((1 - left) / refillPerMs / 1000)),
       };
     } catch (err) {
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn({ err }, "rate limiter: Redis unavailable, not limiting");
-      }
+      this.warn(err);
       return { ok: true, limit: capacity, remaining: capacity, retryAfter: 0 };
+    }
+  }
+
+  async takeAll(takes: readonly RateTake[]): Promise<Refusal | undefined> {
+    const keys = takes.map((t) => this.key(t.key, t.rate));
+    const args: number[] = [];
+    for (const t of takes) {
+      const { capacity, refillPerMs } = bucketOf(t.rate);
+      args.push(capacity, refillPerMs);
+    }
+    try {
+      // EVALSHA sends 40 bytes instead of the script; EVAL loads it after a Redis restart.
+      const reply = (await this.redis.evalsha(TAKE_ALL_SHA, keys.length, ...keys, ...args).catch((error: Error) => {
+        if (!error.message.startsWith("NOSCRIPT")) throw error;
+        return this.redis.eval(TAKE_ALL, keys.length, ...keys, ...args);
+      })) as [number, string?];
+      if (reply[0] === 0) return undefined;
+      const index = reply[0] - 1;
+      const { capacity, refillPerMs } = bucketOf(takes[index]!.rate);
+      const left = Number(reply[1]);
+      return { index, decision: { ok: false, limit: capacity, remaining: Math.floor(left), retryAfter: Math.max(1, Math.ceil((1 - left) / refillPerMs / 1000)) } };
+    } catch (err) {
+      this.warn(err);
+      return undefined;
+    }
+  }
+
+  private key(key: string, rate: Rate): string {
+    return `${this.prefix}:rate:${rate.max}/${rate.windowSeconds}:${key}`;
+  }
+
+  private warn(err: unknown): void {
+    if (Date.now() - this.lastWarning > 10_000) {
+      this.lastWarning = Date.now();
+      this.logger.warn({ err }, "rate limiter: Redis unavailable, not limiting");
     }
   }
 }

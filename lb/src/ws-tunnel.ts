@@ -4,17 +4,19 @@ import type { Duplex } from "node:stream";
 /** Close code sent to clients whose worker died: "service restart", reconnect (RFC 6455 §7.4.1). */
 export const CLOSE_SERVICE_RESTART = 1012;
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
 /**
  * Bytes between a client and a worker after the upgrade request was routed. The worker→client
  * direction is followed frame by frame, so that when the worker vanishes the client can still be
  * sent a well-formed close frame (1012) instead of a torn connection.
  */
 export class WsTunnel {
-  private headers = Buffer.alloc(0);
+  private headers: Buffer = EMPTY;
   private upgraded = false;
   /** Bytes of the current frame still to come; 0 at a frame boundary. */
   private remaining = 0;
-  private frameHead = Buffer.alloc(0);
+  private frameHead: Buffer = EMPTY;
   private workerClosed = false;
   private done = false;
   private readonly closeListeners: Array<() => void> = [];
@@ -73,7 +75,7 @@ export class WsTunnel {
       if (end < 0) return;
       this.upgraded = this.headers.subarray(0, 12).toString("latin1").startsWith("HTTP/1.1 101");
       data = this.headers.subarray(end + 4);
-      this.headers = Buffer.alloc(0);
+      this.headers = EMPTY;
       if (!this.upgraded) return;
     }
     while (data.length > 0) {
@@ -83,15 +85,17 @@ export class WsTunnel {
         data = data.subarray(take);
         continue;
       }
-      this.frameHead = Buffer.concat([this.frameHead, data]);
-      data = Buffer.alloc(0);
-      const parsed = parseFrameHead(this.frameHead);
-      if (!parsed) return; // header incomplete: wait for more
+      // A frame head usually sits whole in one chunk: parse it in place, join pieces only when split.
+      const buf = this.frameHead.length > 0 ? Buffer.concat([this.frameHead, data]) : data;
+      const parsed = parseFrameHead(buf);
+      if (!parsed) {
+        this.frameHead = buf;
+        return; // header incomplete: wait for more
+      }
       if (parsed.opcode === 0x8) this.workerClosed = true;
-      const rest = this.frameHead.subarray(parsed.headLength);
-      this.frameHead = Buffer.alloc(0);
+      this.frameHead = EMPTY;
       this.remaining = parsed.payloadLength;
-      data = rest;
+      data = buf.subarray(parsed.headLength);
     }
   }
 }

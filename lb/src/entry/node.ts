@@ -1,6 +1,5 @@
+import { createServer } from "node:http";
 import { hostname } from "node:os";
-import { serve, type ServerType } from "@hono/node-server";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { systemClock } from "@parley/worker/shared";
@@ -24,13 +23,12 @@ for (const url of config.workers) pool.add(url);
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb" }) : undefined;
 redis?.on("error", (err) => logger.warn({ err }, "redis error"));
 const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
-const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger, peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown" });
+const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger });
 
 await pool.checkAll();
 pool.start();
-const server = await new Promise<ServerType>((resolve) => {
-  const s = serve({ fetch: balancer.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-});
+const server = createServer(balancer.listener);
+await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 server.on("upgrade", (req, socket, head) => void balancer.upgrade(req, socket, head));
 server.on("clientError", (_error, socket) => {
   const body = JSON.stringify({ error: { code: "invalid_request", message: "malformed HTTP request" } });
@@ -47,7 +45,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     pool.stop();
     server.close();
     balancer.closeAll();
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    server.closeIdleConnections();
     redis?.disconnect();
     setTimeout(() => process.exit(0), 200).unref();
   });
