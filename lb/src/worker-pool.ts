@@ -14,6 +14,14 @@ export interface HealthSettings {
 export interface WorkerState {
   url: string;
   healthy: boolean;
+  /**
+   * Answered its last check at all. A worker whose /readyz says a dependency is down (Redis,
+   * PostgreSQL) is out of rotation but alive: its sockets stay open, and it is used when no worker
+   * is healthy, since every worker shares the same dependencies and would answer the same.
+   */
+  alive: boolean;
+  /** Checks in a row that got no answer at all. */
+  missStreak: number;
   /** Reported draining by its /readyz: no new users, existing ones stay until it closes them. */
   draining: boolean;
   okStreak: number;
@@ -48,7 +56,7 @@ export class WorkerPool {
     const key = normalize(url);
     if (this.states.has(key)) return;
     // One good check brings a new worker in: rise applies to workers coming back from a failure.
-    this.states.set(key, { url: key, healthy, draining: false, okStreak: this.health.rise - 1, failStreak: 0, httpInFlight: 0, webSockets: 0, routed: 0, lastChange: new Date().toISOString() });
+    this.states.set(key, { url: key, healthy, alive: healthy, missStreak: 0, draining: false, okStreak: this.health.rise - 1, failStreak: 0, httpInFlight: 0, webSockets: 0, routed: 0, lastChange: new Date().toISOString() });
     this.ring.add(key);
   }
 
@@ -56,6 +64,7 @@ export class WorkerPool {
     const key = normalize(url);
     if (!this.states.delete(key)) return false;
     this.ring.remove(key);
+    this.recount();
     for (const listener of this.downListeners) listener(key);
     return true;
   }
@@ -68,11 +77,20 @@ export class WorkerPool {
     return [...this.states.values()];
   }
 
-  /** Workers that may take new users. */
+  /** Workers that may take new users: the healthy ones, or when there are none, the live ones. */
   routable = (url: string): boolean => {
     const state = this.states.get(url);
-    return state !== undefined && state.healthy && !state.draining;
+    if (state === undefined || state.draining) return false;
+    return state.healthy || (state.alive && this.healthyCount === 0);
   };
+
+  private healthyCount = 0;
+
+  private recount(): void {
+    let n = 0;
+    for (const s of this.states.values()) if (s.healthy && !s.draining) n++;
+    this.healthyCount = n;
+  }
 
   /** Called with a worker's URL when it leaves rotation: its tunnels are closed so clients reconnect. */
   onDown(listener: (url: string) => void): void {
@@ -86,6 +104,7 @@ export class WorkerPool {
     state.lastError = error;
     state.okStreak = 0;
     state.failStreak = Math.max(state.failStreak, this.health.fall);
+    this.setAlive(state, false);
     this.setHealthy(state, false, error);
   }
 
@@ -106,11 +125,13 @@ export class WorkerPool {
 
   private async check(state: WorkerState): Promise<void> {
     let ok = false;
+    let answered = false;
     let draining = false;
     let error: string | undefined;
     try {
       const res = await fetch(`${state.url}/readyz`, { signal: AbortSignal.timeout(this.health.timeoutMs) });
       ok = res.ok;
+      answered = res.status < 500 || res.status === 503;
       if (!ok) {
         const body = (await res.json().catch(() => ({}))) as { draining?: boolean; error?: { message?: string } };
         draining = body.draining === true;
@@ -120,7 +141,14 @@ export class WorkerPool {
       error = (e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message;
     }
     if (!this.states.has(state.url)) return;
-    state.draining = draining;
+    if (state.draining !== draining) {
+      state.draining = draining;
+      this.recount();
+    }
+    // Alive follows the same fall rule as healthy, so one slow answer does not cut sockets.
+    state.missStreak = answered ? 0 : state.missStreak + 1;
+    if (answered) this.setAlive(state, true);
+    else if (state.missStreak >= this.health.fall) this.setAlive(state, false);
     if (ok) {
       state.okStreak++;
       state.failStreak = 0;
@@ -138,9 +166,22 @@ export class WorkerPool {
     if (state.healthy === healthy) return;
     state.healthy = healthy;
     state.lastChange = new Date().toISOString();
-    this.logger.warn({ worker: state.url, healthy, reason }, healthy ? "worker back in rotation" : "worker out of rotation");
-    // A draining worker closes its own sockets (1001 with reconnect advice); a failed one cannot.
-    if (!healthy && !state.draining) for (const listener of this.downListeners) listener(state.url);
+    this.recount();
+    this.logger.warn({ worker: state.url, healthy, alive: state.alive, reason }, healthy ? "worker back in rotation" : "worker out of rotation");
+    // A draining worker closes its own sockets (1001 with reconnect advice), and a live one keeps
+    // serving them; only a dead one's are closed here, so clients reconnect elsewhere.
+    if (!healthy && !state.draining && !state.alive) this.closeTunnels(state);
+  }
+
+  private setAlive(state: WorkerState, alive: boolean) {
+    if (state.alive === alive) return;
+    state.alive = alive;
+    // Out of rotation while alive (a dependency down), then dead: its sockets must go now.
+    if (!alive && !state.healthy && !state.draining) this.closeTunnels(state);
+  }
+
+  private closeTunnels(state: WorkerState) {
+    for (const listener of this.downListeners) listener(state.url);
   }
 }
 
