@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in one run, one report. `npm run bench -- fanout ring` runs only
- * those (and writes bench/results/partial.json instead of latest.json). BENCH_QUICK=1 shrinks sizes.
+ * those (and writes bench/results/partial.json instead of latest.json); with BENCH_UPDATE=1 their
+ * sections replace the same ones in latest.json instead. BENCH_QUICK=1 shrinks sizes.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { Bench, BenchOptions, Section } from "./lib/report.ts";
 import { cpuSplit } from "./lib/cpus.ts";
@@ -47,19 +48,24 @@ for (const id of ids) {
   }
 }
 
+const update = wanted.length > 0 && process.env.BENCH_UPDATE === "1" && existsSync(`${RESULTS}latest.json`);
+const previous = update ? (JSON.parse(readFileSync(`${RESULTS}latest.json`, "utf8")) as { sections: Section[]; updated?: Record<string, string> }) : undefined;
+const now = new Date().toISOString();
 const report = {
-  date: new Date().toISOString(),
+  date: previous ? (previous as unknown as { date: string }).date : now,
+  /** Sections re-measured after `date`, with when. */
+  updated: previous ? { ...previous.updated, ...Object.fromEntries(sections.map((s) => [s.id, now])) } : undefined,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   pinning: split,
   quick: options.quick,
-  sections,
+  sections: previous ? previous.sections.map((old) => sections.find((s) => s.id === old.id) ?? old).concat(sections.filter((s) => !previous.sections.some((o) => o.id === s.id))) : sections,
   failures,
 };
 mkdirSync(RESULTS, { recursive: true });
-const base = wanted.length ? "partial" : options.quick ? "quick" : "latest";
+const base = options.quick ? "quick" : wanted.length && !update ? "partial" : "latest";
 writeFileSync(`${RESULTS}${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(`${RESULTS}${base}.md`, renderMarkdown(report, base));
-for (const section of sections) for (const [i, chart] of (section.charts ?? []).entries()) writeFileSync(`${RESULTS}${base}-${section.id}-${i}.svg`, renderBarChart(chart));
+for (const section of report.sections) for (const [i, chart] of (section.charts ?? []).entries()) writeFileSync(`${RESULTS}${base}-${section.id}-${i}.svg`, renderBarChart(chart));
 console.log(renderTable(sections));
 console.log(`\nwrote bench/results/${base}.json and ${base}.md${failures.length ? `; ${failures.length} bench(es) failed: ${failures.map((f) => f.id).join(", ")}` : ""}`);
 process.exit(failures.length ? 1 : 0);

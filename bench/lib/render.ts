@@ -12,12 +12,13 @@ export function renderTable(sections: Section[]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ")).join("\n");
 }
 
-export function renderMarkdown(report: { date: string; machine: Record<string, unknown>; pinning: Record<string, unknown>; quick: boolean; sections: Section[]; failures: Array<{ id: string; error: string }> }, base: string): string {
+export function renderMarkdown(report: { date: string; updated?: Record<string, string>; machine: Record<string, unknown>; pinning: Record<string, unknown>; quick: boolean; sections: Section[]; failures: Array<{ id: string; error: string }> }, base: string): string {
   const lines = [`# Parley benchmarks (${report.date.slice(0, 10)})`, ""];
   lines.push(`Machine: ${JSON.stringify(report.machine)}. Pinning: ${JSON.stringify(report.pinning)}.${report.quick ? " Quick mode (smaller sizes)." : ""}`, "");
   lines.push("Each figure is ours ÷ baseline measured in the same run; README “Benchmarks” explains how to read it.", "");
   for (const s of report.sections) {
-    lines.push(`## ${s.title}`, "", s.method, "", "| figure | ours | baseline | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |");
+    const again = report.updated?.[s.id];
+    lines.push(`## ${s.title}`, "", again ? `${s.method} (Re-measured ${again.slice(0, 16).replace("T", " ")} UTC.)` : s.method, "", "| figure | ours | baseline | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |");
     for (const f of s.figures)
       lines.push(`| ${f.label} (${f.unit}) | ${fmt(f.ours)} | ${f.baseline === null ? "–" : `${fmt(f.baseline)} ${f.baselineLabel ?? ""}`.trim()} | ${fmt(f.ratio)} | ${f.goal?.text ?? ""} | ${verdict(f)} |`);
     for (const f of s.figures.filter((x) => x.note)) lines.push("", `- ${f.label}: ${f.note}`);

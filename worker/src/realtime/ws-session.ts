@@ -27,12 +27,29 @@ const STRIKES = 20;
 /** A user's typing notice goes out at most this often per room. */
 const TYPING_INTERVAL_MS = 2000;
 
+/**
+ * The frame and strike buckets of every connection of one app, keyed by peer id: one map for all
+ * connections costs an entry each, where two maps per connection would cost an idle socket more
+ * than the socket itself. Full buckets of closed connections are pruned by TokenBuckets.
+ */
+const sharedLimits = new WeakMap<SessionDeps, { frames: TokenBuckets; strikes: TokenBuckets }>();
+
+function limitsOf(deps: SessionDeps) {
+  let limits = sharedLimits.get(deps);
+  if (!limits) {
+    limits = { frames: TokenBuckets.perWindow(deps.frameRate.max, deps.frameRate.windowSeconds, deps.clock), strikes: new TokenBuckets(STRIKES, 1, deps.clock) };
+    sharedLimits.set(deps, limits);
+  }
+  return limits;
+}
+
 /** One WebSocket connection's frames: parsed, rate-limited and answered in the order they came. */
 export class WsSession {
   private readonly queue = new SerialQueue();
   private readonly frames: TokenBuckets;
   private readonly strikes: TokenBuckets;
-  private readonly lastTyping = new Map<string, number>();
+  /** Room id → when this connection last sent typing there; made on the first typing frame. */
+  private lastTyping?: Map<string, number>;
   private suggestion?: AbortController;
   private closed = false;
 
@@ -40,15 +57,14 @@ export class WsSession {
     readonly peer: Peer,
     private readonly deps: SessionDeps,
   ) {
-    this.frames = TokenBuckets.perWindow(deps.frameRate.max, deps.frameRate.windowSeconds, deps.clock);
-    this.strikes = new TokenBuckets(STRIKES, 1, deps.clock);
+    ({ frames: this.frames, strikes: this.strikes } = limitsOf(deps));
   }
 
   /** Handles one text frame from the client. */
   receive(text: string): void {
     if (this.closed) return;
     if (text.length > LIMITS.frameBytes) return this.peer.close(CLOSE_CODES.tooBig, "frame too large");
-    const decision = this.frames.take("frames");
+    const decision = this.frames.take(this.peer.id);
     if (!decision.ok) return this.reject({ type: "error", ...errorFields(rateLimited(decision, "frames")) });
     const frame = parseFrame(text);
     if ("error" in frame) return this.reject({ type: "error", code: "invalid_request", message: frame.error, ...frame.ids });
@@ -87,6 +103,7 @@ export class WsSession {
             return this.send({ type: "error", code: "forbidden", message: "subscribe to the room before typing in it", roomId: frame.roomId });
           }
           const now = this.deps.clock.now();
+          this.lastTyping ??= new Map();
           if (now - (this.lastTyping.get(frame.roomId) ?? -Infinity) < TYPING_INTERVAL_MS) return;
           this.lastTyping.set(frame.roomId, now);
           return hub.typing(frame.roomId, user);
@@ -126,7 +143,7 @@ export class WsSession {
 
   private reject(frame: ServerFrame): void {
     this.send(frame);
-    if (!this.strikes.take("strikes").ok) this.peer.close(CLOSE_CODES.policyViolation, "too many rejected frames");
+    if (!this.strikes.take(this.peer.id).ok) this.peer.close(CLOSE_CODES.policyViolation, "too many rejected frames");
   }
 
   private send(frame: ServerFrame): void {
