@@ -66,10 +66,12 @@ export function renderBarChart(chart: BarChart): string {
     });
     out.push(`<text x="${m.left + g * groupW + groupW / 2}" y="${m.top + plotH + 18}" text-anchor="middle" fill="#323f4b">${escapeXml(label)}</text>`);
   });
+  // Legend entries side by side, each as wide as its label (about 7 px a character at 12 px).
+  let x = m.left;
   chart.series.forEach((s, k) => {
-    const x = m.left + k * 160;
     out.push(`<rect x="${x}" y="${height - 22}" width="12" height="12" fill="${PALETTE[k % PALETTE.length]}"/>`);
     out.push(`<text x="${x + 18}" y="${height - 12}" fill="#323f4b">${escapeXml(s.name)}</text>`);
+    x += 18 + s.name.length * 7 + 24;
   });
   out.push("</svg>");
   return `${out.join("\n")}\n`;
