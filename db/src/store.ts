@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
+import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
+import { insertMessage, insertMessages, isDataError, isUniqueViolation } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
 
@@ -59,15 +61,6 @@ export interface Store {
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
 }
 
-/** postgres.js returns the rows as the result, PGlite as `result.rows`. */
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
-
-/** PostgreSQL's unique_violation, as postgres.js and PGlite report it (drizzle may wrap it in `cause`). */
-function isUniqueViolation(error: unknown): boolean {
-  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === "23505") return true;
-  return false;
-}
-
 const messageColumns = {
   id: messages.id,
   roomId: messages.roomId,
@@ -109,8 +102,21 @@ const toRoom = (r: { id: string; name: string; topic: string; createdBy: string;
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The Store on any drizzle PostgreSQL database: postgres.js in production, PGlite embedded. */
-export function createDrizzleStore(db: Database): Store {
+const stored = (m: NewMessage, seq: number): Message => ({
+  id: m.id,
+  roomId: m.roomId,
+  seq,
+  user: m.user,
+  body: m.body,
+  clientId: m.clientId,
+  createdAt: m.createdAt.toISOString(),
+});
+
+/**
+ * The Store on any drizzle PostgreSQL database: postgres.js in production, PGlite embedded.
+ * Concurrent sends to a room share statements (group commit, see AppendBatcher).
+ */
+export function createDrizzleStore(db: Database, options: { appendBatch?: AppendBatchOptions } = {}): Store {
   const findMessageByClientId = async (roomId: string, userId: string, clientId: string) => {
     const [row] = await db
       .select(messageColumns)
@@ -119,6 +125,26 @@ export function createDrizzleStore(db: Database): Store {
       .where(and(eq(messages.roomId, roomId), eq(messages.userId, userId), eq(messages.clientId, clientId)));
     return row ? toMessage(row) : null;
   };
+
+  /** The reference path: a repeated clientId fails on the unique index and the first message is returned instead. */
+  const appendOne = async (m: NewMessage) => {
+    try {
+      return { message: stored(m, await insertMessage(db, m)), created: true };
+    } catch (error) {
+      if (!m.clientId || !isUniqueViolation(error)) throw error;
+      const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
+      if (!existing) throw new Error("duplicate send vanished");
+      return { message: existing, created: false };
+    }
+  };
+  const batcher = new AppendBatcher(
+    {
+      one: appendOne,
+      many: async (roomId, batch) => (await insertMessages(db, roomId, batch)).map((seq, i) => stored(batch[i]!, seq)),
+      isPerMessageError: isDataError,
+    },
+    options.appendBatch,
+  );
 
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
@@ -212,27 +238,7 @@ export function createDrizzleStore(db: Database): Store {
       return new Map(rows.map((r) => [r.id, Number(r.lastSeq)]));
     },
 
-    async appendMessage(m) {
-      // One statement, so one round trip and atomic: the room's counter moves only if the insert
-      // succeeds, and its row lock orders concurrent sends to the room. A repeated clientId fails on
-      // the unique index, which rolls the counter back too; the first message is returned instead.
-      try {
-        const result = await db.execute(sql`
-          with next as (update ${rooms} set last_seq = last_seq + 1 where id = ${m.roomId} returning last_seq)
-          insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
-          select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz from next
-          returning seq`);
-        const [row] = rowsOf<{ seq: number | string }>(result);
-        if (!row) throw new Error(`room ${m.roomId} does not exist`);
-        const message: Message = { id: m.id, roomId: m.roomId, seq: Number(row.seq), user: m.user, body: m.body, clientId: m.clientId, createdAt: m.createdAt.toISOString() };
-        return { message, created: true };
-      } catch (error) {
-        if (!m.clientId || !isUniqueViolation(error)) throw error;
-        const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
-        if (!existing) throw new Error("duplicate send vanished");
-        return { message: existing, created: false };
-      }
-    },
+    appendMessage: (m) => batcher.append(m),
 
     async history(roomId, { beforeSeq, afterSeq, limit }) {
       const bounds = [eq(messages.roomId, roomId)];

@@ -1,0 +1,67 @@
+import { sql } from "drizzle-orm";
+import { messages, rooms } from "./schema/index.ts";
+import type { Database, NewMessage } from "./store.ts";
+
+/** postgres.js returns the rows as the result, PGlite as `result.rows`. */
+export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []));
+
+const sqlStates = (error: unknown): string[] => {
+  const codes: string[] = [];
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.code === "string") codes.push(e.code);
+  return codes;
+};
+
+/** PostgreSQL's unique_violation, as postgres.js and PGlite report it (drizzle may wrap it in `cause`). */
+export const isUniqueViolation = (error: unknown): boolean => sqlStates(error).includes("23505");
+
+/**
+ * A data exception (class 22) or integrity constraint violation (class 23): caused by what one
+ * message holds, not by the connection, so a batch that hits one is retried message by message.
+ */
+export const isDataError = (error: unknown): boolean => sqlStates(error).some((code) => /^2[23][0-9A-Z]{3}$/.test(code));
+
+const missingRoom = (roomId: string) => new Error(`room ${roomId} does not exist`);
+
+/**
+ * Stores one message with the room's next seq and returns that seq. One statement, so one round
+ * trip and atomic: the room's counter moves only if the insert succeeds, and its row lock orders
+ * concurrent sends to the room. A repeated clientId fails on the unique index (23505), which rolls
+ * the counter back too.
+ */
+export async function insertMessage(db: Database, m: NewMessage): Promise<number> {
+  const result = await db.execute(sql`
+    with next as (update ${rooms} set last_seq = last_seq + 1 where id = ${m.roomId} returning last_seq)
+    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
+    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz from next
+    returning seq`);
+  const [row] = rowsOf<{ seq: number | string }>(result);
+  if (!row) throw missingRoom(m.roomId);
+  return Number(row.seq);
+}
+
+/**
+ * Stores messages to one room in one statement, with consecutive seqs in array order, and returns
+ * those seqs: all of them or none, exactly like `insertMessage` for each. The rows travel as one
+ * JSON parameter, which both drivers pass as plain text (no array type handling involved).
+ */
+export async function insertMessages(db: Database, roomId: string, batch: NewMessage[]): Promise<number[]> {
+  const rows = JSON.stringify(
+    batch.map((m, i) => ({ i: i + 1, id: m.id, user_id: m.user.id, body: m.body, client_id: m.clientId, created_at: m.createdAt.toISOString() })),
+  );
+  const result = await db.execute(sql`
+    with input as (
+      select * from json_to_recordset(${rows}::json) as t(i bigint, id uuid, user_id uuid, body text, client_id text, created_at timestamptz)
+    ), next as (
+      update ${rooms} set last_seq = last_seq + ${batch.length}::bigint where id = ${roomId}::uuid returning last_seq - ${batch.length}::bigint as base
+    )
+    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
+    select input.id, ${roomId}::uuid, next.base + input.i, input.user_id, input.body, input.client_id, input.created_at
+    from next cross join input order by input.i
+    returning seq`);
+  const seqs = rowsOf<{ seq: number | string }>(result).map((r) => Number(r.seq));
+  if (seqs.length === 0) throw missingRoom(roomId);
+  if (seqs.length !== batch.length) throw new Error(`stored ${seqs.length} of ${batch.length} messages`);
+  // The seqs are base + 1 .. base + n, row i getting base + i; RETURNING's order is not promised.
+  const first = Math.min(...seqs);
+  return batch.map((_, i) => first + i);
+}
