@@ -1,7 +1,8 @@
 /**
  * Storage through Parley against raw postgres.js on the same tables. Writes: WebSocket `message`
- * frames → `ack` on a worker process, vs the statement the store runs (one data-modifying CTE that
- * bumps the room's `last_seq` and inserts the message with it) at the same concurrency.
+ * frames → `ack` on a worker process, vs the store's single-message statement (one data-modifying
+ * CTE that bumps the room's `last_seq` and inserts the message with it), one per send, at the same
+ * concurrency. The worker batches concurrent sends to a room into one statement (group commit).
  * Reads: GET /api/rooms/:id/messages pages vs the same SELECT. The raw side runs in a child process
  * (this file, with STORAGE_BASELINE set) pinned to the server CPUs, like the worker.
  */
@@ -231,7 +232,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
       title: "Storage: messages stored and history pages, Parley vs raw postgres.js",
       method:
         `Writes: ${SENDERS} sockets on one worker (PostgreSQL + Redis) in ${ROOMS} rooms, each keeping ${WINDOW} \`message\` frames in flight, counting acks; ` +
-        `vs ${SENDERS} serial loops of the store's statements via postgres.js (the store's one statement: update rooms.last_seq and insert with it, in a CTE), pool of 10 like the worker's. ` +
+        `vs ${SENDERS} serial loops of the store's single-message statement via postgres.js (update rooms.last_seq and insert with it, in a CTE; one statement per send), pool of 10 like the worker's. Parley's worker batches the sends waiting on a room into one statement (group commit). ` +
         `${rounds} × ${ms / 1000} s each, alternating, after a 1 s warm-up. Reads: ${pages} sequential GET …/messages?limit=50 (newest, and beforeSeq=${beforeSeq} in a room of ${deepMessages.toLocaleString("en")}) vs the same SELECT.`,
       figures: [
         figure({ id: "storage.rate", label: "messages stored per second", unit: "msg/s", better: "higher", ours: rate(ours), baseline: rate(raw), baselineLabel: "raw postgres.js" }),

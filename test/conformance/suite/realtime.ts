@@ -47,6 +47,21 @@ export function realtimeTests({ first, target, sockets }: SuiteContext) {
         expect(b.messages(room.id)).toHaveLength(10);
       });
 
+      it("stores a burst of frames from one socket in the order it sent them, each acked once", async () => {
+        const { alice, bob, room } = await twoMembers();
+        const a = sockets.add(await alice.socket());
+        const b = sockets.add(await bob.socket());
+        await a.subscribe(room.id);
+        await b.subscribe(room.id);
+        // Every frame goes out before the first ack can come back.
+        const acks = await Promise.all(range(1, 40).map((i) => a.sendMessage(room.id, `burst ${i}`, `burst-${i}`)));
+        expect(acks.map((ack) => ack.message.body)).toEqual(range(1, 40).map((i) => `burst ${i}`));
+        expect(acks.map((ack) => ack.message.seq)).toEqual(range(1, 40));
+        expect((await b.waitForMessages(room.id, 40)).map((m) => m.body)).toEqual(range(1, 40).map((i) => `burst ${i}`));
+        await settle();
+        expect(a.all("ack")).toHaveLength(40);
+      });
+
       it("delivers messages posted over HTTP to subscribers", async () => {
         const { alice, bob, room } = await twoMembers();
         const a = sockets.add(await alice.socket());

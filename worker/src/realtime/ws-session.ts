@@ -26,6 +26,12 @@ export interface SessionDeps {
 const STRIKES = 20;
 /** A user's typing notice goes out at most this often per room. */
 const TYPING_INTERVAL_MS = 2000;
+/**
+ * Sends of one connection to rooms it is subscribed to that may be in flight at once. The store is
+ * handed them in the order they came and keeps that order per room (group commit), so a client
+ * that streams messages is not held to one commit per round trip; acks follow the commits.
+ */
+const SEND_PIPELINE = 16;
 
 /**
  * The frame and strike buckets of every connection of one app, keyed by peer id: one map for all
@@ -52,6 +58,7 @@ export class WsSession {
   private lastTyping?: Map<string, number>;
   private suggestion?: AbortController;
   private closed = false;
+  private sending = 0;
 
   constructor(
     readonly peer: Peer,
@@ -95,8 +102,17 @@ export class WsSession {
           return await hub.unsubscribe(this.peer, frame.roomId);
         case "message": {
           const known = hub.isSubscribed(this.peer, frame.roomId);
-          const { message } = await messages.send(user, frame.roomId, frame.body, frame.clientId, known);
-          return this.send({ type: "ack", clientId: frame.clientId, message });
+          // send() hands the message to the store before its first await when the membership is known.
+          const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known).then(
+            ({ message }) => this.send({ type: "ack", clientId: frame.clientId, message }),
+            (error: unknown) => this.fail(frame, error),
+          );
+          if (!known) return await settled;
+          this.sending++;
+          const done = settled.finally(() => this.sending--);
+          // Back-pressure: the frames behind wait while the pipeline is full.
+          if (this.sending >= SEND_PIPELINE) await done;
+          return;
         }
         case "typing": {
           if (!hub.isSubscribed(this.peer, frame.roomId)) {
@@ -110,11 +126,16 @@ export class WsSession {
         }
       }
     } catch (error) {
-      const apiError = toApiError(error);
-      if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
-      const ids = frame.type === "message" ? { clientId: frame.clientId } : {};
-      this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
+      this.fail(frame, error);
     }
+  }
+
+  /** Answers a frame that failed with its error, keeping its room and clientId for the client. */
+  private fail(frame: Exclude<ClientFrame, { type: "ping" | "suggest" }>, error: unknown): void {
+    const apiError = toApiError(error);
+    if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
+    const ids = frame.type === "message" ? { clientId: frame.clientId } : {};
+    this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
   }
 
   /** Streams a suggestion; a newer request cancels the one in flight. */
