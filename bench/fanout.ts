@@ -170,7 +170,7 @@ export const run: Bench = async (options) => {
 function fanoutMethod(durationMs: number): string {
   return (
     `One pinned worker on PostgreSQL + Redis (as deployed) vs a bare \`ws\` server (bench/baselines/ws-broadcast.ts: parses, numbers and fans out each message, acks; ` +
-    `stores nothing, no membership, rate limit or presence). Parley stores every message in PostgreSQL (one transaction that takes the room's row lock) before it fans it out and acks. ` +
+    `stores nothing, no membership, rate limit or presence). Parley stores every message in PostgreSQL (one statement under the room's row lock, shared by the sends waiting on that room) before it fans it out and acks. ` +
     `Subscribers are sockets in one pinned client process; ${SENDERS} of them send. Delivered/s: ${SENDERS} closed loops of ${WINDOW} messages in flight each ` +
     `(a message leaves the window once every subscriber has it), so each server runs at its own capacity without unbounded queues; ${durationMs / 1000} s after a warm-up. ` +
     `p50/p99: send → each receipt in an open loop at the same offered rate for both, half of Parley's measured capacity. ` +
