@@ -74,6 +74,7 @@ export function createBalancer(deps: BalancerDeps) {
       workers: pool.all().map((w) => ({
         url: w.url,
         healthy: w.healthy,
+        alive: w.alive,
         draining: w.draining,
         ringShare: Math.round((shares.get(w.url) ?? 0) * 10_000) / 10_000,
         httpInFlight: w.httpInFlight,
