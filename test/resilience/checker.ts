@@ -19,6 +19,8 @@ export interface RunSummary {
   ackConflicts: number;
   /** A (room, seq) or message id received a second time by the same client. */
   deliveredTwice: number;
+  /** The first few violations spelled out, to start a diagnosis from. */
+  examples?: string[];
   /** A message received after a higher seq of the same room. */
   outOfOrder: number;
   /** A stored message after the client's first subscription that it never received. */
@@ -85,6 +87,10 @@ export function checkRun(scenario: string, logs: ClientLog[], stored: StoredMess
       if (bySeq.get(key)?.id !== r.id) summary.phantom++;
       if (seenKeys.has(key) || seenIds.has(r.id)) {
         summary.deliveredTwice++;
+        if ((summary.examples ??= []).length < 10) {
+          const first = log.receives.find((x) => x.id === r.id || `${x.roomId}:${x.seq}` === key)!;
+          summary.examples.push(`${log.username} got ${key} twice: ${first.via} at ${first.t}, ${r.via} at ${r.t}`);
+        }
         continue;
       }
       seenKeys.add(key);

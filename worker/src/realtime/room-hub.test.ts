@@ -100,6 +100,20 @@ describe("RoomHub gap filling", () => {
     expect(subscribed).toMatchObject({ lastSeq: 5, limited: false });
   });
 
+  it("never resends to a connection that subscribes again with an older afterSeq", async () => {
+    const watcher = recordingPeer(bob);
+    await b.subscribe(watcher.peer, roomId);
+    for (let i = 1; i <= 4; i++) await sendOnA(`m${i}`);
+    await settle();
+    expect(watcher.seqs()).toEqual([1, 2, 3, 4]);
+    // A client's retry timer from before a reconnect can repeat a subscribe that already worked.
+    await b.subscribe(watcher.peer, roomId, 1);
+    await sendOnA("m5");
+    await settle();
+    expect(watcher.seqs()).toEqual([1, 2, 3, 4, 5]);
+    expect(watcher.frames.filter((f) => f.type === "subscribed")).toHaveLength(2);
+  });
+
   it("counts presence per user: two connections make one join and one leave", async () => {
     const watcher = recordingPeer(alice);
     await a.subscribe(watcher.peer, roomId);

@@ -39,8 +39,10 @@ export class RoomHub {
   subscribe(peer: Peer, roomId: string, afterSeq?: number): Promise<void> {
     return this.run(roomId, async (ch) => {
       await this.prepare(ch);
-      const again = ch.subscribers.has(peer.id);
-      let from = afterSeq ?? ch.delivered;
+      const existing = ch.subscribers.get(peer.id);
+      const again = existing !== undefined;
+      // A connection subscribing again is never sent what it was already sent, whatever afterSeq says.
+      let from = Math.max(afterSeq ?? ch.delivered, existing?.cursor ?? 0);
       const limited = ch.delivered - from > LIMITS.replayMax;
       if (limited) from = ch.delivered - LIMITS.replayMax;
       const replay = from < ch.delivered ? await this.deps.store.range(roomId, from, ch.delivered, LIMITS.replayMax) : [];
