@@ -7,7 +7,8 @@
 import bcrypt from "bcryptjs";
 import type WebSocket from "ws";
 import { ApiClient } from "../test/support/client.ts";
-import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
+import { parleyEnv } from "./fanout.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqueName } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 import { parseConfig } from "../worker/src/config.ts";
 import { pinSelf } from "./lib/cpus.ts";
@@ -97,17 +98,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   let worker: WorkerProcess | undefined;
   const sockets: WebSocket[] = [];
   try {
-    worker = await startWorkerProcess({
-      CPUS: serverCpus,
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: testSecret(),
-      MESSAGE_RATE: "1000000/60s",
-      FRAME_RATE: "1000000/60s",
-      REGISTER_RATE: "100000/60s",
-      LOGIN_RATE: "1000000/60s",
-    });
+    worker = await startWorkerProcess(parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", LOGIN_RATE: "1000000/60s" }));
     const a = new ApiClient(worker.url);
     const b = new ApiClient(worker.url);
     const accounts = Array.from({ length: ACCOUNTS }, () => uniqueName("login"));

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type WebSocket from "ws";
 import { ApiClient } from "../test/support/client.ts";
-import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../test/support/services.ts";
+import { parleyEnv } from "./fanout.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqueName } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench } from "./lib/report.ts";
@@ -158,17 +159,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   let worker: WorkerProcess | undefined;
   const sockets: WebSocket[] = [];
   try {
-    worker = await startWorkerProcess({
-      CPUS: serverCpus,
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: testSecret(),
-      MESSAGE_RATE: "1000000/60s",
-      FRAME_RATE: "1000000/60s",
-      REGISTER_RATE: "100000/60s",
-      ROOM_RATE: "100000/60s",
-    });
+    worker = await startWorkerProcess(parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", ROOM_RATE: "100000/60s" }));
     const clients = Array.from({ length: SENDERS }, () => new ApiClient(worker!.url));
     const users = await Promise.all(clients.map((c) => c.register(uniqueName("store"))));
     const rooms = await Promise.all(Array.from({ length: ROOMS }, () => clients[0]!.createRoom(uniqueName("store"))));
