@@ -1,26 +1,15 @@
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../test/support/services.ts";
+import { createMigratedDatabase, createTestDatabase } from "../../test/support/services.ts";
 import { connectPostgres } from "./node.ts";
 import { storeContract } from "./store.contract.ts";
 import { createDrizzleStore } from "./store.ts";
 
 storeContract("PostgreSQL", async () => {
-  const database = await createTestDatabase();
-  const connection = connectPostgres(database.url);
-  try {
-    await connection.migrate();
-  } catch (error) {
-    await connection.close();
-    await database.drop();
-    throw error;
-  }
+  const database = await createMigratedDatabase();
   return {
-    store: createDrizzleStore(connection.db),
-    async cleanup() {
-      await connection.close();
-      await database.drop();
-    },
+    store: createDrizzleStore(database.connection.db),
+    cleanup: database.drop,
   };
 });
 

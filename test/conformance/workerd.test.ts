@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPostgres } from "@parley/db/node";
 import { ApiClient, type SocketClient } from "../support/client.ts";
-import { createTestDatabase, testSecret, uniqueName } from "../support/services.ts";
+import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
 import { conformanceSuite } from "./suite/index.ts";
@@ -16,17 +15,13 @@ import { conformanceSuite } from "./suite/index.ts";
 const installed = wranglerInstalled();
 if (!installed) console.warn("workerd.test.ts: wrangler is not installed (npm install), so the wrangler dev tests are skipped");
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
 let workers: WranglerDev;
 let node: WorkerProcess;
 
 describe.skipIf(!installed)("wrangler dev", () => {
   beforeAll(async () => {
-    database = await createTestDatabase();
-    // workerd has no filesystem for the migrator: migrations run from Node first, as `npm run dev:workers` does.
-    const connection = connectPostgres(database.url, { max: 2 });
-    await connection.migrate();
-    await connection.close();
+    database = await createMigratedDatabase();
     const env = { JWT_SECRET: testSecret(), REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s", LOG_LEVEL: "warn", SUGGEST_ENGINE: "builtin" };
     [workers, node] = await Promise.all([
       startWranglerDev(database.url, { ...env, WORKER_ID: "workerd" }),

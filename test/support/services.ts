@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { connectPostgres, type Connection } from "@parley/db/node";
 
 /** The machine's PostgreSQL (trust auth); tests create their own databases on it. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -23,6 +24,27 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await admin.end();
     },
   };
+}
+
+/**
+ * A fresh database with Parley's schema and an open connection to it; `drop()` closes the
+ * connection and removes the database. (workerd has no filesystem for the migrator, so tests of
+ * `wrangler dev` migrate from Node first, as `npm run dev:workers` does.)
+ */
+export async function createMigratedDatabase(): Promise<{ url: string; connection: Connection; drop(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const connection = connectPostgres(database.url, { max: 4 });
+  const drop = async () => {
+    await connection.close();
+    await database.drop();
+  };
+  try {
+    await connection.migrate();
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url: database.url, connection, drop };
 }
 
 /** A Redis key prefix no other test run uses. */

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPostgres } from "@parley/db/node";
 import type { User } from "@parley/protocol";
 import { ApiClient, type SocketClient } from "../support/client.ts";
-import { createTestDatabase, testSecret, uniqueName } from "../support/services.ts";
+import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
 import { realtimeTests } from "../conformance/suite/realtime.ts";
 import { eventually, range, seqs, settle, sortById, trackSockets } from "../conformance/suite/support.ts";
@@ -16,7 +15,7 @@ import { eventually, range, seqs, settle, sortById, trackSockets } from "../conf
 const installed = wranglerInstalled();
 const SHARDS = 4;
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
 let workers: WranglerDev;
 
 /** A base URL whose requests all go to gateway `n`. */
@@ -32,10 +31,7 @@ const roomStatus = async (roomId: string): Promise<RoomStatus> => (await fetch(`
 
 describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const connection = connectPostgres(database.url, { max: 2 });
-    await connection.migrate();
-    await connection.close();
+    database = await createMigratedDatabase();
     workers = await startWranglerDev(database.url, {
       JWT_SECRET: testSecret(),
       REGISTER_RATE: "10000/60s",

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectPostgres } from "@parley/db/node";
 import { ApiClient } from "../support/client.ts";
 import { FakeOllama } from "../support/fake-ollama.ts";
-import { createTestDatabase, testSecret, uniqueName } from "../support/services.ts";
+import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { freePort } from "../support/worker-process.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
 
@@ -11,17 +10,14 @@ import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../suppor
  * Ollama-compatible server on loopback through workerd's fetch, streams over the WebSocket, and
  * falls back as on Node when no model answers (SUGGEST_ENGINE=auto).
  */
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
 let fake: FakeOllama;
 let withModel: WranglerDev;
 let withoutModel: WranglerDev;
 
 describe.skipIf(!wranglerInstalled())("autocomplete under wrangler dev", () => {
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const connection = connectPostgres(database.url, { max: 2 });
-    await connection.migrate();
-    await connection.close();
+    database = await createMigratedDatabase();
     fake = await FakeOllama.start();
     fake.reply = () => ({ tokens: [" the", " retro"] });
     const env = { JWT_SECRET: testSecret(), REGISTER_RATE: "10000/60s", LOG_LEVEL: "warn", SUGGEST_ENGINE: "auto" };

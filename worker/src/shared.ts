@@ -3,6 +3,7 @@ export { TokenIssuer, bearerToken } from "./auth/tokens.ts";
 export { ApiError, toApiError } from "./errors.ts";
 export { csvList, parseEnv, rateField } from "./config-fields.ts";
 export { readLimited } from "./http/body.ts";
+export { answerMalformedRequests } from "./http/client-errors.ts";
 export { clientAddress } from "./http/client-address.ts";
 export { TokenBuckets, type RateDecision } from "./ports/rate-limiter.ts";
 export { upgradeToken } from "./realtime/ws-route.ts";

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import { systemClock } from "@parley/worker/shared";
+import { answerMalformedRequests, systemClock } from "@parley/worker/shared";
 import { createBalancer } from "../balancer.ts";
 import { parseLbConfig } from "../config.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";
@@ -30,11 +30,7 @@ pool.start();
 const server = createServer(balancer.listener);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 server.on("upgrade", (req, socket, head) => void balancer.upgrade(req, socket, head));
-server.on("clientError", (_error, socket) => {
-  const body = JSON.stringify({ error: { code: "invalid_request", message: "malformed HTTP request" } });
-  if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-  else socket.destroy();
-});
+answerMalformedRequests(server);
 logger.info({ port: config.port, workers: config.workers, rateLimits: redis ? "redis" : "memory" }, "parley balancer listening");
 
 let stopping = false;

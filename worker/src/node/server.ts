@@ -16,6 +16,7 @@ import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../ports/presence.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
+import { answerMalformedRequests } from "../http/client-errors.ts";
 import { createNodeWebSocket } from "./node-websocket.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
@@ -105,12 +106,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
   ws.injectWebSocket(server as never);
-  // Node answers a request it cannot parse (e.g. headers over 16 KiB) with a bare 400/431; Parley's errors are JSON.
-  server.on("clientError", (_error, socket) => {
-    const body = JSON.stringify({ error: { code: "invalid_request", message: "malformed HTTP request" } });
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-    else socket.destroy();
-  });
+  answerMalformedRequests(server);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
 

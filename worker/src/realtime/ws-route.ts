@@ -7,7 +7,7 @@ import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { Logger } from "../ports/logger.ts";
 import { encode, type Peer } from "./peer.ts";
-import { WsSession, type SessionDeps } from "./ws-session.ts";
+import { connectionLimits, WsSession, type SessionDeps } from "./ws-session.ts";
 
 /** What the runtime knows about its sockets that Hono's WSContext does not say. */
 export interface SocketAdapter {
@@ -55,6 +55,7 @@ export interface WsRouteDeps extends SessionDeps {
 export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
   const { upgradeWebSocket, sockets, sessions, workerId, logger } = deps;
   let counter = 0;
+  const limits = connectionLimits(deps);
 
   app.get(
     "/ws",
@@ -89,7 +90,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
             },
             close: (code, reason) => ws.close(code, reason),
           };
-          session = new WsSession(peer, deps);
+          session = new WsSession(peer, deps, limits);
           deps.openSockets.add(session);
           ws.send(encode({ type: "hello", user, worker: workerId, protocol: PROTOCOL_VERSION }));
         },

@@ -38,22 +38,18 @@ const SEND_PIPELINE = 16;
  * connections costs an entry each, where two maps per connection would cost an idle socket more
  * than the socket itself. Full buckets of closed connections are pruned by TokenBuckets.
  */
-const sharedLimits = new WeakMap<SessionDeps, { frames: TokenBuckets; strikes: TokenBuckets }>();
+export interface ConnectionLimits {
+  frames: TokenBuckets;
+  strikes: TokenBuckets;
+}
 
-function limitsOf(deps: SessionDeps) {
-  let limits = sharedLimits.get(deps);
-  if (!limits) {
-    limits = { frames: TokenBuckets.perWindow(deps.frameRate.max, deps.frameRate.windowSeconds, deps.clock), strikes: new TokenBuckets(STRIKES, 1, deps.clock) };
-    sharedLimits.set(deps, limits);
-  }
-  return limits;
+export function connectionLimits(deps: Pick<SessionDeps, "frameRate" | "clock">): ConnectionLimits {
+  return { frames: TokenBuckets.perWindow(deps.frameRate.max, deps.frameRate.windowSeconds, deps.clock), strikes: new TokenBuckets(STRIKES, 1, deps.clock) };
 }
 
 /** One WebSocket connection's frames: parsed, rate-limited and answered in the order they came. */
 export class WsSession {
   private readonly queue = new SerialQueue();
-  private readonly frames: TokenBuckets;
-  private readonly strikes: TokenBuckets;
   /** Room id → when this connection last sent typing there; made on the first typing frame. */
   private lastTyping?: Map<string, number>;
   private suggestion?: AbortController;
@@ -63,15 +59,15 @@ export class WsSession {
   constructor(
     readonly peer: Peer,
     private readonly deps: SessionDeps,
-  ) {
-    ({ frames: this.frames, strikes: this.strikes } = limitsOf(deps));
-  }
+    /** Shared by every connection of the app (ws-route); a session alone gets its own. */
+    private readonly limits: ConnectionLimits = connectionLimits(deps),
+  ) {}
 
   /** Handles one text frame from the client. */
   receive(text: string): void {
     if (this.closed) return;
     if (text.length > LIMITS.frameBytes) return this.peer.close(CLOSE_CODES.tooBig, "frame too large");
-    const decision = this.frames.take(this.peer.id);
+    const decision = this.limits.frames.take(this.peer.id);
     if (!decision.ok) return this.reject({ type: "error", ...errorFields(rateLimited(decision, "frames")) });
     const frame = parseFrame(text);
     if ("error" in frame) return this.reject({ type: "error", code: "invalid_request", message: frame.error, ...frame.ids });
@@ -164,7 +160,7 @@ export class WsSession {
 
   private reject(frame: ServerFrame): void {
     this.send(frame);
-    if (!this.strikes.take(this.peer.id).ok) this.peer.close(CLOSE_CODES.policyViolation, "too many rejected frames");
+    if (!this.limits.strikes.take(this.peer.id).ok) this.peer.close(CLOSE_CODES.policyViolation, "too many rejected frames");
   }
 
   private send(frame: ServerFrame): void {
