@@ -15,7 +15,7 @@ export function renderTable(sections: Section[]): string {
 export function renderMarkdown(report: { date: string; updated?: Record<string, string>; machine: Record<string, unknown>; pinning: Record<string, unknown>; quick: boolean; sections: Section[]; failures: Array<{ id: string; error: string }> }, base: string): string {
   const lines = [`# Parley benchmarks (${report.date.slice(0, 10)})`, ""];
   lines.push(`Machine: ${JSON.stringify(report.machine)}. Pinning: ${JSON.stringify(report.pinning)}.${report.quick ? " Quick mode (smaller sizes)." : ""}`, "");
-  lines.push("Each figure is ours ÷ baseline measured in the same run; README “Benchmarks” explains how to read it.", "");
+  lines.push("Each figure is ours ÷ baseline measured in the same run; docs/benchmarks.md explains how to read it.", "");
   for (const s of report.sections) {
     const again = report.updated?.[s.id];
     lines.push(`## ${s.title}`, "", again ? `${s.method} (Re-measured ${again.slice(0, 16).replace("T", " ")} UTC.)` : s.method, "", "| figure | ours | baseline | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |");

@@ -55,7 +55,7 @@ export interface Store {
    * already sent this `clientId` to the room, and the first message is returned instead.
    */
   appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
-  /** A history page: see PROTOCOL.md `GET /api/rooms/:roomId/messages`. */
+  /** A history page: see docs/protocol.md `GET /api/rooms/:roomId/messages`. */
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
   /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;

@@ -1,4 +1,4 @@
-/** Error codes of PROTOCOL.md, with the HTTP status each one is answered with. */
+/** Error codes of docs/protocol.md, with the HTTP status each one is answered with. */
 export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,

@@ -40,6 +40,8 @@ export type ServerFrame =
   | { type: "suggestion"; requestId: string; delta: string; done: boolean; source: string }
   | { type: "error"; code: ErrorCode; message: string; requestId?: string; clientId?: string; roomId?: string; retryAfter?: number }
   | { type: "pong" };
+/** Every `type` of ServerFrame, as a list (the protocol document's table is checked against it). */
+export const SERVER_FRAME_TYPES = ["hello", "subscribed", "unsubscribed", "message", "ack", "presence", "typing", "suggestion", "error", "pong"] as const satisfies readonly ServerFrame["type"][];
 
 /** The WebSocket subprotocol a client asks for, and the prefix that carries a browser's token. */
 export const WS_SUBPROTOCOL = "parley.v1";

@@ -1,7 +1,8 @@
-/** Parley's wire protocol as code. Mirrors shared/PROTOCOL.md. */
+/** Parley's wire protocol as code: what docs/protocol.md, the contract, says. */
 export const PROTOCOL_VERSION = 1;
 export * from "./limits.ts";
 export * from "./errors.ts";
 export * from "./models.ts";
 export * from "./http.ts";
 export * from "./frames.ts";
+export * from "./routes.ts";

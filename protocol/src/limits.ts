@@ -1,4 +1,4 @@
-/** Limits of PROTOCOL.md, enforced by every worker and the balancer. */
+/** Limits of docs/protocol.md, enforced by every worker and the balancer. */
 export const LIMITS = {
   usernameMin: 3,
   usernameMax: 32,

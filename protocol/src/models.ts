@@ -1,4 +1,4 @@
-/** Shapes of PROTOCOL.md, as the server sends them. */
+/** Shapes of docs/protocol.md, as the server sends them. */
 export interface User {
   id: string;
   username: string;

@@ -26,7 +26,7 @@ beforeAll(async () => {
     JWT_SECRET: testSecret(),
     // A dead worker's users leave presence when their entries expire (the TTL) and the next sweep
     // (every 5 s) sees it. 6 s keeps the SIGKILL test short; the default TTL (20 s, config.ts) plus
-    // one sweep stays within the 30 s PROTOCOL.md allows.
+    // one sweep stays within the 30 s docs/protocol.md allows.
     PRESENCE_TTL_SECONDS: "6",
     REGISTER_RATE: "10000/60s",
     MESSAGE_RATE: "100000/60s",

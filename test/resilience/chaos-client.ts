@@ -43,7 +43,7 @@ interface Pending {
 const RETRIABLE = new Set(["unavailable", "rate_limited", "internal"]);
 
 /**
- * A client that behaves as PROTOCOL.md asks: on close it reconnects (full-jitter backoff, or the
+ * A client that behaves as docs/protocol.md asks: on close it reconnects (full-jitter backoff, or the
  * drain advice of a 1001), resubscribes with afterSeq = the last seq it saw, pages history when a
  * replay is `limited`, and resends unacked messages with the same clientId, honouring `retryAfter`.
  */

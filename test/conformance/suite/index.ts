@@ -9,7 +9,7 @@ import { realtimeTests } from "./realtime.ts";
 import { trackSockets, type SuiteContext } from "./support.ts";
 
 /**
- * Parley's protocol conformance suite (shared/PROTOCOL.md plus the server's documented extensions).
+ * Parley's protocol conformance suite (docs/protocol.md).
  * It reaches the server only through HTTP and WebSocket at the given base URLs, so it can run against
  * one worker, several workers, the balancer or `wrangler dev`. Every name it creates is unique, so
  * it can run again against the same database.

@@ -35,7 +35,7 @@ export interface HttpClientOptions {
   onUnauthorized?: () => void;
 }
 
-/** Parley's REST API (PROTOCOL.md "HTTP" and the README's extensions). */
+/** Parley's REST API (docs/protocol.md, "HTTP"). */
 export class HttpClient {
   private readonly fetch: typeof fetch;
   constructor(private readonly options: HttpClientOptions) {

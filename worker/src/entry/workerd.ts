@@ -14,7 +14,7 @@ const GATEWAY_ABORT = /^\/_debug\/gateways\/(\d+)\/abort$/;
 /**
  * The Cloudflare Workers entry (`wrangler dev`, `wrangler deploy`): it only routes. Each request goes
  * to the gateway Durable Object of its user's shard, which runs the shared app; room objects behind
- * the gateways carry fan-out and presence (README: Running on Cloudflare Workers). With
+ * the gateways carry fan-out and presence (docs/cloudflare.md). With
  * GATEWAY_DEBUG=on, `/_gateway/<n>/<path>` pins a request to gateway n and `/_debug/…` shows
  * and breaks things, for tests and benchmarks.
  */

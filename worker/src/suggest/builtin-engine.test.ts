@@ -111,7 +111,7 @@ describe("BuiltinSuggester on a real message history", () => {
       },
     );
     console.log("built-in engine, held-out 400 of 2000 messages:", quality);
-    // 0.47 saved and 0.69 next-word accuracy here (README "AI autocomplete"); fail on a real regression.
+    // 0.47 saved and 0.69 next-word accuracy here (docs/autocomplete.md); fail on a real regression.
     expect(quality.keystrokesSaved).toBeGreaterThan(0.4);
     expect(quality.nextWordAccuracy).toBeGreaterThan(0.6);
     expect(quality.nextWordPrecision).toBeGreaterThan(0.75);

@@ -81,7 +81,7 @@ export class ParleyGateway {
       presence,
       revocations,
       clock: systemClock,
-      // The async API yields between rounds; each call still costs CPU time on the Workers bill (README).
+      // The async API yields between rounds; each call still costs CPU time on the Workers bill (docs/cloudflare.md).
       hasher: bcryptjsHasher(config.bcryptCost),
       logger,
       suggester,

@@ -1,0 +1,39 @@
+/** One HTTP endpoint: its method and its path, with `:name` for a path parameter (Hono's notation). */
+export interface Route {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+}
+
+/**
+ * Every endpoint a worker serves, and so the balancer in front of it: the HTTP table of
+ * docs/protocol.md. `test/docs/protocol-doc.test.ts` holds the document, this list and the
+ * worker's registered routes to the same set.
+ */
+export const ROUTES = [
+  { method: "POST", path: "/api/auth/register" },
+  { method: "POST", path: "/api/auth/login" },
+  { method: "POST", path: "/api/auth/refresh" },
+  { method: "POST", path: "/api/auth/logout" },
+  { method: "GET", path: "/api/me" },
+  { method: "GET", path: "/api/rooms" },
+  { method: "POST", path: "/api/rooms" },
+  { method: "GET", path: "/api/rooms/:roomId" },
+  { method: "GET", path: "/api/rooms/:roomId/members" },
+  { method: "GET", path: "/api/rooms/:roomId/presence" },
+  { method: "POST", path: "/api/rooms/:roomId/join" },
+  { method: "POST", path: "/api/rooms/:roomId/leave" },
+  { method: "GET", path: "/api/rooms/:roomId/messages" },
+  { method: "POST", path: "/api/rooms/:roomId/messages" },
+  { method: "POST", path: "/api/suggest" },
+  { method: "GET", path: "/ws" },
+  { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/readyz" },
+] as const satisfies readonly Route[];
+
+/** The endpoints the balancer answers itself; everything else it proxies to a worker. */
+export const BALANCER_ROUTES = [
+  { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/lb/status" },
+  { method: "POST", path: "/lb/workers" },
+  { method: "DELETE", path: "/lb/workers" },
+] as const satisfies readonly Route[];
