@@ -68,9 +68,10 @@ describe.skipIf(chromiumMissing || !wranglerInstalled())("web UI end to end unde
     await bob.page.getByLabel("Search rooms by name").fill(tag);
     await bob.page.getByRole("button", { name: `Join ${names.room}` }).click();
     await bob.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
+    // Presence crosses a gateway and a room object (or two): about 0.5 s here, more on a busy machine.
     for (const { page } of [alice, bob]) {
       const online = page.locator(".presence li");
-      await expect.poll(() => online.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining(names.alice), expect.stringContaining(names.bob)]));
+      await expect.poll(() => online.allInnerTexts(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringContaining(names.alice), expect.stringContaining(names.bob)]));
     }
   });
 
