@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CACHE_IMMUTABLE, CACHE_REVALIDATE, CONTENT_SECURITY_POLICY } from "../../worker/src/http/web-ui-policy.ts";
 import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
@@ -35,6 +37,46 @@ describe.skipIf(!installed)("wrangler dev", () => {
   });
 
   conformanceSuite("wrangler dev", () => ({ urls: [workers.url] }));
+
+  describe("the web UI, from Workers static assets", () => {
+    /** What a browser sends when it loads a page (static assets answer index.html for unknown paths). */
+    const navigate = { "sec-fetch-mode": "navigate", accept: "text/html" };
+    const index = () => readFileSync(new URL("../../web/dist/index.html", import.meta.url), "utf8");
+
+    it("serves index.html at / and for client routes, with the Node server's CSP and caching", async () => {
+      for (const [path, headers] of [["/", {}], ["/", navigate], ["/rooms/some-room", navigate], ["/some/client/route", {}]] as const) {
+        const res = await fetch(`${workers.url}${path}`, { headers });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+        expect(await res.text()).toBe(index());
+        expect(res.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+        expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(res.headers.get("cache-control")).toBe(CACHE_REVALIDATE);
+      }
+    });
+
+    it("serves the hashed bundles as immutable", async () => {
+      const scripts = [...index().matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const path of scripts) {
+        const res = await fetch(`${workers.url}${path}`);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get("content-type")).toMatch(path.endsWith(".js") ? /javascript/ : /^text\/css/);
+        expect(res.headers.get("cache-control")).toBe(CACHE_IMMUTABLE);
+      }
+    });
+
+    it("leaves the API and the health checks to the Worker, even for a browser navigating to them", async () => {
+      for (const headers of [{}, navigate]) {
+        const unknown = await fetch(`${workers.url}/api/unknown`, { headers });
+        expect(unknown.status).toBe(404);
+        expect(await unknown.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+        const health = await fetch(`${workers.url}/healthz`, { headers });
+        expect(health.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(health.headers.get("x-served-by")).toMatch(/^workerd-g\d+$/);
+      }
+    });
+  });
 
   describe("next to a Node worker on the same database", () => {
     const open: SocketClient[] = [];

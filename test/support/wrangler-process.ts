@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureWebBuild } from "./web-build.ts";
 import { freePort } from "./worker-process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -28,8 +29,10 @@ function withPassword(databaseUrl: string): string {
  * Starts `wrangler dev` on a free loopback port, exactly as `npm run dev:workers` does but with metrics
  * off, the Hyperdrive binding pointed at `databaseUrl` (migrated beforehand) and `vars` as `--var`s,
  * and waits until it answers /readyz (which reaches PostgreSQL through a gateway Durable Object).
+ * Builds the web UI first when it is missing or stale: wrangler will not start without its assets directory.
  */
 export async function startWranglerDev(databaseUrl: string, vars: Record<string, string>, options: { cpus?: string } = {}): Promise<WranglerDev> {
+  await ensureWebBuild();
   const port = await freePort();
   // Its own inspector port too: two wrangler dev at once (test files run in parallel) would both take 9229.
   const inspectorPort = await freePort();
@@ -45,6 +48,8 @@ export async function startWranglerDev(databaseUrl: string, vars: Record<string,
     env: {
       ...process.env,
       WRANGLER_SEND_METRICS: "false",
+      // No fetch of the `Request.cf` sample from workers.cloudflare.com (the machine is offline; Parley reads no `cf`).
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
       CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: withPassword(databaseUrl),
       WRANGLER_LOG_PATH: join(state, "logs"),
     },

@@ -9,6 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), "parley-ui-"));
 mkdirSync(join(dir, "assets"));
 writeFileSync(join(dir, "index.html"), "<!doctype html><title>Parley</title>");
 writeFileSync(join(dir, "assets/app-1234.js"), "console.log(1)");
+writeFileSync(join(dir, "_headers"), "/*\n  X-Rules: for Workers static assets\n");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function app() {
@@ -34,6 +35,12 @@ describe("serveWebUi", () => {
     const res = await app().request("/assets/app-1234.js");
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toContain("immutable");
+  });
+
+  it("never serves the _headers rules file (Workers static assets read it): index.html instead", async () => {
+    const res = await app().request("/_headers");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("<title>Parley</title>");
   });
 
   it("leaves the API, the socket and health paths to the server", async () => {

@@ -2,20 +2,18 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Env, Hono, MiddlewareHandler } from "hono";
+import { CACHE_IMMUTABLE, CACHE_REVALIDATE, CONTENT_SECURITY_POLICY, isHashedAsset, SERVER_PATHS } from "../http/web-ui-policy.ts";
 
 /** Where `npm run build` puts the web UI. */
 export const WEB_DIST = new URL("../../../web/dist", import.meta.url).pathname;
 
-/** Paths the UI never owns: the API, the socket and the health checks keep their JSON answers. */
-const SERVER_PATHS = /^\/(api|ws|healthz|readyz)(\/|$)/;
-
-/** The UI's page may run only its own scripts and talk only to its own origin. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/** The Workers static-assets rules file (web/public/_headers): read by wrangler, never served. */
+const HEADERS_FILE = "/_headers";
 
 /**
  * Serves the built web UI at `/`: its files, and index.html for any other GET path so the
  * client-side routes survive a reload. Registered after the API routes; returns false (and serves
- * nothing) when the UI has not been built.
+ * nothing) when the UI has not been built. The headers follow web-ui-policy.ts, as on Workers.
  */
 export function serveWebUi<E extends Env>(app: Hono<E>, dir: string = WEB_DIST): boolean {
   if (!existsSync(join(dir, "index.html"))) return false;
@@ -24,12 +22,11 @@ export function serveWebUi<E extends Env>(app: Hono<E>, dir: string = WEB_DIST):
   const uiOnly =
     (handler: MiddlewareHandler): MiddlewareHandler =>
     async (c, next) => {
-      if (SERVER_PATHS.test(c.req.path)) return next();
+      if (SERVER_PATHS.test(c.req.path) || (handler === files && c.req.path === HEADERS_FILE)) return next();
       c.header("x-content-type-options", "nosniff");
-      if (c.req.path.startsWith("/assets/")) c.header("cache-control", "public, max-age=31536000, immutable");
-      else c.header("cache-control", "no-cache");
+      c.header("cache-control", isHashedAsset(c.req.path) ? CACHE_IMMUTABLE : CACHE_REVALIDATE);
       const res = await handler(c, next);
-      if (c.res.headers.get("content-type")?.startsWith("text/html")) c.header("content-security-policy", CSP);
+      if (c.res.headers.get("content-type")?.startsWith("text/html")) c.header("content-security-policy", CONTENT_SECURITY_POLICY);
       return res;
     };
   app.get("*", uiOnly(files));

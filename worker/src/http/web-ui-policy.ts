@@ -1,0 +1,22 @@
+/**
+ * How the built web UI is served, one policy for both runtimes: Node applies it in
+ * worker/src/node/static-ui.ts, Workers static assets through web/public/_headers (which
+ * web-ui-policy.test.ts keeps equal to this) and the paths in wrangler.toml's `run_worker_first`.
+ */
+
+/** The first segments the UI never owns: the API, the socket and the health checks keep their JSON answers. */
+export const SERVER_SEGMENTS = ["api", "ws", "healthz", "readyz"] as const;
+
+/** `/api`, `/api/…` and so on for each of SERVER_SEGMENTS. */
+export const SERVER_PATHS = new RegExp(`^/(${SERVER_SEGMENTS.join("|")})(/|$)`);
+
+/** The UI's page may run only its own scripts and talk only to its own origin. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** Vite's hashed bundles under /assets/ never change; everything else (index.html) is revalidated. */
+export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
+export const CACHE_REVALIDATE = "no-cache";
+
+/** Whether `path` is one of Vite's hashed bundles. */
+export const isHashedAsset = (path: string) => path.startsWith("/assets/");
