@@ -46,7 +46,12 @@ export interface WorkerOverrides {
   logger?: Logger;
   hasher?: PasswordHasher;
   suggester?: Suggester;
+  /** The WebSocket upgrade for Node; node-websocket.ts unless a bench compares another. */
+  webSocket?: NodeWebSocketFactory;
 }
+
+/** What the worker needs of a Node WebSocket integration: Hono's upgrade helper, the server hook, the `ws` server. */
+export type NodeWebSocketFactory = (app: ParleyApp["app"]) => Pick<ReturnType<typeof createNodeWebSocket>, "wss" | "upgradeWebSocket" | "injectWebSocket">;
 
 const nodeSockets: SocketAdapter = {
   bufferedAmount: (ws) => (ws.raw as WebSocket).bufferedAmount,
@@ -80,7 +85,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
 
-  let upgrade: ReturnType<typeof createNodeWebSocket>["upgradeWebSocket"] | undefined;
+  let upgrade: ReturnType<NodeWebSocketFactory>["upgradeWebSocket"] | undefined;
   const parley = createApp({
     settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
     store,
@@ -99,7 +104,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
   // 64 KiB frames and the parley.v1 subprotocol (the ws defaults are 100 MiB and any subprotocol).
-  const ws = createNodeWebSocket(parley.app);
+  const ws = (overrides.webSocket ?? createNodeWebSocket)(parley.app);
   upgrade = ws.upgradeWebSocket;
 
   const server = await new Promise<ServerType>((resolve) => {
