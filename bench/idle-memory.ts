@@ -78,8 +78,9 @@ export const run: Bench = async (options) => {
       figures: [
         figure({ id: "idle.rss", label: `RSS per idle socket (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.rssPerSocket, baseline: ws.rssPerSocket, baselineLabel: "ws", goal: { ratio: { op: "<=", value: 2 }, text: "≤ 2× ws" } }),
         figure({ id: "idle.heap", label: `JS heap per idle socket (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.heapPerSocket, baseline: ws.heapPerSocket, baselineLabel: "ws", note: "informational: the part of RSS that V8's heap holds" }),
-        figure({ id: "idle.rss.hono-node-ws", label: `RSS per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.rssPerSocket, baseline: honoNodeWs.rssPerSocket, baselineLabel: "@hono/node-ws, same app", goal: { ratio: { op: "<=", value: 0.9 }, text: "≥ 10% below @hono/node-ws" }, note: "the reason the worker keeps node-websocket.ts" }),
-        figure({ id: "idle.heap.hono-node-ws", label: `JS heap per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.heapPerSocket, baseline: honoNodeWs.heapPerSocket, baselineLabel: "@hono/node-ws, same app" }),
+        figure({ id: "idle.rss.hono-node-ws", label: `RSS per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.rssPerSocket, baseline: honoNodeWs.rssPerSocket, baselineLabel: "@hono/node-ws, same app", note: "the reason the worker keeps node-websocket.ts" }),
+        // The goal is on the heap: what each upgrade keeps reachable per socket, steadier than RSS from run to run.
+        figure({ id: "idle.heap.hono-node-ws", label: `JS heap per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.heapPerSocket, baseline: honoNodeWs.heapPerSocket, baselineLabel: "@hono/node-ws, same app", goal: { ratio: { op: "<=", value: 0.9 }, text: "≥ 10% below @hono/node-ws" } }),
       ],
       details: { sockets, roomSize: ROOM_SIZE, ours, honoNodeWs, ws },
     };
