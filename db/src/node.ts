@@ -6,6 +6,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { fullJitterBackoff } from "@parley/protocol";
 import * as schema from "./schema/index.ts";
 import type { Database } from "./store.ts";
 
@@ -24,6 +25,9 @@ export interface Connection {
 /** Any 64-bit number works; all Parley processes must agree on it. */
 const MIGRATION_LOCK = 72_531_604;
 
+/** Waits between reconnects to PostgreSQL: full jitter from 100 ms, doubling, up to a second. */
+const reconnectBackoff = fullJitterBackoff({ baseMs: 100, capMs: 1000 });
+
 /** Connects to PostgreSQL through postgres.js. */
 export function connectPostgres(url: string, options: { max?: number } = {}): Connection {
   const client = postgres(url, {
@@ -31,8 +35,8 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Co
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,
-    // Reconnect within a second of the database coming back (postgres.js backs off up to 20 s).
-    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** retries, 1),
+    // Reconnect within a second of the database coming back (postgres.js backs off up to 20 s); it wants seconds.
+    backoff: (retries: number) => reconnectBackoff(retries) / 1000,
     connection: { application_name: "parley" },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;

@@ -6,17 +6,28 @@ import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from "../../test/sup
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+const admin = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 const prefix = testRedisPrefix();
 afterAll(async () => {
   await deleteRedisKeys(prefix);
   redis.disconnect();
+  admin.disconnect();
+});
+
+/**
+ * Empties the server's script cache (as a Redis restart does) before every call, from another
+ * connection: the limiter's connection believes its scripts loaded, sends EVALSHA, gets NOSCRIPT
+ * and must send EVAL. A call that failed would fail open and the refusals below would not come.
+ */
+const losingScripts = (limiter: RateLimiter): RateLimiter => ({
+  take: async (key, rate) => (await admin.script("FLUSH"), limiter.take(key, rate)),
+  takeAll: async (takes) => (await admin.script("FLUSH"), limiter.takeAll(takes)),
 });
 
 const limiters: Array<[string, () => RateLimiter]> = [
   ["memory", () => new MemoryRateLimiter(systemClock)],
   ["redis", () => new RedisRateLimiter(redis, `${prefix}:${Math.random()}`, logger)],
-  // A Redis that lost its script cache (restart): EVALSHA answers NOSCRIPT, EVAL loads it again.
-  ["redis without the script", () => new RedisRateLimiter(Object.assign(Object.create(redis), { evalsha: () => Promise.reject(new Error("NOSCRIPT No matching script")) }), `${prefix}:${Math.random()}`, logger)],
+  ["redis whose script cache is flushed before every call", () => losingScripts(new RedisRateLimiter(redis, `${prefix}:${Math.random()}`, logger))],
 ];
 
 describe.each(limiters)("takeAll (%s)", (_name, make) => {
@@ -43,3 +54,37 @@ describe.each(limiters)("takeAll (%s)", (_name, make) => {
     expect((await limiter.take("ip:c", ip)).ok).toBe(false);
   });
 });
+
+describe("RedisRateLimiter scripts", () => {
+  it("go as EVALSHA once loaded, and as EVAL again after Redis lost them", async () => {
+    const own = `${prefix}:${Math.random()}`;
+    const limiter = new RedisRateLimiter(redis, own, logger);
+    const rate = { max: 600, windowSeconds: 60 };
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    const seen: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      const command = args[0]!.toLowerCase();
+      // MONITOR also lists the commands a script runs: keep the scripts themselves.
+      if (command.startsWith("eval") && args.some((a) => a.startsWith(own))) seen.push(command);
+    });
+    try {
+      await limiter.takeAll([{ key: "k", rate }]);
+      await limiter.takeAll([{ key: "k", rate }]);
+      await admin.script("FLUSH");
+      await limiter.takeAll([{ key: "k", rate }]);
+      await limiter.take("k", rate);
+      await until(() => seen.length >= 5); // MONITOR lines may arrive after the replies
+      // A script's first call carries its source, later ones its SHA; after the flush EVALSHA meets
+      // NOSCRIPT and EVAL follows. `take`'s script had not run yet, hence the last EVAL.
+      expect(seen).toEqual(["eval", "evalsha", "evalsha", "eval", "eval"]);
+      expect(await limiter.takeAll([{ key: "k", rate }])).toBeUndefined();
+    } finally {
+      monitor.disconnect();
+    }
+  });
+});
+
+async function until(done: () => boolean, timeoutMs = 2000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}

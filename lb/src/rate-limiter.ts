@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { TokenBuckets, type Clock, type Logger, type RateDecision } from "@parley/worker/shared";
 
@@ -93,7 +92,15 @@ for i, key in ipairs(KEYS) do
   if not taken then return {i, tostring(tokens)} end
 end
 return {0}`;
-const TAKE_ALL_SHA = createHash("sha1").update(TAKE_ALL).digest("hex");
+
+/**
+ * The scripts as commands on the limiter's connection: ioredis sends EVALSHA, and EVAL when Redis
+ * answers NOSCRIPT (after a restart or SCRIPT FLUSH). TAKE_ALL's key count comes first, then KEYS, then ARGV.
+ */
+interface RateScripts {
+  parleyRateTake(key: string, capacity: number, refillPerMs: number): Promise<[taken: number, tokens: string]>;
+  parleyRateTakeAll(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Promise<[index: number, tokens?: string]>;
+}
 
 /** A rate as a bucket: capacity (a sixth of max) and refill per millisecond. */
 const bucketOf = (rate: Rate) => {
@@ -104,17 +111,22 @@ const bucketOf = (rate: Rate) => {
 /** Buckets in Redis, shared by every balancer. Fails open (and says so in the log) while Redis is away. */
 export class RedisRateLimiter implements RateLimiter {
   private lastWarning = 0;
+  private readonly redis: Redis & RateScripts;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    redis.defineCommand("parleyRateTake", { numberOfKeys: 1, lua: TAKE });
+    redis.defineCommand("parleyRateTakeAll", { lua: TAKE_ALL });
+    this.redis = redis as Redis & RateScripts;
+  }
 
   async take(key: string, rate: Rate): Promise<RateDecision> {
     const { capacity, refillPerMs } = bucketOf(rate);
     try {
-      const [taken, tokens] = (await this.redis.eval(TAKE, 1, this.key(key, rate), capacity, refillPerMs)) as [number, string];
+      const [taken, tokens] = await this.redis.parleyRateTake(this.key(key, rate), capacity, refillPerMs);
       const left = Number(tokens);
       return {
         ok: taken === 1,
@@ -136,11 +148,7 @@ export class RedisRateLimiter implements RateLimiter {
       args.push(capacity, refillPerMs);
     }
     try {
-      // EVALSHA sends 40 bytes instead of the script; EVAL loads it after a Redis restart.
-      const reply = (await this.redis.evalsha(TAKE_ALL_SHA, keys.length, ...keys, ...args).catch((error: Error) => {
-        if (!error.message.startsWith("NOSCRIPT")) throw error;
-        return this.redis.eval(TAKE_ALL, keys.length, ...keys, ...args);
-      })) as [number, string?];
+      const reply = await this.redis.parleyRateTakeAll(keys.length, ...keys, ...args);
       if (reply[0] === 0) return undefined;
       const index = reply[0] - 1;
       const { capacity, refillPerMs } = bucketOf(takes[index]!.rate);

@@ -6,3 +6,4 @@ export * from "./models.ts";
 export * from "./http.ts";
 export * from "./frames.ts";
 export * from "./routes.ts";
+export * from "./backoff.ts";

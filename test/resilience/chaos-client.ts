@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { LIMITS, type Message, type ServerFrame } from "@parley/protocol";
+import { fullJitterBackoff, LIMITS, type Message, type ServerFrame } from "@parley/protocol";
 
 /** Everything one client did and saw, with times (ms since the epoch). */
 export interface ClientLog {
@@ -41,6 +41,8 @@ interface Pending {
 }
 
 const RETRIABLE = new Set(["unavailable", "rate_limited", "internal"]);
+/** Waits before a reconnect: full jitter from 200 ms, doubling, up to 4 s (attempts count from 1 here). */
+const reconnectBackoff = fullJitterBackoff({ baseMs: 200, capMs: 4000 });
 
 /**
  * A client that behaves as docs/protocol.md asks: on close it reconnects (full-jitter backoff, or the
@@ -270,7 +272,7 @@ export class ChaosClient {
       } catch {}
     }
     if (retryAfter > 0) return retryAfter * 1000 * (0.5 + Math.random());
-    return Math.random() * Math.min(4000, 200 * 2 ** this.attempt);
+    return reconnectBackoff(this.attempt);
   }
 
   private later(fn: () => void, ms: number): NodeJS.Timeout {

@@ -35,12 +35,13 @@ export interface WorkerProcess {
 
 /**
  * Starts `worker/src/entry/node.ts` as its own process, exactly as `npm start` does, and waits until
- * it answers /healthz. Without DATA_DIR it gets a temporary one, removed on stop.
+ * it answers /healthz. Without DATA_DIR it gets a temporary one, removed on stop. A bench may name
+ * another entry that starts the same worker differently.
  */
-export async function startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(env: Record<string, string> = {}, entry = "worker/src/entry/node.ts"): Promise<WorkerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const tempDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), "parley-"));
-  return startProcess("worker/src/entry/node.ts", port, { HOST: "127.0.0.1", DATA_DIR: tempDir ?? "", ...env, PORT: String(port) }, () => {
+  return startProcess(entry, port, { HOST: "127.0.0.1", DATA_DIR: tempDir ?? "", ...env, PORT: String(port) }, () => {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   });
 }

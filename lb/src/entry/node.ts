@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { pino } from "pino";
+import { fullJitterBackoff } from "@parley/protocol";
 import { answerMalformedRequests, systemClock } from "@parley/worker/shared";
 import { createBalancer } from "../balancer.ts";
 import { parseLbConfig } from "../config.ts";
@@ -20,8 +21,12 @@ try {
 const logger = pino({ level: config.logLevel, base: { service: "lb" } });
 const pool = new WorkerPool(config.health, logger, config.vnodes);
 for (const url of config.workers) pool.add(url);
-const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb" }) : undefined;
-redis?.on("error", (err) => logger.warn({ err }, "redis error"));
+// Reconnects spread with full jitter (ioredis counts attempts from 1): balancers that lost Redis together do not return in step.
+const reconnectBackoff = fullJitterBackoff({ baseMs: 200, capMs: 2000 });
+const redis = config.redisUrl
+  ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb", retryStrategy: (times) => reconnectBackoff(times - 1) })
+  : undefined;
+redis?.on("error", (err) => logger.warn({ err, connection: "lb" }, "redis error"));
 const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
 const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger });
 

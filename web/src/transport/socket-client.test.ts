@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fullJitter } from "./backoff.ts";
 import { SocketClient, type SocketState, type WebSocketLike } from "./socket-client.ts";
 
 /** An in-process stand-in for the server end: records what the client sends, plays frames back. */
@@ -43,7 +42,7 @@ describe("SocketClient", () => {
   let seqs: Record<string, number | undefined>;
   let states: SocketState[];
   const make = (random = () => 0.5) => {
-    const client = new SocketClient({ url: "ws://x/ws", WebSocket: FakeSocket, token: () => "tok", afterSeq: (r) => seqs[r], random, backoff: { baseMs: 1000, maxMs: 8000 } });
+    const client = new SocketClient({ url: "ws://x/ws", WebSocket: FakeSocket, token: () => "tok", afterSeq: (r) => seqs[r], random, backoff: { baseMs: 1000, capMs: 8000 } });
     client.onState((s) => states.push(s));
     return client;
   };
@@ -149,13 +148,5 @@ describe("SocketClient", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(client.state).toBe("closed");
     expect(FakeSocket.all).toHaveLength(1);
-  });
-});
-
-describe("fullJitter", () => {
-  it("waits between zero and the capped exponential", () => {
-    expect(fullJitter(0, { baseMs: 500, maxMs: 15_000 }, () => 0)).toBe(0);
-    expect(fullJitter(3, { baseMs: 500, maxMs: 15_000 }, () => 0.5)).toBe(2000);
-    expect(fullJitter(50, { baseMs: 500, maxMs: 15_000 }, () => 0.999)).toBeLessThan(15_000);
   });
 });

@@ -1,5 +1,4 @@
-import { WS_BEARER_PREFIX, WS_SUBPROTOCOL, type ClientFrame, type ServerFrame } from "@parley/protocol";
-import { DEFAULT_BACKOFF, fullJitter, type BackoffPolicy } from "./backoff.ts";
+import { fullJitterBackoff, WS_BEARER_PREFIX, WS_SUBPROTOCOL, type Backoff, type BackoffPolicy, type ClientFrame, type ServerFrame } from "@parley/protocol";
 
 /** Where the connection is. `offline`: the browser has no network, so no attempts are made. */
 export type SocketState = "idle" | "connecting" | "connected" | "reconnecting" | "offline" | "closed";
@@ -26,6 +25,7 @@ export interface SocketClientOptions {
   afterSeq: (roomId: string) => number | undefined;
   /** Runs before every attempt: refresh a token that is about to expire. */
   beforeConnect?: () => Promise<void>;
+  /** Reconnect waits: full jitter from half a second, doubling, up to 15 s unless given. */
   backoff?: BackoffPolicy;
   random?: () => number;
   /** A ping goes out this often; a connection silent for twice as long is considered dead. */
@@ -33,6 +33,7 @@ export interface SocketClientOptions {
 }
 
 const OPEN = 1;
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 15_000 };
 
 /**
  * Parley's WebSocket client: authenticates with the browser subprotocol list, reconnects with
@@ -53,8 +54,11 @@ export class SocketClient {
   private readonly pending = new Map<string, MessageFrame>();
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly stateListeners = new Set<(state: SocketState) => void>();
+  private readonly backoff: Backoff;
 
-  constructor(private readonly options: SocketClientOptions) {}
+  constructor(private readonly options: SocketClientOptions) {
+    this.backoff = fullJitterBackoff(options.backoff ?? DEFAULT_BACKOFF);
+  }
 
   /** Listens to every frame from the server; returns the unsubscriber. */
   onFrame(listener: (frame: ServerFrame) => void) {
@@ -168,7 +172,7 @@ export class SocketClient {
     if (ws !== this.ws) return;
     this.teardown();
     if (this.state === "closed" || this.state === "offline") return;
-    const delay = fullJitter(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    const delay = this.backoff(this.attempt++, this.options.random);
     this.retryAt = Date.now() + delay;
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => {

@@ -1,6 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Bus, RoomEvent, RoomEventHandler } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
+import { createRedis } from "./redis-client.ts";
 
 interface Envelope {
   /** The publishing worker: a worker ignores its own echoes. */
@@ -25,12 +26,8 @@ export class RedisBus implements Bus {
     private readonly workerId: string,
     private readonly logger: Logger,
   ) {
-    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 3000, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
-    this.pub = new Redis(url, { ...options, connectionName: `parley-pub-${workerId}` });
-    this.sub = new Redis(url, { ...options, connectionName: `parley-sub-${workerId}` });
-    for (const [name, client] of [["pub", this.pub], ["sub", this.sub]] as const) {
-      client.on("error", (err) => logger.warn({ err, connection: name }, "redis bus error"));
-    }
+    this.pub = createRedis(url, `pub-${workerId}`, logger);
+    this.sub = createRedis(url, `sub-${workerId}`, logger);
     // ioredis resubscribes after a reconnect; anything published meanwhile is lost, so the hub resyncs.
     this.sub.on("ready", () => {
       if (this.connectedOnce) this.resumeHandler();

@@ -153,4 +153,18 @@ describe("RedisPresence across workers", () => {
     expect(await w2.online(room)).toEqual([]);
     expect(await w2.add(room, alice)).toBe(true);
   });
+
+  it("keeps working after Redis lost its scripts (SCRIPT FLUSH, as a restart does)", async () => {
+    // Each script runs once, so each connection believes the server has it...
+    expect(await w1.add(room, alice)).toBe(true);
+    expect(await w1.remove(room, alice)).toBe(true);
+    expect(await w2.sweep()).toEqual([]);
+    await admin.script("FLUSH");
+    // ...and now sends EVALSHA, meets NOSCRIPT, and must send EVAL (a failed script would throw here).
+    expect(await w1.add(room, alice)).toBe(true);
+    expect(await w1.add(room, bob)).toBe(true);
+    expect(await w1.remove(room, bob)).toBe(true);
+    time += TTL + 1;
+    expect(await w2.sweep()).toEqual([{ roomId: room, user: alice }]);
+  });
 });

@@ -1,7 +1,8 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { User } from "@parley/protocol";
 import type { Logger } from "../ports/logger.ts";
 import { sortUsers, type Presence } from "../ports/presence.ts";
+import { createRedis, defineScripts } from "./redis-client.ts";
 
 /*
  * Layout: one sorted set per room, `<prefix>:presence:<roomId>`, members `<userId>|<workerId>|<username>`
@@ -52,9 +53,16 @@ end
 if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
 return gone`;
 
+/** The scripts as commands on the presence connection; arguments are KEYS then ARGV, as documented above. */
+interface PresenceScripts {
+  presenceAdd(roomKey: string, roomsKey: string, member: string, expiry: number, now: number, userPrefix: string, roomId: string): Promise<number>;
+  presenceRemove(roomKey: string, member: string, now: number, userPrefix: string): Promise<number>;
+  presenceSweep(roomKey: string, roomsKey: string, now: number, roomId: string): Promise<string[]>;
+}
+
 /** Presence shared by all workers through Redis, with heartbeats and expiry. */
 export class RedisPresence implements Presence {
-  private readonly redis: Redis;
+  private readonly redis: Redis & PresenceScripts;
   private readonly local = new Map<string, User>(); // key: roomId|userId
   private readonly timer: NodeJS.Timeout;
 
@@ -66,8 +74,11 @@ export class RedisPresence implements Presence {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 3000, connectionName: `parley-presence-${workerId}` });
-    this.redis.on("error", (err) => logger.warn({ err }, "redis presence error"));
+    this.redis = defineScripts<PresenceScripts>(createRedis(url, `presence-${workerId}`, logger), {
+      presenceAdd: { numberOfKeys: 2, lua: ADD },
+      presenceRemove: { numberOfKeys: 1, lua: REMOVE },
+      presenceSweep: { numberOfKeys: 2, lua: SWEEP },
+    });
     this.timer = setInterval(() => void this.heartbeat(), Math.max(1000, Math.floor(ttlMs / 3)));
     this.timer.unref();
   }
@@ -79,13 +90,13 @@ export class RedisPresence implements Presence {
   async add(roomId: string, user: User) {
     this.local.set(`${roomId}|${user.id}`, user);
     const now = this.now();
-    const fresh = await this.redis.eval(ADD, 2, this.roomKey(roomId), this.roomsKey(), this.member(user), now + this.ttlMs, now, `${user.id}|`, roomId);
+    const fresh = await this.redis.presenceAdd(this.roomKey(roomId), this.roomsKey(), this.member(user), now + this.ttlMs, now, `${user.id}|`, roomId);
     return fresh === 1;
   }
 
   async remove(roomId: string, user: User) {
     this.local.delete(`${roomId}|${user.id}`);
-    const gone = await this.redis.eval(REMOVE, 1, this.roomKey(roomId), this.member(user), this.now(), `${user.id}|`);
+    const gone = await this.redis.presenceRemove(this.roomKey(roomId), this.member(user), this.now(), `${user.id}|`);
     return gone === 1;
   }
 
@@ -117,7 +128,7 @@ export class RedisPresence implements Presence {
     const rooms = await this.redis.smembers(this.roomsKey());
     const gone: Array<{ roomId: string; user: User }> = [];
     for (const roomId of rooms) {
-      const members = (await this.redis.eval(SWEEP, 2, this.roomKey(roomId), this.roomsKey(), now, roomId)) as string[];
+      const members = await this.redis.presenceSweep(this.roomKey(roomId), this.roomsKey(), now, roomId);
       for (const m of members) {
         const user = parseMember(m);
         if (user) gone.push({ roomId, user });

@@ -2,7 +2,6 @@ import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { WebSocket } from "ws";
 import { createDrizzleStore, withDeadline } from "@parley/db";
@@ -23,6 +22,7 @@ import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
 import { serveWebUi } from "./static-ui.ts";
 import { RedisBus } from "./redis-bus.ts";
+import { createRedis } from "./redis-client.ts";
 import { RedisPresence } from "./redis-presence.ts";
 import { RedisRevocations } from "./redis-revocations.ts";
 
@@ -46,7 +46,12 @@ export interface WorkerOverrides {
   logger?: Logger;
   hasher?: PasswordHasher;
   suggester?: Suggester;
+  /** The WebSocket upgrade for Node; node-websocket.ts unless a bench compares another. */
+  webSocket?: NodeWebSocketFactory;
 }
+
+/** What the worker needs of a Node WebSocket integration: Hono's upgrade helper, the server hook, the `ws` server. */
+export type NodeWebSocketFactory = (app: ParleyApp["app"]) => Pick<ReturnType<typeof createNodeWebSocket>, "wss" | "upgradeWebSocket" | "injectWebSocket">;
 
 const nodeSockets: SocketAdapter = {
   bufferedAmount: (ws) => (ws.raw as WebSocket).bufferedAmount,
@@ -71,8 +76,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     overrides.presence ??
     (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
   // Revoked tokens must be seen by every worker: in Redis when there is one.
-  const revocationsRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 3000, connectionName: `parley-auth-${workerId}` }) : undefined;
-  revocationsRedis?.on("error", (err) => logger.warn({ err }, "redis revocations error"));
+  const revocationsRedis = config.redisUrl ? createRedis(config.redisUrl, `auth-${workerId}`, logger) : undefined;
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
@@ -80,7 +84,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
 
-  let upgrade: ReturnType<typeof createNodeWebSocket>["upgradeWebSocket"] | undefined;
+  let upgrade: ReturnType<NodeWebSocketFactory>["upgradeWebSocket"] | undefined;
   const parley = createApp({
     settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
     store,
@@ -99,7 +103,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
   // 64 KiB frames and the parley.v1 subprotocol (the ws defaults are 100 MiB and any subprotocol).
-  const ws = createNodeWebSocket(parley.app);
+  const ws = (overrides.webSocket ?? createNodeWebSocket)(parley.app);
   upgrade = ws.upgradeWebSocket;
 
   const server = await new Promise<ServerType>((resolve) => {

@@ -1,11 +1,12 @@
+import { fullJitterBackoff } from "@parley/protocol";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent, type RoomEventHandler } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import { connectUrl, roomObject, type RoomNamespace } from "./room-api.ts";
 
 /** WebSocket.OPEN. */
 const OPEN = 1;
-/** Reconnect backoff: full jitter up to this cap. */
-const MAX_BACKOFF_MS = 5000;
+/** Waits before reopening a room object socket: full jitter from 100 ms, doubling, up to 5 s. */
+const reopenBackoff = fullJitterBackoff({ baseMs: 100, capMs: 5000 });
 
 /** One gateway's socket to one room object. */
 interface RoomLink {
@@ -139,7 +140,7 @@ export class RoomObjectBus implements Bus {
   /** Reopens after a full-jitter backoff; events in between may be lost, so the hub resyncs after. */
   private reopen(roomId: string, link: RoomLink): void {
     if (!link.wanted || this.links.get(roomId) !== link) return;
-    const delay = Math.random() * Math.min(MAX_BACKOFF_MS, 100 * 2 ** link.failures);
+    const delay = reopenBackoff(link.failures);
     const attempt = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.open(roomId, link));
     link.opening = attempt.then(async () => {
       link.failures = 0;
