@@ -267,7 +267,9 @@ export class ChaosClient {
       try {
         const advice = JSON.parse(reason) as { retryMs?: number };
         if (advice.retryMs) return advice.retryMs;
-      } catch {}
+      } catch {
+        // a close reason that is not JSON: no advice
+      }
     }
     if (retryAfter > 0) return retryAfter * 1000 * (0.5 + Math.random());
     return Math.random() * Math.min(4000, 200 * 2 ** this.attempt);
