@@ -75,7 +75,7 @@ function bcryptRate(cost: number, ms: number): number {
   const hash = bcrypt.hashSync(PASSWORD, cost);
   const start = performance.now();
   let n = 0;
-  while (performance.now() - start < ms) (bcrypt.compareSync(PASSWORD, hash), n++);
+  for (; performance.now() - start < ms; n++) bcrypt.compareSync(PASSWORD, hash);
   return n / ((performance.now() - start) / 1000);
 }
 

@@ -80,7 +80,10 @@ function rendezvous(workers: string[]): (key: string) => string {
     let top = -1;
     for (let i = 0; i < weights.length; i++) {
       const score = mix(h ^ weights[i]!);
-      if (score > top) (top = score), (best = i);
+      if (score > top) {
+        top = score;
+        best = i;
+      }
     }
     return workers[best]!;
   };

@@ -43,7 +43,7 @@ async function ensureDatabase(url: string): Promise<void> {
     log(`created database ${name}`);
   } catch (error) {
     if ((error as { code?: string }).code === "42P04") return; // created meanwhile by someone else
-    throw new Error(`cannot check or create database "${name}" on ${admin.host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`);
+    throw new Error(`cannot check or create database "${name}" on ${admin.host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`, { cause: error });
   } finally {
     await sql.end({ timeout: 1 });
   }

@@ -34,7 +34,9 @@ export async function startHttpBaseline(routes: Record<string, string>, cpus: st
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { url, pid: child.pid!, stop };
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error("the node:http baseline did not start");

@@ -82,12 +82,16 @@ export async function startNginx(upstreams: string[], cpus: string): Promise<Ngi
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { url, pids: () => [child.pid!, ...childrenOf(child.pid!)], stop };
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       let log = "";
       try {
         log = readFileSync(join(dir, "error.log"), "utf8");
-      } catch {}
+      } catch {
+        // nginx wrote no log
+      }
       await stop();
       throw new Error(`nginx did not start: ${output}${log}`.slice(0, 4000));
     }

@@ -31,7 +31,10 @@ export async function startBaseline(entry: string, cpus: string, env: Record<str
     child.stdout!.on("data", (d) => {
       output += d;
       const match = /listening (\d+)/.exec(output);
-      if (match) (clearTimeout(timer), resolve(Number(match[1])));
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
     });
     child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${entry} exited with ${code}:\n${output}`))));
   });
@@ -73,7 +76,10 @@ export async function collectGarbage(inspectorPort: number, rounds = 2): Promise
       const mine = ++id;
       const onMessage = (data: Buffer) => {
         const reply = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown> };
-        if (reply.id === mine) (ws.off("message", onMessage), resolve(reply.result ?? {}));
+        if (reply.id === mine) {
+          ws.off("message", onMessage);
+          resolve(reply.result ?? {});
+        }
       };
       ws.on("message", onMessage);
       ws.send(JSON.stringify({ id: mine, method }));

@@ -133,7 +133,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     } catch (error) {
       if (!m.clientId || !isUniqueViolation(error)) throw error;
       const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
-      if (!existing) throw new Error("duplicate send vanished");
+      if (!existing) throw new Error("duplicate send vanished", { cause: error });
       return { message: existing, created: false };
     }
   };

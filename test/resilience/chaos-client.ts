@@ -269,7 +269,9 @@ export class ChaosClient {
       try {
         const advice = JSON.parse(reason) as { retryMs?: number };
         if (advice.retryMs) return advice.retryMs;
-      } catch {}
+      } catch {
+        // a close reason that is not JSON: no advice
+      }
     }
     if (retryAfter > 0) return retryAfter * 1000 * (0.5 + Math.random());
     return reconnectBackoff(this.attempt);

@@ -56,7 +56,9 @@ export async function call(parley: ParleyApp, method: string, path: string, opti
   let json: any;
   try {
     json = JSON.parse(text);
-  } catch {}
+  } catch {
+    // not JSON: json stays undefined
+  }
   return { status: res.status, headers: res.headers, json };
 }
 

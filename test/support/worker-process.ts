@@ -72,7 +72,9 @@ async function startProcess(entry: string, port: number, env: Record<string, str
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`${entry} did not start:\n${output}`);

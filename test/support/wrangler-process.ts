@@ -63,11 +63,15 @@ export async function startWranglerDev(databaseUrl: string, vars: Record<string,
     if (child.exitCode === null && child.pid) {
       try {
         process.kill(-child.pid, "SIGTERM");
-      } catch {}
+      } catch {
+        // already gone
+      }
       const killer = setTimeout(() => {
         try {
           process.kill(-child.pid!, "SIGKILL");
-        } catch {}
+        } catch {
+          // already gone
+        }
       }, 5000);
       await exited;
       clearTimeout(killer);
@@ -83,7 +87,9 @@ export async function startWranglerDev(databaseUrl: string, vars: Record<string,
     }
     try {
       if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`wrangler dev did not become ready:\n${output}`);

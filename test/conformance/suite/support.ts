@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect } from "vitest";
 import type { Message, Room, ServerFrame } from "@parley/protocol";
 import { ApiClient, type SocketClient } from "../../support/client.ts";
 

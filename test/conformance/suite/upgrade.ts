@@ -1,4 +1,3 @@
-import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
 import { ApiClient } from "../../support/client.ts";
 import { uniqueName } from "../../support/services.ts";

@@ -97,7 +97,10 @@ async function runBatch(ws: WebSocket, batch: string[], report: FuzzReport): Pro
     ws.on("message", (d) => {
       const f = JSON.parse(d.toString()) as ServerFrame;
       if (f.type === "pong") segments.push([]);
-      else if (f.type === "error" && f.roomId === "zz-marker") (finished = true), resolve();
+      else if (f.type === "error" && f.roomId === "zz-marker") {
+        finished = true;
+        resolve();
+      }
       else segments.at(-1)!.push(f);
     });
     ws.on("close", (code) => ((closed = code), resolve()));
@@ -162,7 +165,9 @@ export async function fuzzRequests(baseUrls: string[], token: string, requests: 
           let code: unknown;
           try {
             code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-          } catch {}
+          } catch {
+            // not JSON: checked below
+          }
           if (typeof code !== "string") {
             report.unanswered++;
             report.failures.push(`${r.method} ${r.path.slice(0, 120)} → ${res.status} without a JSON error: ${text.slice(0, 120)}`);

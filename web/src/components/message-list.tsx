@@ -35,7 +35,10 @@ export function MessageList(props: MessageListProps) {
     let marked = markerAfter === 0;
     for (const m of props.timeline.messages) {
       while (n < notices.length && notices[n]!.afterSeq < m.seq) out.push(notices[n++]!);
-      if (!marked && m.seq > markerAfter && m.user.id !== props.me.id) ((marked = true), out.push(DIVIDER));
+      if (!marked && m.seq > markerAfter && m.user.id !== props.me.id) {
+        marked = true;
+        out.push(DIVIDER);
+      }
       out.push(m);
     }
     while (n < notices.length) out.push(notices[n++]!);

@@ -25,6 +25,7 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const data = new FormData(form);
+    // eslint-disable-next-line solid/reactivity -- runs inside the submit handler
     await act(async () => {
       const room = await chat.create(String(data.get("name") ?? ""), String(data.get("topic") ?? ""));
       form.reset();

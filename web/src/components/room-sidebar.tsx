@@ -8,7 +8,7 @@ export function RoomSidebar(props: { route: Route; onNavigate: () => void }) {
   const current = () => (props.route.view === "room" ? props.route.roomId : undefined);
   return (
     <nav class="sidebar" aria-label="Rooms">
-      <a class="nav-item browse" href={DIRECTORY_HREF} aria-current={props.route.view === "directory" ? "page" : undefined} onClick={props.onNavigate}>
+      <a class="nav-item browse" href={DIRECTORY_HREF} aria-current={props.route.view === "directory" ? "page" : undefined} onClick={() => props.onNavigate()}>
         <span aria-hidden="true">⌕</span> Browse rooms
       </a>
       <h2 class="sidebar-title">Your rooms</h2>
@@ -21,7 +21,7 @@ export function RoomSidebar(props: { route: Route; onNavigate: () => void }) {
             const unread = () => (room.id === current() ? 0 : chat.rooms.unread(room.id));
             return (
               <li>
-                <a class="nav-item" classList={{ unread: unread() > 0 }} href={roomHref(room.id)} aria-current={room.id === current() ? "page" : undefined} onClick={props.onNavigate}>
+                <a class="nav-item" classList={{ unread: unread() > 0 }} href={roomHref(room.id)} aria-current={room.id === current() ? "page" : undefined} onClick={() => props.onNavigate()}>
                   <span class="hash" aria-hidden="true">#</span>
                   <span class="room-link-name">{room.name}</span>
                   <Show when={unread() > 0}>

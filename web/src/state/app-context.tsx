@@ -9,15 +9,16 @@ interface AppServices {
   auth: AuthStore;
 }
 
+/* eslint-disable solid/reactivity -- providers read their props once, at mount: they wire services, they hold no reactive state */
 const AppContext = createContext<AppServices>();
 const ChatContext = createContext<ChatSession>();
 
 /** Signed out or in: the HTTP client and the session. */
 export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: typeof fetch }>) {
   const storage = props.storage ?? localStorage;
-  let auth: AuthStore | undefined;
-  const http = new HttpClient({ token: () => auth?.token(), fetch: props.fetch, onUnauthorized: () => auth?.forget() });
-  auth = createAuthStore(() => http, storage);
+  const holder: { auth?: AuthStore } = {};
+  const http = new HttpClient({ token: () => holder.auth?.token(), fetch: props.fetch, onUnauthorized: () => holder.auth?.forget() });
+  const auth = (holder.auth = createAuthStore(() => http, storage));
   return <AppContext.Provider value={{ http, auth }}>{props.children}</AppContext.Provider>;
 }
 

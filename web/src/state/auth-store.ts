@@ -1,4 +1,4 @@
-import { createSignal, onCleanup } from "solid-js";
+import { createSignal, onCleanup, untrack } from "solid-js";
 import { credentialsSchema } from "@parley/protocol";
 import { ApiError, type HttpClient, type Session } from "../transport/http-client.ts";
 
@@ -56,7 +56,7 @@ export function createAuthStore(http: () => HttpClient, storage: Pick<Storage, "
     }
   }
 
-  save(session());
+  untrack(() => save(session()));
   onCleanup(() => clearTimeout(refreshTimer));
 
   return {

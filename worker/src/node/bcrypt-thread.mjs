@@ -9,7 +9,9 @@ import bcrypt from "bcryptjs";
 // found through /proc/thread-self; elsewhere the thread keeps the process's priority.
 try {
   setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
-} catch {}
+} catch {
+  // no /proc/thread-self (not Linux): keep the process's priority
+}
 
 parentPort.on("message", ({ id, op, password, hash, cost }) => {
   try {

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from "@parley/protocol";
+import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX } from "@parley/protocol";
 import type { Sessions } from "../auth/sessions.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { ApiError } from "../errors.ts";

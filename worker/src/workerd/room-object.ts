@@ -61,7 +61,9 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
     // Before compatibility date 2026-04-07 the runtime does not answer a close frame by itself.
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {}
+    } catch {
+      // already closed by the runtime
+    }
     this.dropDeadGateways(ws);
   }
 
@@ -110,7 +112,9 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.close(1012, "room restarting");
-      } catch {}
+      } catch {
+        // already closed
+      }
     }
   }
 
@@ -141,7 +145,9 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
       if (ws.readyState !== OPEN || gatewayOf(ws) === from) continue;
       try {
         ws.send(text);
-      } catch {}
+      } catch {
+        // a dead gateway socket: its close handler drops it
+      }
     }
   }
 

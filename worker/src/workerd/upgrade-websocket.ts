@@ -41,7 +41,9 @@ export const upgradeWebSocket = defineWebSocketHelper(async (c, events) => {
     // Answer the client's close frame; it may already be answered or carry a code that cannot be sent.
     try {
       server.close(event.code === 1005 || event.code === 1006 ? 1000 : event.code, event.reason);
-    } catch {}
+    } catch {
+      // already answered, or a code that cannot be sent
+    }
     events.onClose?.(event, ws);
   });
   server.addEventListener("error", (event) => events.onError?.(event, ws));
