@@ -5,3 +5,4 @@ export * from "./errors.ts";
 export * from "./models.ts";
 export * from "./http.ts";
 export * from "./frames.ts";
+export * from "./text-rules.ts";
