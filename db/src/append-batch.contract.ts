@@ -27,6 +27,7 @@ export function appendBatchContract(name: string, connect: () => Promise<Databas
       createDrizzleStore(fixture.db, { appendBatch: { ...options, onStatement: (n) => statements.push(n) } });
     const newRoom = async () => {
       const room = await store.createRoom({ id: crypto.randomUUID(), name: `room_${crypto.randomUUID()}`, topic: "", createdBy: users[0]!.id, createdAt: new Date() });
+      for (const user of users) await store.join(room!.id, user.id);
       return room!.id;
     };
     const sendWith = (s: Store, roomId: string, user: User, body: string, clientId: string | null = null, createdAt = new Date()) =>

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { messages, rooms } from "./schema/index.ts";
+import { memberships, messages, rooms } from "./schema/index.ts";
 import type { Database, NewMessage } from "./store.ts";
 
 /** postgres.js returns the rows as the result, PGlite as `result.rows`. */
@@ -23,26 +23,48 @@ export const isDataError = (error: unknown): boolean => sqlStates(error).some((c
 const missingRoom = (roomId: string) => new Error(`room ${roomId} does not exist`);
 
 /**
+ * The sender is not (or no longer) a member of the room: nothing was stored. The insert checks
+ * membership itself, so a send racing a leave cannot land after the leave was answered.
+ */
+export class NotMemberError extends Error {
+  readonly code = "not_member";
+  constructor(readonly roomId: string) {
+    super(`not a member of room ${roomId}`);
+  }
+}
+
+/** Why an insert stored nothing: the room is gone, or the sender is not in it. */
+async function refused(db: Database, roomId: string): Promise<Error> {
+  const rows = rowsOf(await db.execute(sql`select 1 from ${rooms} where id = ${roomId}::uuid`));
+  return rows.length === 0 ? missingRoom(roomId) : new NotMemberError(roomId);
+}
+
+/**
  * Stores one message with the room's next seq and returns that seq. One statement, so one round
  * trip and atomic: the room's counter moves only if the insert succeeds, and its row lock orders
  * concurrent sends to the room. A repeated clientId fails on the unique index (23505), which rolls
- * the counter back too.
+ * the counter back too. The sender's membership is part of the same statement.
  */
 export async function insertMessage(db: Database, m: NewMessage): Promise<number> {
   const result = await db.execute(sql`
-    with next as (update ${rooms} set last_seq = last_seq + 1 where id = ${m.roomId} returning last_seq)
+    with next as (
+      update ${rooms} set last_seq = last_seq + 1
+      where id = ${m.roomId} and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
+      returning last_seq
+    )
     insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
     select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz from next
     returning seq`);
   const [row] = rowsOf<{ seq: number | string }>(result);
-  if (!row) throw missingRoom(m.roomId);
+  if (!row) throw await refused(db, m.roomId);
   return Number(row.seq);
 }
 
 /**
  * Stores messages to one room in one statement, with consecutive seqs in array order, and returns
  * those seqs: all of them or none, exactly like `insertMessage` for each. The rows travel as one
- * JSON parameter, which both drivers pass as plain text (no array type handling involved).
+ * JSON parameter, which both drivers pass as plain text (no array type handling involved). If any
+ * sender is not a member, nothing is stored and NotMemberError asks for the sends one by one.
  */
 export async function insertMessages(db: Database, roomId: string, batch: NewMessage[]): Promise<number[]> {
   const rows = JSON.stringify(
@@ -52,14 +74,18 @@ export async function insertMessages(db: Database, roomId: string, batch: NewMes
     with input as (
       select * from json_to_recordset(${rows}::json) as t(i bigint, id uuid, user_id uuid, body text, client_id text, created_at timestamptz)
     ), next as (
-      update ${rooms} set last_seq = last_seq + ${batch.length}::bigint where id = ${roomId}::uuid returning last_seq - ${batch.length}::bigint as base
+      update ${rooms} set last_seq = last_seq + ${batch.length}::bigint
+      where id = ${roomId}::uuid
+        and (select count(distinct user_id) from input)
+          = (select count(*) from ${memberships} where room_id = ${roomId}::uuid and user_id in (select user_id from input))
+      returning last_seq - ${batch.length}::bigint as base
     )
     insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
     select input.id, ${roomId}::uuid, next.base + input.i, input.user_id, input.body, input.client_id, input.created_at
     from next cross join input order by input.i
     returning seq`);
   const seqs = rowsOf<{ seq: number | string }>(result).map((r) => Number(r.seq));
-  if (seqs.length === 0) throw missingRoom(roomId);
+  if (seqs.length === 0) throw await refused(db, roomId);
   if (seqs.length !== batch.length) throw new Error(`stored ${seqs.length} of ${batch.length} messages`);
   // The seqs are base + 1 .. base + n, row i getting base + i; RETURNING's order is not promised.
   const first = Math.min(...seqs);

@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { NotMemberError } from "./message-inserts.ts";
 import type { NewMessage, Store } from "./store.ts";
 
 /** A migrated, empty database behind a Store, and how to close and remove it. */
@@ -167,6 +168,33 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       beforeEach(async () => {
         [alice, bob] = [await newUser("alice"), await newUser("bob")];
         roomId = (await newRoom(alice)).id;
+        await store.join(roomId, bob.id);
+      });
+
+      it("stores nothing from a non-member, alone or in a batch with members", async () => {
+        const carol = await newUser("carol");
+        await expect(send(roomId, carol, "not in the room")).rejects.toBeInstanceOf(NotMemberError);
+        await store.join(roomId, carol.id);
+        expect((await send(roomId, carol, "in now")).message.seq).toBe(1);
+        await store.leave(roomId, carol.id);
+        // Concurrent sends share a statement: the member's land, gapless; the one who left gets NotMemberError.
+        const results = await Promise.allSettled([send(roomId, alice, "a"), send(roomId, carol, "left"), send(roomId, bob, "b")]);
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotMemberError);
+        expect(seqs((await store.history(roomId, { limit: 10 })).messages)).toEqual([1, 2, 3]);
+        await expect(send(crypto.randomUUID(), alice, "no such room")).rejects.not.toBeInstanceOf(NotMemberError);
+      });
+
+      it("answers which (room, user) pairs are memberships in one call", async () => {
+        const other = (await newRoom(bob)).id;
+        const pairs = [
+          { roomId, userId: alice.id },
+          { roomId, userId: bob.id },
+          { roomId: other, userId: alice.id },
+          { roomId: other, userId: bob.id },
+        ];
+        expect(await store.memberPairs(pairs)).toEqual(new Set([`${roomId}|${alice.id}`, `${roomId}|${bob.id}`, `${other}|${bob.id}`]));
+        expect(await store.memberPairs([])).toEqual(new Set());
       });
 
       it("numbers each room's messages 1, 2, 3 with no gaps", async () => {
@@ -286,7 +314,7 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         const other = (await newRoom(alice)).id;
         const empty = (await newRoom(alice)).id;
         for (const body of ["a", "b", "c"]) await send(roomId, alice, body);
-        await send(other, bob, "x");
+        await send(other, alice, "x");
         const expected = new Map([[roomId, 3], [other, 1], [empty, 0]]);
         expect(await store.lastSeqs([roomId, other, empty])).toEqual(expected);
         expect(await store.lastSeqs([])).toEqual(new Map());

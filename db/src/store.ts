@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
-import { insertMessage, insertMessages, isDataError, isUniqueViolation } from "./message-inserts.ts";
+import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
 
@@ -47,12 +47,15 @@ export interface Store {
   join(roomId: string, userId: string): Promise<void>;
   leave(roomId: string, userId: string): Promise<void>;
   isMember(roomId: string, userId: string): Promise<boolean>;
+  /** Which of these (room, user) pairs are memberships, as `${roomId}|${userId}` keys: one query for many rooms. */
+  memberPairs(pairs: Array<{ roomId: string; userId: string }>): Promise<Set<string>>;
   members(roomId: string): Promise<User[]>;
   /** Each room's newest seq. */
   lastSeqs(roomIds: string[]): Promise<Map<string, number>>;
   /**
    * Stores a message with the room's next seq, in one transaction; `created` is false when the user
    * already sent this `clientId` to the room, and the first message is returned instead.
+   * Rejects with NotMemberError when the sender is not a member of the room.
    */
   appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
   /** A history page: see docs/protocol.md `GET /api/rooms/:roomId/messages`. */
@@ -141,7 +144,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     {
       one: appendOne,
       many: async (roomId, batch) => (await insertMessages(db, roomId, batch)).map((seq, i) => stored(batch[i]!, seq)),
-      isPerMessageError: isDataError,
+      isPerMessageError: (error) => isDataError(error) || error instanceof NotMemberError,
     },
     options.appendBatch,
   );
@@ -221,6 +224,17 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
         .from(memberships)
         .where(and(eq(memberships.roomId, roomId), eq(memberships.userId, userId)));
       return row !== undefined;
+    },
+
+    async memberPairs(pairs) {
+      if (pairs.length === 0) return new Set();
+      const input = JSON.stringify(pairs.map((p) => ({ room_id: p.roomId, user_id: p.userId })));
+      const rows = rowsOf<{ room_id: string; user_id: string }>(
+        await db.execute(sql`
+          select m.room_id, m.user_id from ${memberships} m
+          join json_to_recordset(${input}::json) as t(room_id uuid, user_id uuid) on m.room_id = t.room_id and m.user_id = t.user_id`),
+      );
+      return new Set(rows.map((r) => `${r.room_id}|${r.user_id}`));
     },
 
     async members(roomId) {

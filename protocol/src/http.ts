@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LIMITS, USERNAME_PATTERN } from "./limits.ts";
+import { BIDI_CONTROLS, isInvisible, nfc } from "./text-rules.ts";
 
 const utf8 = new TextEncoder();
 const byteLength = (s: string) => utf8.encode(s).length;
@@ -20,6 +21,7 @@ export const usernameSchema = z
   .regex(USERNAME_PATTERN, "username may contain only letters, digits, '_', '.' and '-'");
 
 export const passwordSchema = storable
+  .transform(nfc)
   .refine((s) => byteLength(s) >= LIMITS.passwordMinBytes, `password must be at least ${LIMITS.passwordMinBytes} bytes`)
   .refine((s) => byteLength(s) <= LIMITS.passwordMaxBytes, `password must be at most ${LIMITS.passwordMaxBytes} bytes (UTF-8)`)
   .refine((s) => !s.includes("\u0000"), "password must not contain NUL");
@@ -28,13 +30,16 @@ export const credentialsSchema = z.object({ username: usernameSchema, password: 
 export type Credentials = z.infer<typeof credentialsSchema>;
 
 export const roomNameSchema = storable
-  .transform((s) => s.trim())
+  .transform((s) => nfc(s.trim()))
   .refine((s) => s.length > 0, "room name must not be empty")
+  .refine((s) => !isInvisible(s), "room name must contain visible characters")
+  .refine((s) => !BIDI_CONTROLS.test(s), "room name must not contain bidirectional control characters")
   .refine((s) => charLength(s) <= LIMITS.roomNameMax, `room name must be at most ${LIMITS.roomNameMax} characters`)
   .refine((s) => !CONTROL_OR_NEWLINE.test(s), "room name must not contain control characters");
 
 export const topicSchema = storable
-  .transform((s) => s.trim())
+  .transform((s) => nfc(s.trim()))
+  .refine((s) => !BIDI_CONTROLS.test(s), "topic must not contain bidirectional control characters")
   .refine((s) => charLength(s) <= LIMITS.topicMax, `topic must be at most ${LIMITS.topicMax} characters`)
   .refine((s) => !CONTROL.test(s), "topic must not contain control characters");
 
@@ -44,6 +49,7 @@ export const createRoomSchema = z.object({ name: roomNameSchema, topic: topicSch
 export const messageBodySchema = storable
   .transform((s) => s.trim())
   .refine((s) => s.length > 0, "message body must not be empty")
+  .refine((s) => !isInvisible(s), "message body must contain visible text")
   .refine((s) => charLength(s) <= LIMITS.messageBodyMax, `message body must be at most ${LIMITS.messageBodyMax} characters`)
   .refine((s) => !CONTROL.test(s), "message body must not contain control characters other than tab and newline");
 

@@ -7,3 +7,4 @@ export * from "./http.ts";
 export * from "./frames.ts";
 export * from "./routes.ts";
 export * from "./backoff.ts";
+export * from "./text-rules.ts";

@@ -6,6 +6,7 @@ import { messageTests } from "./messages.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
+import { textRuleTests } from "./text-rules.ts";
 import { trackSockets, type SuiteContext } from "./support.ts";
 
 /**
@@ -30,5 +31,6 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     upgradeTests(context);
     frameTests(context);
     realtimeTests(context);
+    textRuleTests(context);
   });
 }

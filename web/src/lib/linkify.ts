@@ -1,36 +1,54 @@
 /** A piece of message text: plain, or a web link. */
 export type Segment = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
+/** One pass over the text, no nested quantifiers: linear in its length whatever it holds. */
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 /** Punctuation that ends a sentence rather than the link. */
-const TRAILING = /[).,;:!?\]]+$/;
+const TRAILING = new Set([...").,;:!?]"]);
+/** Bidirectional formatting characters: in a link's text they could make it read as another address. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Splits text into plain parts and http(s) links. Only the two web schemes become links, so a
  * `javascript:` URL stays text; the caller renders segments as text nodes, never as HTML.
+ * A link shows the host it really goes to (punycode for non-ASCII names) and no bidi controls;
+ * a URL with a user name or password (`https://bank.com@evil.example/`) stays text.
  */
 export function linkify(text: string): Segment[] {
   const out: Segment[] = [];
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
-    let url = match[0];
-    const trail = TRAILING.exec(url)?.[0] ?? "";
-    url = url.slice(0, url.length - trail.length);
+    const url = withoutTrailingPunctuation(match[0]);
     const start = match.index;
     if (start > last) out.push({ kind: "text", text: text.slice(last, start) });
-    if (isHttpUrl(url)) out.push({ kind: "link", text: url, href: url });
-    else out.push({ kind: "text", text: url });
+    out.push(toSegment(url));
     last = start + url.length;
   }
   if (last < text.length) out.push({ kind: "text", text: text.slice(last) });
   return out;
 }
 
-function isHttpUrl(url: string): boolean {
+function withoutTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && TRAILING.has(url[end - 1]!)) end--;
+  return url.slice(0, end);
+}
+
+function toSegment(url: string): Segment {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:";
+    parsed = new URL(url.replace(BIDI_CONTROLS, ""));
   } catch {
-    return false;
+    return { kind: "text", text: url };
   }
+  if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.username || parsed.password) return { kind: "text", text: url };
+  return { kind: "link", text: displayed(url.replace(BIDI_CONTROLS, ""), parsed), href: parsed.href };
+}
+
+/** The URL as typed, with its host as the browser will resolve it (`xn--…` for a non-ASCII name). */
+function displayed(url: string, parsed: URL): string {
+  const afterScheme = url.indexOf("//") + 2;
+  let hostEnd = afterScheme;
+  while (hostEnd < url.length && !"/?#".includes(url[hostEnd]!)) hostEnd++;
+  return `${url.slice(0, afterScheme)}${parsed.host}${url.slice(hostEnd)}`;
 }

@@ -1,5 +1,5 @@
 import type { Message, User } from "@parley/protocol";
-import type { Store } from "@parley/db";
+import { NotMemberError, type Store } from "@parley/db";
 import { rateLimited } from "../auth/auth-service.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { Clock } from "../ports/clock.ts";
@@ -22,14 +22,17 @@ export class MessageService {
 
   /**
    * Stores and broadcasts a message. `knownMember` skips the membership query for a connection
-   * subscribed to the room (leaving a room ends its subscriptions).
+   * subscribed to the room; the insert checks membership itself, so a user who left meanwhile
+   * (on another worker, say) stores nothing and gets 403.
    */
   async send(user: User, roomId: string, body: string, clientId: string | null, knownMember = false): Promise<{ message: Message; created: boolean }> {
     roomId = roomIdParam(roomId);
     if (!knownMember) await this.requireMember(roomId, user.id);
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
-    const result = await this.store.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) });
+    const result = await this.store.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) }).catch((error: unknown) => {
+      throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
+    });
     if (result.created) this.hub.published(result.message);
     return result;
   }

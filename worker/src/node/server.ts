@@ -11,6 +11,7 @@ import type { Config } from "../config.ts";
 import { MemoryBusNetwork, type Bus } from "../ports/bus.ts";
 import { systemClock } from "../ports/clock.ts";
 import type { Logger } from "../ports/logger.ts";
+import { loggableError } from "../ports/loggable-error.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../ports/presence.ts";
 import type { Suggester } from "../ports/suggester.ts";
@@ -65,7 +66,7 @@ const nodeSockets: SocketAdapter = {
 
 /** Starts a Parley worker on Node: PostgreSQL or PGlite, Redis or the in-process bus. */
 export async function startNodeWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { worker: config.workerId }, redact: ["*.password", "*.token", "*.authorization"] });
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { worker: config.workerId }, redact: ["*.password", "*.token", "*.authorization"], serializers: { err: loggableError } });
   const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 

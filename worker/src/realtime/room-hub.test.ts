@@ -39,6 +39,7 @@ describe("RoomHub gap filling", () => {
   beforeEach(async () => {
     roomId = crypto.randomUUID();
     await store.createRoom({ id: roomId, name: `room-${roomId}`, topic: "", createdBy: alice.id, createdAt: new Date() });
+    await store.join(roomId, bob.id);
     network = new MemoryBusNetwork();
     // Two workers sharing one database and one bus, as in a cluster.
     a = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger });

@@ -1,5 +1,6 @@
 import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
+import { ApiError, notFound } from "../errors.ts";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
@@ -34,13 +35,16 @@ export class RoomHub {
 
   /**
    * Subscribes a peer to a room. With `afterSeq`, first replays what was stored after it (the newest
-   * LIMITS.replayMax when more was missed, with `limited: true`). The caller checks membership.
+   * LIMITS.replayMax when more was missed, with `limited: true`). Members only: membership is read on
+   * the room's queue, so a leave answered before it refuses the subscribe, and one answered after it
+   * finds the subscriber (its removal runs on the same queue) and ends it.
    */
   subscribe(peer: Peer, roomId: string, afterSeq?: number): Promise<void> {
     return this.run(roomId, async (ch) => {
-      await this.prepare(ch);
       const existing = ch.subscribers.get(peer.id);
       const again = existing !== undefined;
+      if (!again) await this.requireMember(roomId, peer.user.id);
+      await this.prepare(ch);
       // A connection subscribing again is never sent what it was already sent, whatever afterSeq says.
       let from = Math.max(afterSeq ?? ch.delivered, existing?.cursor ?? 0);
       const limited = ch.delivered - from > LIMITS.replayMax;
@@ -61,14 +65,8 @@ export class RoomHub {
 
   /** Ends a peer's subscription; `reason` is sent to the peer as `unsubscribed`. */
   unsubscribe(peer: Peer, roomId: string, reason: "left" | "requested" = "requested"): Promise<void> {
-    const ch = this.channels.get(roomId);
-    if (!ch) return Promise.resolve();
-    return this.run(roomId, async () => {
-      if (!ch.subscribers.delete(peer.id)) return;
-      this.trackPeerRoom(peer.id, roomId, false);
-      peer.send(encode({ type: "unsubscribed", roomId, reason }));
-      if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
-    });
+    if (!this.channels.has(roomId)) return Promise.resolve();
+    return this.run(roomId, (ch) => this.endSubscription(ch, peer, reason));
   }
 
   /** Forgets a closed connection everywhere. */
@@ -115,7 +113,10 @@ export class RoomHub {
     }
   }
 
-  /** Delivers whatever the store has that this worker missed (lost publishes); run periodically. */
+  /**
+   * Delivers whatever the store has that this worker missed (lost publishes), and ends the
+   * subscriptions of users who left meanwhile (a lost `left` publish); run periodically.
+   */
   async resync(): Promise<void> {
     const ready = [...this.channels.values()].filter((ch) => ch.ready);
     if (ready.length === 0) return;
@@ -125,6 +126,9 @@ export class RoomHub {
         .filter((ch) => (lastSeqs.get(ch.roomId) ?? 0) > ch.delivered)
         .map((ch) => this.run(ch.roomId, () => this.fill(ch, lastSeqs.get(ch.roomId)!))),
     );
+    const pairs = ready.flatMap((ch) => [...ch.localUsers.keys()].map((userId) => ({ roomId: ch.roomId, userId })));
+    const members = await this.deps.store.memberPairs(pairs);
+    await Promise.all(pairs.filter((p) => !members.has(`${p.roomId}|${p.userId}`)).map((p) => this.dropUser(p.roomId, p.userId)));
   }
 
   /** Local connections and rooms, for status and tests. */
@@ -215,11 +219,27 @@ export class RoomHub {
     }
   }
 
+  /** Ends a user's subscriptions to a room, on the room's queue: after any subscribe already under way. */
   private dropUser(roomId: string, userId: string): Promise<void> {
-    const ch = this.channels.get(roomId);
-    if (!ch) return Promise.resolve();
-    const peers = [...ch.subscribers.values()].filter((s) => s.peer.user.id === userId).map((s) => s.peer);
-    return Promise.all(peers.map((peer) => this.unsubscribe(peer, roomId, "left"))).then(() => {});
+    if (!this.channels.has(roomId)) return Promise.resolve();
+    return this.run(roomId, async (ch) => {
+      const peers = [...ch.subscribers.values()].filter((s) => s.peer.user.id === userId).map((s) => s.peer);
+      for (const peer of peers) await this.endSubscription(ch, peer, "left");
+    });
+  }
+
+  private async endSubscription(ch: RoomChannel, peer: Peer, reason: "left" | "requested"): Promise<void> {
+    if (!ch.subscribers.delete(peer.id)) return;
+    this.trackPeerRoom(peer.id, ch.roomId, false);
+    peer.send(encode({ type: "unsubscribed", roomId: ch.roomId, reason }));
+    if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
+  }
+
+  /** 404 for a room that does not exist, 403 for one the user is not in. */
+  private async requireMember(roomId: string, userId: string): Promise<void> {
+    if (await this.deps.store.isMember(roomId, userId)) return;
+    if (!(await this.deps.store.getRoom(roomId))) throw notFound("room");
+    throw new ApiError("forbidden", "join the room first");
   }
 
   /** Records a user's first or last local connection in the shared presence, and tells everyone if it changed. */

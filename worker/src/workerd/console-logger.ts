@@ -1,9 +1,10 @@
+import { loggableError } from "../ports/loggable-error.ts";
 import type { Logger } from "../ports/logger.ts";
 
 const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 
 /** Errors do not survive JSON.stringify: keep their name and message (never a stack: logs may leave the account). */
-const plain = (value: unknown) => (value instanceof Error ? { type: value.name, message: value.message } : value);
+const plain = (value: unknown) => loggableError(value, false);
 
 /**
  * pino's line format on `console.log`, which is what Workers Logs and `wrangler tail` collect.
