@@ -62,6 +62,8 @@ function fields(cell: string): Record<string, "optional" | "required"> {
 }
 
 /** Each field of a frame type, "optional" or "required", as the type says: the literal below must match it exactly. */
+// `{} extends Pick<F, K>` is the type-level test for an optional key.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type FieldMap<F> = { [K in Exclude<keyof F, "type">]-?: {} extends Pick<F, K> ? "optional" : "required" };
 const SERVER_FIELDS: { [T in ServerFrame["type"]]: FieldMap<Extract<ServerFrame, { type: T }>> } = {
   hello: { user: "required", worker: "required", protocol: "required" },

@@ -17,7 +17,9 @@ function tryLock(): boolean {
   } catch {
     try {
       if (Date.now() - statSync(LOCK).mtimeMs > STALE_MS) rmSync(LOCK, { recursive: true, force: true });
-    } catch {}
+    } catch {
+      // the lock went away meanwhile
+    }
     return false;
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { STATUS_CODES } from "node:http";
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import { defineWebSocketHelper, WSContext, type WSReadyState } from "hono/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
@@ -22,7 +22,7 @@ interface UpgradeEnv {
  * runs as usual (authentication, origin check), its events are taken, and only they and the raw
  * socket outlive the upgrade. Limits are set at construction: 64 KiB frames, the parley.v1 subprotocol.
  */
-export function createNodeWebSocket(app: Hono<any>) {
+export function createNodeWebSocket<E extends Env>(app: Hono<E>) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.frameBytes,

@@ -159,5 +159,7 @@ export class RoomObjectBus implements Bus {
 function closeQuietly(ws: WorkerdWebSocket | undefined, code: number, reason: string): void {
   try {
     ws?.close(code, reason);
-  } catch {}
+  } catch {
+    // already closed
+  }
 }
