@@ -6,6 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 
+if (typeof WebSocket === "undefined") {
+  console.error(`npm run try needs Node 22 or later (for its built-in WebSocket); this is Node ${process.versions.node}. Run it as \`npm run try\`, which uses the project's Node 24.`);
+  process.exit(1);
+}
+
 const base = new URL(process.argv[2] ?? process.env.PARLEY_URL ?? "http://127.0.0.1:3000");
 const origin = base.origin;
 const WAIT_MS = 10_000;
