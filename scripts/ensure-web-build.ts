@@ -6,8 +6,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const WEB = new URL("../web/", import.meta.url).pathname;
-const built = join(WEB, "dist/index.html");
+type Vite = Pick<typeof import("vite"), "build">;
 
 function newest(path: string): number {
   const stat = statSync(path);
@@ -15,8 +14,8 @@ function newest(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-/** Vite's `build`, or undefined when Vite is not installed (a production install). */
-async function loadVite(): Promise<typeof import("vite") | undefined> {
+/** Vite, or undefined when it is not installed (a production install). */
+async function importVite(): Promise<Vite | undefined> {
   try {
     return await import("vite");
   } catch (error) {
@@ -25,9 +24,13 @@ async function loadVite(): Promise<typeof import("vite") | undefined> {
   }
 }
 
-/** Makes sure web/dist is there and current; throws with a message for people when it cannot be. */
-export async function ensureWebBuild(): Promise<void> {
-  const sources = [join(WEB, "src"), join(WEB, "index.html"), join(WEB, "vite.config.ts")].filter(existsSync);
+/**
+ * Makes sure `web`/dist is there and current; throws with a message for people when it cannot be.
+ * `loadVite` is for tests.
+ */
+export async function ensureWebBuild(web = new URL("../web/", import.meta.url).pathname, loadVite = importVite): Promise<void> {
+  const built = join(web, "dist/index.html");
+  const sources = [join(web, "src"), join(web, "index.html"), join(web, "vite.config.ts")].filter(existsSync);
   const stale = !existsSync(built) || (sources.length > 0 && Math.max(...sources.map(newest)) > statSync(built).mtimeMs);
   if (!stale) return;
   const vite = await loadVite();
@@ -39,7 +42,7 @@ export async function ensureWebBuild(): Promise<void> {
   // Vite sets NODE_ENV=production when it is unset; the worker started next in this process must not see that.
   const nodeEnv = process.env.NODE_ENV;
   try {
-    await vite.build({ configFile: join(WEB, "vite.config.ts"), logLevel: "warn" });
+    await vite.build({ configFile: join(web, "vite.config.ts"), logLevel: "warn" });
   } finally {
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;
