@@ -1,6 +1,7 @@
 /**
  * `npm start`: builds the web UI if needed, then runs the worker in this same process, so the
- * SIGTERM npm forwards reaches the worker's drain handler (no shell or second node in between).
+ * SIGTERM npm forwards reaches the worker's drain handler (no shell or second node in between),
+ * and says on stderr, once it listens, which URL to open.
  */
 import { ensureWebBuild } from "./ensure-web-build.ts";
 
@@ -10,4 +11,8 @@ try {
   console.error(`parley: ${(error as Error).message}`);
   process.exit(1);
 }
-await import("../worker/src/entry/node.ts");
+const { worker } = await import("../worker/src/entry/node.ts");
+// For people: the JSON log on stdout is for machines. A wildcard bind is opened through loopback.
+const shown = new URL(worker.url);
+if (shown.hostname === "0.0.0.0" || shown.hostname === "[::]") shown.hostname = "127.0.0.1";
+console.error(`Parley is running at ${shown.origin}`);

@@ -13,14 +13,11 @@ try {
   process.exit(1);
 }
 
-const worker = await startNodeWorker(config).catch((error: Error) => {
+/** The running worker, for `scripts/start.ts` (which imports this module to run it in-process). */
+export const worker = await startNodeWorker(config).catch((error: Error) => {
   console.error(`parley: cannot start: ${error.message}`);
   process.exit(1);
 });
-// For people: the JSON log on stdout is for machines. A wildcard bind is opened through loopback.
-const shown = new URL(worker.url);
-if (shown.hostname === "0.0.0.0" || shown.hostname === "[::]") shown.hostname = "127.0.0.1";
-console.error(`Parley is running at ${shown.origin}`);
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
