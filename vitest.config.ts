@@ -9,7 +9,11 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ["default"],
     projects: [
-      { extends: true, test: { name: "server", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "web/**"] } },
+      {
+        extends: true,
+        // Creates the `test` database when missing; fails fast when PostgreSQL or Redis is down.
+        test: { name: "server", include: ["**/*.test.ts"], exclude: ["**/node_modules/**", "web/**"], globalSetup: ["test/support/global-setup.ts"] },
+      },
       // The web UI's component tests (jsdom and the Solid compiler).
       "web/vitest.config.ts",
     ],

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
+import { ensureDatabase } from "@parley/db/node";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -31,21 +31,13 @@ let failStartup: (error: Error) => void = () => {};
 const startupFailed = new Promise<never>((_, reject) => (failStartup = reject));
 startupFailed.catch(() => {});
 
-/** Creates the database `url` names unless it exists, through the server's `postgres` database. */
-async function ensureDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  const name = decodeURIComponent(admin.pathname.slice(1));
-  admin.pathname = "/postgres";
-  const sql = postgres(admin.href, { max: 1, connect_timeout: 5, onnotice: () => {} });
+/** Creates the database `url` names unless it exists, with a hint for people when it cannot. */
+async function ensureClusterDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
   try {
-    if ((await sql`select 1 from pg_database where datname = ${name}`).length > 0) return;
-    await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
-    log(`created database ${name}`);
+    if (await ensureDatabase(url)) log(`created database ${name}`);
   } catch (error) {
-    if ((error as { code?: string }).code === "42P04") return; // created meanwhile by someone else
-    throw new Error(`cannot check or create database "${name}" on ${admin.host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`, { cause: error });
-  } finally {
-    await sql.end({ timeout: 1 });
+    throw new Error(`cannot check or create database "${name}" on ${new URL(url).host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`, { cause: error });
   }
 }
 
@@ -138,7 +130,7 @@ if (!jwtSecret) {
 }
 
 try {
-  await ensureDatabase(databaseUrl);
+  await ensureClusterDatabase(databaseUrl);
   const workers = Array.from({ length: count }, (_, i) => basePort + i).map((port) => `http://127.0.0.1:${port}`);
   const shared = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, JWT_SECRET: jwtSecret };
   for (const url of workers) {

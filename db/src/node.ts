@@ -70,3 +70,24 @@ export async function connectPglite(dataDir: string): Promise<Connection> {
     close: () => client.close(),
   };
 }
+
+/**
+ * Creates the database `url` names unless it exists, through the server's `postgres` database.
+ * Resolves true when it created it; rejects with the server's reason when it cannot connect or create.
+ */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const admin = new URL(url);
+  const name = decodeURIComponent(admin.pathname.slice(1));
+  admin.pathname = "/postgres";
+  const sql = postgres(admin.href, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    if ((await sql`select 1 from pg_database where datname = ${name}`).length > 0) return false;
+    await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P04") return false; // created meanwhile by someone else
+    throw error;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}

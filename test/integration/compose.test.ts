@@ -8,9 +8,6 @@ import { configSchema, parseConfig } from "../../worker/src/config.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
-/** Worker variables that features still to come will read: the completion feature's Ollama client. */
-const LATER_WORKER_VARS = ["OLLAMA_HOST", "OLLAMA_MODEL"];
-
 interface Service {
   image?: string;
   build?: unknown;
@@ -65,8 +62,8 @@ describe("docker-compose.yml", () => {
     expect(existsSync(new URL("lb/src/entry/node.ts", ROOT))).toBe(true);
   });
 
-  it("sets on workers only variables the worker's config reads (or a later feature will)", () => {
-    const known = new Set([...Object.keys(configSchema.in.shape), ...LATER_WORKER_VARS]);
+  it("sets on workers only variables the worker's config reads", () => {
+    const known = new Set(Object.keys(configSchema.in.shape));
     for (const name of workerNames) {
       const env = envOf(services[name]!);
       for (const key of Object.keys(env)) expect(known.has(key), `${name}: ${key}`).toBe(true);
@@ -114,5 +111,60 @@ describe("docker-compose.yml", () => {
     const subnet = compose.networks?.default?.ipam?.config?.[0]?.subnet;
     expect(inSubnet(address!, subnet ?? "")).toBe(true);
     for (const name of workerNames) expect(envOf(services[name]!).TRUSTED_PROXIES, name).toBe(address);
+  });
+});
+
+/** The Dockerfile's instructions, continuation lines joined, split into stages at each FROM. */
+function dockerStages(): Array<{ from: string; lines: Array<[string, string]> }> {
+  const text = readFileSync(new URL("Dockerfile", ROOT), "utf8").replace(/\\\n/g, " ");
+  const stages: Array<{ from: string; lines: Array<[string, string]> }> = [];
+  for (const line of text.split("\n").map((l) => l.trim())) {
+    if (!line || line.startsWith("#")) continue;
+    const [, instruction = "", rest = ""] = line.match(/^(\w+)\s+(.*)$/) ?? [];
+    if (instruction.toUpperCase() === "FROM") stages.push({ from: rest, lines: [] });
+    else stages.at(-1)?.lines.push([instruction.toUpperCase(), rest]);
+  }
+  return stages;
+}
+
+describe("Dockerfile", () => {
+  const stages = dockerStages();
+  const final = stages.at(-1)!;
+  const all = (name: string) => final.lines.filter(([i]) => i === name).map(([, rest]) => rest);
+
+  it("builds the web UI in a build stage and copies only web/dist from it", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const build = stages.find((s) => / AS build$/i.test(s.from))!;
+    expect(build.lines.some(([i, rest]) => i === "RUN" && /npm ci\b(?!.*--omit)/.test(rest))).toBe(true);
+    expect(build.lines.some(([i, rest]) => i === "RUN" && rest.includes("npm run build"))).toBe(true);
+    expect(all("COPY")).toContain("--from=build /app/web/dist web/dist");
+  });
+
+  it("ends on node:24-bookworm-slim with production dependencies only and no second Node", () => {
+    expect(final.from).toBe("node:24-bookworm-slim");
+    const install = all("RUN").find((rest) => rest.includes("npm ci"))!;
+    expect(install).toContain("--omit=dev");
+    // The `node` package would put a second Node 24 (about 120 MB) beside the image's own.
+    expect(install).toMatch(/rm -rf [^&]*node_modules\/node(\s|$)/);
+    expect(install).toMatch(/rm -rf [^&]*node_modules\/\.bin\/node(\s|$)/);
+    expect(all("ENV").join(" ")).toContain("NODE_ENV=production");
+  });
+
+  it("runs one node process as the unprivileged node user, health-checked on /healthz", () => {
+    const users = final.lines.filter(([i]) => i === "USER");
+    expect(users.at(-1)?.[1]).toBe("node");
+    const cmd = JSON.parse(all("CMD").at(-1)!) as string[];
+    expect(cmd.slice(0, 3)).toEqual(["node", "--import", "tsx"]);
+    expect(existsSync(new URL(cmd[3]!, ROOT))).toBe(true);
+    const healthcheck = all("HEALTHCHECK").at(-1)!;
+    expect(healthcheck).toMatch(/CMD \["node", "-e", ".*fetch\(.*\/healthz/);
+    expect(healthcheck).toContain("process.env.PORT");
+  });
+
+  it("keeps secrets, local state and build output out of the build context", () => {
+    const ignored = readFileSync(new URL(".dockerignore", ROOT), "utf8").split("\n").map((l) => l.trim());
+    for (const entry of [".env", ".dev.vars", "data", "node_modules", "test-results", ".wrangler", "bench/results", ".git", "coverage", "web/dist"]) {
+      expect(ignored, entry).toContain(entry);
+    }
   });
 });

@@ -13,7 +13,8 @@ try {
   process.exit(1);
 }
 
-const worker = await startNodeWorker(config).catch((error: Error) => {
+/** The running worker, for `scripts/start.ts` (which imports this module to run it in-process). */
+export const worker = await startNodeWorker(config).catch((error: Error) => {
   console.error(`parley: cannot start: ${error.message}`);
   process.exit(1);
 });
