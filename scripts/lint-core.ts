@@ -1,12 +1,13 @@
 /**
  * `npm run lint`: keeps the core runtime-neutral. Only entry points and adapters (worker/src/node, worker/src/workerd,
- * worker/src/entry, db/src/node.ts, db/src/cli) may import a runtime or a driver.
+ * worker/src/entry, db/src/node.ts, db/src/cli) may import a runtime or a driver. The balancer (lb/) and the shared
+ * pieces (common/) import nothing from the worker.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const CORE = ["protocol/src", "db/src", "worker/src"];
+const CORE = ["protocol/src", "common/src", "db/src", "worker/src"];
 const ADAPTERS = [/^worker\/src\/node\//, /^worker\/src\/workerd\//, /^worker\/src\/entry\//, /^db\/src\/node\.ts$/, /^db\/src\/cli\//, /\.test\.ts$/, /\.contract\.ts$/];
 const FORBIDDEN = [/^ioredis$/, /^postgres$/, /^@hono\/node-/, /^cloudflare:/, /^node:/, /^pino$/, /^@electric-sql\/pglite/, /^@parley\/db\/node$/, /^ws$/, /^drizzle-orm\/(postgres-js|pglite)/];
 
@@ -30,8 +31,16 @@ for (const dir of CORE) {
     }
   }
 }
+for (const dir of ["lb/src", "common/src"]) {
+  for (const file of files(join(ROOT, dir))) {
+    const rel = relative(ROOT, file);
+    for (const match of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+      if (/^@parley\/worker|\/worker\/src\//.test(match[1]!)) problems.push(`${rel}: imports ${match[1]} (shared code lives in @parley/common)`);
+    }
+  }
+}
 if (problems.length > 0) {
   console.error(problems.join("\n"));
   process.exit(1);
 }
-console.log("lint: core modules import no runtime or driver");
+console.log("lint: core modules import no runtime or driver; lb/ and common/ import nothing from the worker");

@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { LIMITS } from "@parley/protocol";
-import { ApiError, bearerToken, clientAddress, toApiError, type Logger, type RateDecision } from "@parley/worker/shared";
+import { ApiError, bearerToken, clientAddress, type Logger, type RateDecision, toApiError } from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import type { VerifiedTokens } from "./verified-tokens.ts";

@@ -1,4 +1,4 @@
-import type { Logger } from "@parley/worker/shared";
+import type { Logger } from "@parley/common";
 import { HashRing } from "./hash-ring.ts";
 
 export interface HealthSettings {

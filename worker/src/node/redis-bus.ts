@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
+import type { Logger } from "@parley/common";
 import type { Bus, RoomEvent, RoomEventHandler } from "../ports/bus.ts";
-import type { Logger } from "../ports/logger.ts";
 
 interface Envelope {
   /** The publishing worker: a worker ignores its own echoes. */

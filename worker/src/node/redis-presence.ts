@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { User } from "@parley/protocol";
-import type { Logger } from "../ports/logger.ts";
+import type { Logger } from "@parley/common";
 import { sortUsers, type Presence } from "../ports/presence.ts";
 
 /*

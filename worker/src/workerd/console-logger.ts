@@ -1,4 +1,4 @@
-import type { Logger } from "../ports/logger.ts";
+import type { Logger } from "@parley/common";
 
 const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 
