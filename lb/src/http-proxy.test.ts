@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isIdempotent, requestHeaders, responseHeaders } from "./http-proxy.ts";
+import { isIdempotent, requestHeaders } from "./http-proxy.ts";
+import { responseHeaders } from "./upstream.ts";
 
 describe("requestHeaders", () => {
   it("keeps the client's headers, drops hop-by-hop ones and adds forwarding information", () => {

@@ -7,7 +7,7 @@ import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import type { VerifiedTokens } from "./verified-tokens.ts";
 import type { Pool } from "undici";
-import { Exchange, upstreamPool, UpstreamError } from "./upstream.ts";
+import { Relay, upstreamPool, UpstreamError } from "./upstream.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export const rateLimited = (d: RateDecision, what: string) =>
@@ -26,8 +26,6 @@ const HOP_BY_HOP = new Set([
 /** A worker's answer that cannot be relayed (its head is over the limit). */
 const badGateway = () => new ApiError("bad_gateway", "the worker's answer could not be relayed");
 
-/** Hop-by-hop response headers. */
-const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 
 export interface HttpProxyDeps {
   config: LbConfig;
@@ -88,12 +86,9 @@ export class HttpProxy {
       state.httpInFlight++;
       state.routed++;
       try {
-        const exchange = new Exchange();
-        this.upstream(worker).dispatch({ method, path, headers: requestHeaders(req.rawHeaders, headers.host, forwarded), body }, exchange);
-        const answer = await exchange.answer;
-        res.writeHead(answer.status, responseHeaders(answer.headers));
-        stream(answer, res);
-        return;
+        const relay = new Relay(res);
+        this.upstream(worker).dispatch({ method, path, headers: requestHeaders(req.rawHeaders, headers.host, forwarded), body }, relay);
+        return await relay.answered;
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         if (error.code === "UND_ERR_HEADERS_OVERFLOW") throw badGateway();
@@ -130,13 +125,6 @@ export class HttpProxy {
     headers["content-length"] = Buffer.byteLength(body);
     res.writeHead(e.status, headers).end(body);
   }
-}
-
-/** Copies a worker's answer to the client with backpressure, and tears down each side when the other fails. */
-function stream(answer: Exchange, res: ServerResponse): void {
-  res.on("drain", () => answer.resume());
-  res.on("close", () => answer.abort());
-  answer.stream({ data: (chunk) => res.write(chunk), end: () => res.end(), error: () => res.destroy() });
 }
 
 /** The path and query of a request target, also when a client sent it in absolute form. */
@@ -190,18 +178,6 @@ export function requestHeaders(raw: string[], clientHost: string | undefined, f:
   out.push("X-Forwarded-For", f.forwardedFor ? `${f.forwardedFor}, ${f.address}` : f.address, "X-Forwarded-Proto", "http");
   if (clientHost) out.push("X-Forwarded-Host", clientHost);
   out.push("X-Request-Id", f.requestId);
-  return out;
-}
-
-/** A worker's response headers (undici's, names in lower case) for `writeHead`, minus hop-by-hop ones. */
-export function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
-  const out: string[] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP_RESPONSE.has(name)) continue;
-    if (typeof value === "string") out.push(name, value);
-    else for (const v of value) out.push(name, v);
-  }
   return out;
 }
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { Pool, type Dispatcher } from "undici";
 
 /** Response heads past this are refused with a 502: a worker's are a few hundred bytes. */
@@ -7,6 +8,21 @@ const IDLE_MS = 4000;
 
 /** Codes of a new connection that could not be opened: nothing reached the worker, and it is likely gone. */
 const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET"]);
+/** Hop-by-hop response headers (undici names them in lower case). */
+const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/** Keep-alive HTTP/1.1 connections to one worker (undici, no pipelining); at most `maxSockets`, then requests wait. */
+export function upstreamPool(origin: string, options: { maxSockets: number; timeoutMs: number }): Pool {
+  return new Pool(origin, {
+    connections: options.maxSockets,
+    pipelining: 1,
+    keepAliveTimeout: IDLE_MS,
+    keepAliveMaxTimeout: IDLE_MS,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
+  });
+}
 
 /** A request that failed before its answer's head. */
 export class UpstreamError extends Error {
@@ -21,47 +37,34 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Where a worker's response body goes; `data` returns false to ask for a pause. */
-export interface BodySink {
-  data(chunk: Buffer): boolean;
-  end(): void;
-  /** The connection broke or timed out mid-body. */
-  error(error: Error): void;
+const RELAY = Symbol("relay");
+type Relayed = ServerResponse & { [RELAY]?: Relay };
+// Listeners shared by every response (no closures per request): `this` is the response.
+function onDrain(this: Relayed) {
+  this[RELAY]?.controller?.resume();
+}
+function onClose(this: Relayed) {
+  this[RELAY]?.clientGone();
 }
 
-/** One request to a worker, as undici's dispatch handler: the head resolves `answer`, the body goes to `stream`. */
-export class Exchange implements Dispatcher.DispatchHandler {
-  status = 0;
-  headers: Record<string, string | string[] | undefined> = {};
-  readonly answer: Promise<Exchange>;
-  private settle!: { resolve: (e: Exchange) => void; reject: (e: Error) => void };
-  private controller?: Dispatcher.DispatchController;
+/**
+ * One request's answer relayed to the client as undici's dispatch handler: the head is written as
+ * it arrives (minus hop-by-hop headers), the body streamed with back-pressure (the worker's socket
+ * pauses while the client's is full), and each side torn down when the other fails.
+ */
+export class Relay implements Dispatcher.DispatchHandler {
+  /** Resolves once the head went to the client; rejects with an UpstreamError before that. */
+  readonly answered: Promise<void>;
+  controller?: Dispatcher.DispatchController;
+  private readonly settle: { resolve: () => void; reject: (e: Error) => void };
   private started = false;
-  private sink?: BodySink;
-  private held?: Buffer[];
-  private ended = false;
-  private failure?: Error;
+  private headSent = false;
+  private done = false;
 
-  constructor() {
-    this.answer = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-  }
-
-  /** Starts delivering the body (bytes that came with the head are delivered first). */
-  stream(sink: BodySink): void {
-    this.sink = sink;
-    if (this.held) for (const chunk of this.held) if (!sink.data(chunk)) this.controller?.pause();
-    this.held = undefined;
-    if (this.failure) sink.error(this.failure);
-    else if (this.ended) sink.end();
-  }
-
-  resume(): void {
-    if (!this.ended) this.controller?.resume();
-  }
-
-  /** The client went away: the connection cannot be reused. */
-  abort(): void {
-    if (!this.ended && !this.failure) this.controller?.abort(new Error("client went away"));
+  constructor(private readonly res: Relayed) {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.answered = promise;
+    this.settle = { resolve, reject };
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -71,42 +74,48 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
     if (status < 200) return; // interim answers
-    this.controller = controller;
-    this.status = status;
-    this.headers = headers;
-    this.settle.resolve(this);
+    const res = this.res;
+    this.headSent = true;
+    res[RELAY] = this;
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+    res.writeHead(status, responseHeaders(headers));
+    if (res.writableNeedDrain) controller.pause();
+    this.settle.resolve();
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.sink) (this.held ??= []).push(chunk);
-    else if (!this.sink.data(chunk)) controller.pause();
+    if (!this.res.write(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
-    this.ended = true;
-    this.sink?.end();
+    this.done = true;
+    this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.ended || this.failure) return;
-    this.failure = error;
-    if (this.status === 0) {
-      const code = (error as { code?: string }).code ?? "UND_ERR";
-      // Before onRequestStart the request sat in undici's queue: only a failed connect ends it there.
-      this.settle.reject(new UpstreamError(code, error.message, !this.started && CONNECT_FAILURES.has(code)));
-    } else this.sink?.error(error);
+    if (this.done) return;
+    this.done = true;
+    if (this.headSent) return void this.res.destroy();
+    const code = (error as { code?: string }).code ?? "UND_ERR";
+    // Before onRequestStart the request sat in undici's queue: only a failed connect ends it there.
+    this.settle.reject(new UpstreamError(code, error.message, !this.started && CONNECT_FAILURES.has(code)));
+  }
+
+  /** The client went away: the worker's connection cannot be reused. */
+  clientGone(): void {
+    if (!this.done) this.controller?.abort(new Error("client went away"));
   }
 }
 
-/** Keep-alive HTTP/1.1 connections to one worker (undici, no pipelining); at most `maxSockets`, then requests wait. */
-export function upstreamPool(origin: string, options: { maxSockets: number; timeoutMs: number }): Pool {
-  return new Pool(origin, {
-    connections: options.maxSockets,
-    pipelining: 1,
-    keepAliveTimeout: IDLE_MS,
-    keepAliveMaxTimeout: IDLE_MS,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
-  });
+/** A worker's response headers (undici's, names in lower case) for `writeHead`, minus hop-by-hop ones. */
+export function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP_RESPONSE.has(name)) continue;
+    if (typeof value === "string") out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  return out;
 }
