@@ -6,6 +6,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY protocol/package.json protocol/
+COPY common/package.json common/
 COPY db/package.json db/
 COPY worker/package.json worker/
 COPY lb/package.json lb/

@@ -51,6 +51,16 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
+    // The balancer and the shared pieces stand on their own: nothing of the worker.
+    files: ["lb/**/*.ts", "common/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^@parley/worker|/worker/src/", message: "lb/ and common/ import nothing from the worker: shared pieces live in @parley/common" }] },
+      ],
+    },
+  },
+  {
     files: ["web/**/*.{ts,tsx}"],
     ...solid,
     languageOptions: { ...solid.languageOptions, globals: { ...globals.browser } },

@@ -8,10 +8,9 @@
 import { existsSync } from "node:fs";
 import postgres from "postgres";
 import type { User } from "@parley/protocol";
+import { systemClock, TokenIssuer } from "@parley/common";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../test/support/services.ts";
 import { startWorkerProcess } from "../test/support/worker-process.ts";
-import { TokenIssuer } from "../worker/src/auth/tokens.ts";
-import { systemClock } from "../worker/src/ports/clock.ts";
 import { cpuSeconds, startBaseline } from "./baselines/server-process.ts";
 import { figure, type BarChart, type Bench, type Figure } from "./lib/report.ts";
 import { SocketFleet, type LoadResult, type SocketTarget } from "./lib/sockets.ts";

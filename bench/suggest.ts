@@ -8,13 +8,13 @@
  */
 import { readFileSync } from "node:fs";
 import type { Message } from "@parley/protocol";
+import { ManualClock } from "@parley/common";
 import { measureAutocomplete } from "../test/support/autocomplete-quality.ts";
 import { chatCorpus, type CorpusMessage } from "../test/support/chat-corpus.ts";
 import { ApiClient, type SocketClient } from "../test/support/client.ts";
 import { FakeOllama } from "../test/support/fake-ollama.ts";
 import { createTestDatabase, uniqueName } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
-import { ManualClock } from "../worker/src/ports/clock.ts";
 import { BuiltinSuggester } from "../worker/src/suggest/builtin-engine.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench } from "./lib/report.ts";

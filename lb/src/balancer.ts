@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
-import { ApiError, bearerToken, clientAddress, readLimited, toApiError, upgradeToken, type Clock, type Logger } from "@parley/worker/shared";
+import { ApiError, bearerToken, clientAddress, type Clock, type Logger, readLimited, toApiError, upgradeToken } from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import { HttpProxy, noWorker, rateLimited } from "./http-proxy.ts";
 import type { RateLimiter } from "./rate-limiter.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { csvList as list, parseEnv, rateField as rate } from "@parley/common";
 import { DEFAULT_VNODES } from "./hash-ring.ts";
-import { csvList as list, parseEnv, rateField as rate } from "@parley/worker/shared";
 
 /** The balancer's settings, read once from the environment. */
 export const lbConfigSchema = z

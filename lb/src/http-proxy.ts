@@ -2,11 +2,12 @@ import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { LIMITS } from "@parley/protocol";
-import { ApiError, bearerToken, clientAddress, toApiError, type Logger, type RateDecision } from "@parley/worker/shared";
+import { ApiError, bearerToken, clientAddress, type Logger, type RateDecision, toApiError, tooLarge } from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import type { VerifiedTokens } from "./verified-tokens.ts";
-import { UpstreamPool, type Exchange } from "./upstream.ts";
+import type { Pool } from "undici";
+import { Relay, upstreamPool, UpstreamError } from "./upstream.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export const rateLimited = (d: RateDecision, what: string) =>
@@ -16,15 +17,15 @@ export const rateLimited = (d: RateDecision, what: string) =>
     "RateLimit-Reset": String(d.retryAfter),
   });
 export const noWorker = () => new ApiError("unavailable", "no healthy worker; retry shortly", 2);
-const tooLarge = () => new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
 
 /** Hop-by-hop request headers (RFC 9110 §7.6.1) and those the balancer sets itself. */
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
   "host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "x-request-id",
 ]);
-/** Hop-by-hop response headers. */
-const HOP_BY_HOP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+/** A worker's answer that cannot be relayed (its head is over the limit). */
+const badGateway = () => new ApiError("bad_gateway", "the worker's answer could not be relayed");
+
 
 export interface HttpProxyDeps {
   config: LbConfig;
@@ -39,11 +40,13 @@ export interface HttpProxyDeps {
 /**
  * The balancer's hot path, on node:http's server without Hono: rate limits (one Redis round trip
  * for the address's and the user's bucket), the user's worker on the ring, a request on a
- * keep-alive connection to it (upstream.ts), and its answer streamed back. Idempotent requests move to the next worker when one cannot be
- * reached; bodies (at most LIMITS.requestBodyBytes) are held once, as bytes, for that retry.
+ * keep-alive connection to it (upstream.ts, on undici), and its answer streamed back. Idempotent requests move to the
+ * next worker when one cannot be reached or its connection breaks before the answer; bodies (at most
+ * LIMITS.requestBodyBytes) are held once, as bytes, for that retry. Only a connection that cannot be opened takes a
+ * worker out of rotation: a reset on a kept-alive one is a stale socket, not a dead worker (health checks find those).
  */
 export class HttpProxy {
-  private readonly upstreams = new Map<string, { pool: UpstreamPool; host: string }>();
+  private readonly upstreams = new Map<string, Pool>();
 
   constructor(private readonly deps: HttpProxyDeps) {}
 
@@ -74,7 +77,7 @@ export class HttpProxy {
     if (Number(headers["content-length"] ?? "0") > LIMITS.requestBodyBytes) throw tooLarge();
     const method = req.method ?? "GET";
     const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
-    const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId, body };
+    const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId };
     const retryable = isIdempotent(method, headers, body);
     const path = originForm(req.url ?? "/");
     for (const worker of pool.ring.walk(userId ?? address)) {
@@ -83,15 +86,14 @@ export class HttpProxy {
       state.httpInFlight++;
       state.routed++;
       try {
-        const upstream = this.upstream(worker);
-        const head = requestHead(method, path, req.rawHeaders, upstream.host, headers.host, forwarded);
-        const answer = await upstream.pool.request(head, body, method === "HEAD");
-        res.writeHead(answer.status, responseHeaders(answer.headers));
-        stream(answer, res);
-        return;
+        const relay = new Relay(res);
+        this.upstream(worker).dispatch({ method, path, headers: requestHeaders(req.rawHeaders, headers.host, forwarded), body }, relay);
+        return await relay.answered;
       } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        if (error.code === "UND_ERR_HEADERS_OVERFLOW") throw badGateway();
         if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
-        pool.markFailed(worker, (error as Error).message);
+        if (error.connectFailed) pool.markFailed(worker, error.message);
         if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
         this.deps.logger.warn({ worker, method, path: path.split("?")[0] }, "retrying on the next worker");
       } finally {
@@ -101,13 +103,9 @@ export class HttpProxy {
     throw noWorker();
   }
 
-  private upstream(worker: string) {
+  private upstream(worker: string): Pool {
     let upstream = this.upstreams.get(worker);
-    if (!upstream) {
-      const url = new URL(worker);
-      const pool = new UpstreamPool(url.hostname, Number(url.port || 80), { maxSockets: 512, timeoutMs: this.deps.config.proxyTimeoutMs });
-      this.upstreams.set(worker, (upstream = { pool, host: url.host }));
-    }
+    if (!upstream) this.upstreams.set(worker, (upstream = upstreamPool(worker, { maxSockets: 512, timeoutMs: this.deps.config.proxyTimeoutMs })));
     return upstream;
   }
 
@@ -127,13 +125,6 @@ export class HttpProxy {
     headers["content-length"] = Buffer.byteLength(body);
     res.writeHead(e.status, headers).end(body);
   }
-}
-
-/** Copies a worker's answer to the client with backpressure, and tears down each side when the other fails. */
-function stream(answer: Exchange, res: ServerResponse): void {
-  res.on("drain", () => answer.resume());
-  res.on("close", () => answer.abort());
-  answer.stream({ data: (chunk) => res.write(chunk), end: () => res.end(), error: () => res.destroy() });
 }
 
 /** The path and query of a request target, also when a client sent it in absolute form. */
@@ -174,27 +165,19 @@ interface Forwarded {
   /** The X-Forwarded-For it came with, when that may be trusted. */
   forwardedFor: string | undefined;
   requestId: string;
-  body: Buffer | undefined;
 }
 
 /**
- * The request line and headers to send a worker: the client's headers (Node's raw list, repeats
- * kept; the parser let no CR or LF through), minus hop-by-hop ones, plus Host and forwarding information.
+ * The headers to send a worker, as a flat [name, value, …] list: the client's (Node's raw list, repeats
+ * kept; the parser let no CR or LF through), minus hop-by-hop ones, plus forwarding information.
+ * undici adds Host (the worker's), Content-Length and Connection itself.
  */
-export function requestHead(method: string, path: string, raw: string[], host: string, clientHost: string | undefined, f: Forwarded): string {
-  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
-  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  head += `X-Forwarded-For: ${f.forwardedFor ? `${f.forwardedFor}, ${f.address}` : f.address}\r\nX-Forwarded-Proto: http\r\n`;
-  if (clientHost) head += `X-Forwarded-Host: ${clientHost}\r\n`;
-  head += `X-Request-Id: ${f.requestId}\r\n`;
-  if (f.body) head += `Content-Length: ${f.body.length}\r\n`;
-  return `${head}Connection: keep-alive\r\n\r\n`;
-}
-
-/** A worker's response headers (Node's flat raw list) for `writeHead`, minus hop-by-hop ones. */
-export function responseHeaders(raw: string[]): string[] {
+export function requestHeaders(raw: string[], clientHost: string | undefined, f: Forwarded): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP_RESPONSE.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  out.push("X-Forwarded-For", f.forwardedFor ? `${f.forwardedFor}, ${f.address}` : f.address, "X-Forwarded-Proto", "http");
+  if (clientHost) out.push("X-Forwarded-Host", clientHost);
+  out.push("X-Request-Id", f.requestId);
   return out;
 }
 
@@ -212,7 +195,7 @@ export function isIdempotent(method: string, headers: IncomingHttpHeaders, body:
   }
 }
 
-/** True when a request failed before the worker could have received it. */
+/** True when the connection failed or broke before the answer's head: an idempotent request may go elsewhere. */
 export function isConnectError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "EPIPE";

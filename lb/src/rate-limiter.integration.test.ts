@@ -1,7 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { systemClock } from "@parley/worker/shared";
-import { silentLogger as logger } from "../../worker/src/ports/logger.ts";
+import { silentLogger as logger, systemClock } from "@parley/common";
 import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from "../../test/support/services.ts";
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { TokenBuckets, type Clock, type Logger, type RateDecision } from "@parley/worker/shared";
+import { type Clock, type Logger, type RateDecision, TokenBuckets } from "@parley/common";
 
 export interface Rate {
   max: number;

@@ -1,4 +1,4 @@
-import { TokenIssuer, type Clock } from "@parley/worker/shared";
+import { type Clock, TokenIssuer } from "@parley/common";
 
 /** At most this many tokens are remembered; past it the cache starts over. */
 const MAX_ENTRIES = 50_000;

@@ -1,4 +1,4 @@
-import type { Logger } from "@parley/worker/shared";
+import type { Logger } from "@parley/common";
 import { HashRing } from "./hash-ring.ts";
 
 export interface HealthSettings {
@@ -97,7 +97,11 @@ export class WorkerPool {
     this.downListeners.push(listener);
   }
 
-  /** Passive detection: a refused or reset connection takes the worker out at once. */
+  /**
+   * Passive detection: a new connection that cannot be opened (refused, timed out) takes the worker out
+   * at once. A reset on a kept-alive connection does not: that is a stale socket, and the health checks
+   * find a worker that died.
+   */
   markFailed(url: string, error: string): void {
     const state = this.states.get(url);
     if (!state) return;

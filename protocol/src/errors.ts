@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   too_large: 413,
   rate_limited: 429,
   internal: 500,
+  /** The balancer got an answer from a worker it cannot relay (a response head over its limit). */
+  bad_gateway: 502,
   unavailable: 503,
 } as const;
 

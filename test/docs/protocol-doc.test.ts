@@ -19,8 +19,8 @@ import { parseLbConfig } from "../../lb/src/config.ts";
 import { MemoryRateLimiter } from "../../lb/src/rate-limiter.ts";
 import { WorkerPool } from "../../lb/src/worker-pool.ts";
 import { CLOSE_SERVICE_RESTART } from "../../lb/src/ws-tunnel.ts";
-import { systemClock } from "../../worker/src/ports/clock.ts";
-import { silentLogger } from "../../worker/src/ports/logger.ts";
+import { systemClock } from "@parley/common";
+import { silentLogger } from "@parley/common";
 import { inProcessApp, memoryStore } from "../support/in-process.ts";
 import { codeSpan, section, tableRows } from "./markdown.ts";
 

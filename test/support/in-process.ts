@@ -1,9 +1,8 @@
 import { createDrizzleStore, type Store } from "@parley/db";
 import { connectPglite, type Connection } from "@parley/db/node";
+import { type Clock, silentLogger, systemClock } from "@parley/common";
 import { createApp, type AppSettings, type ParleyApp } from "../../worker/src/app.ts";
 import { MemoryBusNetwork, type Bus } from "../../worker/src/ports/bus.ts";
-import { systemClock, type Clock } from "../../worker/src/ports/clock.ts";
-import { silentLogger } from "../../worker/src/ports/logger.ts";
 import { bcryptjsHasher, type PasswordHasher } from "../../worker/src/ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../../worker/src/ports/presence.ts";
 import type { Suggester } from "../../worker/src/ports/suggester.ts";

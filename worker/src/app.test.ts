@@ -1,11 +1,10 @@
 import type { Store } from "@parley/db";
 import type { ServerFrame } from "@parley/protocol";
+import { silentLogger, systemClock } from "@parley/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, inProcessApp, signedInApp } from "../../test/support/in-process.ts";
 import type { ParleyApp } from "./app.ts";
 import { MessageService } from "./messages/message-service.ts";
-import { systemClock } from "./ports/clock.ts";
-import { silentLogger } from "./ports/logger.ts";
 import { bcryptjsHasher } from "./ports/password-hasher.ts";
 import { noSuggester } from "./ports/suggester.ts";
 import { WsSession } from "./realtime/ws-session.ts";

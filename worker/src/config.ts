@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { csvList as list, parseEnv, rateField as rate } from "./config-fields.ts";
+import { csvList as list, parseEnv, rateField as rate } from "@parley/common";
 
 /** Every setting, read once from the environment (`process.env` or a Worker's `env`). */
 export const configSchema = z

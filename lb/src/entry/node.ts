@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { fullJitterBackoff } from "@parley/protocol";
-import { answerMalformedRequests, systemClock } from "@parley/worker/shared";
+import { answerMalformedRequests, systemClock } from "@parley/common";
 import { createBalancer } from "../balancer.ts";
 import { parseLbConfig } from "../config.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";

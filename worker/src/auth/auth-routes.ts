@@ -1,12 +1,11 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import { credentialsSchema } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import { ApiError } from "../errors.ts";
+import { ApiError, bearerToken } from "@parley/common";
 import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { AuthService } from "./auth-service.ts";
 import type { Sessions } from "./sessions.ts";
-import { bearerToken } from "./tokens.ts";
 
 /** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
 export function requireUser(sessions: Sessions): MiddlewareHandler<AppEnv> {

@@ -1,10 +1,7 @@
 import type { Credentials, User } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import { ApiError } from "../errors.ts";
-import type { Clock } from "../ports/clock.ts";
+import { ApiError, type Clock, type RateDecision, TokenBuckets, type TokenIssuer } from "@parley/common";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
-import { TokenBuckets, type RateDecision } from "../ports/rate-limiter.ts";
-import type { TokenIssuer } from "./tokens.ts";
 
 export interface AuthLimits {
   login: { max: number; windowSeconds: number };

@@ -1,6 +1,5 @@
-import { ApiError } from "../errors.ts";
+import { ApiError, type TokenClaims, type TokenIssuer } from "@parley/common";
 import type { Revocations } from "../ports/revocations.ts";
-import type { TokenClaims, TokenIssuer } from "./tokens.ts";
 
 /** Token checks that include revocation: what HTTP requests and WebSocket upgrades go through. */
 export class Sessions {

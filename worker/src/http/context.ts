@@ -1,5 +1,5 @@
 import type { User } from "@parley/protocol";
-import type { TokenClaims } from "../auth/tokens.ts";
+import type { TokenClaims } from "@parley/common";
 
 /** What middleware puts on the Hono context for handlers. */
 export type AppEnv = {

@@ -1,9 +1,7 @@
 import type { Message, User } from "@parley/protocol";
 import { NotMemberError, type Store } from "@parley/db";
+import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
-import { ApiError, notFound } from "../errors.ts";
-import type { Clock } from "../ports/clock.ts";
-import { TokenBuckets } from "../ports/rate-limiter.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
 import { roomIdParam } from "../rooms/room-id.ts";
 

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "@parley/common";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 
 type Job = { id: number; op: "hash" | "verify"; password: string; hash?: string; cost: number };

@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "@parley/common";
 import { TEST_REDIS_URL, testRedisPrefix, uniqueName } from "../../../test/support/services.ts";
 import { busContract, recordEvents } from "../ports/bus.contract.ts";
 import type { RoomEvent } from "../ports/bus.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { RedisBus } from "./redis-bus.ts";
 
 /** Two workers on one Redis under a prefix no other run uses. */

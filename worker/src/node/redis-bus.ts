@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
+import type { Logger } from "@parley/common";
 import type { Bus, RoomEvent, RoomEventHandler } from "../ports/bus.ts";
-import type { Logger } from "../ports/logger.ts";
 import { createRedis } from "./redis-client.ts";
 
 interface Envelope {

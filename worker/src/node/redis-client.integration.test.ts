@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL, uniqueName } from "../../../test/support/services.ts";
-import { silentLogger, type Logger } from "../ports/logger.ts";
+import { silentLogger, type Logger } from "@parley/common";
 import { createRedis, REDIS_OPTIONS } from "./redis-client.ts";
 
 const admin = new Redis(TEST_REDIS_URL);

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { fullJitterBackoff } from "@parley/protocol";
-import type { Logger } from "../ports/logger.ts";
+import type { Logger } from "@parley/common";
 
 /** Waits between reconnects to Redis: full jitter from 200 ms, doubling, up to 2 s. */
 const reconnectBackoff = fullJitterBackoff({ baseMs: 200, capMs: 2000 });

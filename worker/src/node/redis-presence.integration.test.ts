@@ -1,8 +1,8 @@
 import type { User } from "@parley/protocol";
+import { silentLogger } from "@parley/common";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL, testRedisPrefix } from "../../../test/support/services.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { presenceContract } from "../ports/presence.contract.ts";
 import { RedisPresence } from "./redis-presence.ts";
 

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { User } from "@parley/protocol";
-import type { Logger } from "../ports/logger.ts";
+import type { Logger } from "@parley/common";
 import { sortUsers, type Presence } from "../ports/presence.ts";
 import { createRedis, defineScripts } from "./redis-client.ts";
 

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.ts";
+import type { Clock } from "@parley/common";
 
 /** Tokens revoked before their expiry (logout), shared by every worker. */
 export interface Revocations {

@@ -1,9 +1,9 @@
 import type { Store } from "@parley/db";
 import type { Message, ServerFrame, User } from "@parley/protocol";
+import { silentLogger } from "@parley/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { memoryStore } from "../../../test/support/in-process.ts";
 import { MemoryBusNetwork, type RoomEvent } from "../ports/bus.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { MemoryPresence } from "../ports/presence.ts";
 import type { Peer } from "./peer.ts";
 import { RoomHub } from "./room-hub.ts";

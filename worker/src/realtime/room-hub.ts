@@ -1,8 +1,7 @@
 import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, notFound, type Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
-import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
 import { encode, type Peer } from "./peer.ts";
 import { RoomChannel } from "./room-channel.ts";

@@ -1,11 +1,9 @@
 import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX } from "@parley/protocol";
+import { CLOSE_CODES, PROTOCOL_VERSION } from "@parley/protocol";
+import { ApiError, type Logger, upgradeToken } from "@parley/common";
 import type { Sessions } from "../auth/sessions.ts";
-import { bearerToken } from "../auth/tokens.ts";
-import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../http/context.ts";
-import type { Logger } from "../ports/logger.ts";
 import { encode, type Peer } from "./peer.ts";
 import { connectionLimits, WsSession, type SessionDeps } from "./ws-session.ts";
 
@@ -29,14 +27,6 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   } catch {
     return false;
   }
-}
-
-/** The token of an upgrade: `Authorization: Bearer`, or a `bearer.<token>` subprotocol from browsers. */
-export function upgradeToken(authorization: string | undefined, subprotocols: string | undefined): string | undefined {
-  const fromHeader = bearerToken(authorization);
-  if (fromHeader) return fromHeader;
-  const protocols = (subprotocols ?? "").split(",").map((p) => p.trim());
-  return protocols.find((p) => p.startsWith(WS_BEARER_PREFIX))?.slice(WS_BEARER_PREFIX.length);
 }
 
 export interface WsRouteDeps extends SessionDeps {

@@ -1,12 +1,9 @@
 import { CLIENT_FRAME_TYPES, CLOSE_CODES, LIMITS, clientFrameSchema, type ClientFrame, type ServerFrame } from "@parley/protocol";
+import { type Clock, type Logger, toApiError, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
-import { toApiError } from "../errors.ts";
 import { describeIssues } from "../http/body.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { Logger } from "../ports/logger.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import { SuggestionAbandoned } from "../suggest/abortable-stream.ts";
-import { TokenBuckets } from "../ports/rate-limiter.ts";
 import type { MessageService } from "../messages/message-service.ts";
 import { encode, type Peer } from "./peer.ts";
 import type { RoomHub } from "./room-hub.ts";

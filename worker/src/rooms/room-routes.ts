@@ -1,14 +1,12 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import { createRoomSchema, roomSearchSchema, type Room } from "@parley/protocol";
 import type { RoomRecord, Store } from "@parley/db";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { parseWith, readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
-import type { Clock } from "../ports/clock.ts";
 import type { Presence } from "../ports/presence.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
 import { rateLimited } from "../auth/auth-service.ts";
-import { TokenBuckets } from "../ports/rate-limiter.ts";
 import { roomIdParam } from "./room-id.ts";
 
 /** Rooms listed at most per request (extensions: `?q=` narrows by name, `?joined=true` to the user's rooms). */

@@ -1,10 +1,10 @@
 import type { Store } from "@parley/db";
 import type { User } from "@parley/protocol";
+import { ManualClock } from "@parley/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { measureAutocomplete } from "../../../test/support/autocomplete-quality.ts";
 import { chatCorpus } from "../../../test/support/chat-corpus.ts";
 import { memoryStore } from "../../../test/support/in-process.ts";
-import { ManualClock } from "../ports/clock.ts";
 import { BuiltinSuggester } from "./builtin-engine.ts";
 
 let store: Store;

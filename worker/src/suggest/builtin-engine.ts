@@ -1,6 +1,6 @@
 import type { Store } from "@parley/db";
 import type { Message } from "@parley/protocol";
-import type { Clock } from "../ports/clock.ts";
+import type { Clock } from "@parley/common";
 import type { SuggestRequest, Suggester } from "../ports/suggester.ts";
 import { NgramModel } from "./ngram-model.ts";
 import { completePhrase } from "./phrase-completer.ts";

@@ -1,6 +1,5 @@
 import type { Store } from "@parley/db";
-import type { Clock } from "../ports/clock.ts";
-import type { Logger } from "../ports/logger.ts";
+import type { Clock, Logger } from "@parley/common";
 import { BuiltinSuggester } from "./builtin-engine.ts";
 import { OllamaEngine } from "./ollama-engine.ts";
 import { SuggestService, type EngineChoice } from "./suggest-service.ts";

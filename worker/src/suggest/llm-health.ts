@@ -1,5 +1,4 @@
-import type { Clock } from "../ports/clock.ts";
-import type { Logger } from "../ports/logger.ts";
+import type { Clock, Logger } from "@parley/common";
 import type { OllamaState } from "./ollama-engine.ts";
 
 /** What is known of the language model: a probe's answer, or how its last request went. */

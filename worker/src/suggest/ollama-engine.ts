@@ -1,7 +1,6 @@
 import type { Message } from "@parley/protocol";
+import { ApiError, type Logger, silentLogger } from "@parley/common";
 import { Ollama } from "ollama/browser";
-import { ApiError } from "../errors.ts";
-import { silentLogger, type Logger } from "../ports/logger.ts";
 import type { SuggestRequest, Suggester } from "../ports/suggester.ts";
 import { completionPrompt, type PromptLimits } from "./completion-prompt.ts";
 import { SuggestionCleaner } from "./suggestion-text.ts";

@@ -1,10 +1,9 @@
 import type { Store } from "@parley/db";
+import { silentLogger, systemClock } from "@parley/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOllama, type GenerateCall } from "../../../test/support/fake-ollama.ts";
 import { call, inProcessApp, memoryStore } from "../../../test/support/in-process.ts";
 import type { ParleyApp } from "../app.ts";
-import { systemClock } from "../ports/clock.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { createSuggester, type SuggestSettings } from "./create-suggester.ts";
 
 /** Planted in a room the victim is not in. */

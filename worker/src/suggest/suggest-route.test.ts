@@ -1,10 +1,9 @@
 import type { Store } from "@parley/db";
+import { silentLogger, systemClock } from "@parley/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeOllama } from "../../../test/support/fake-ollama.ts";
 import { call, inProcessApp, memoryStore } from "../../../test/support/in-process.ts";
 import { freePort } from "../../../test/support/worker-process.ts";
-import { systemClock } from "../ports/clock.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { createSuggester, type SuggestSettings } from "./create-suggester.ts";
 
 let store: Store;

@@ -1,9 +1,8 @@
 import type { Message } from "@parley/protocol";
+import { type Clock, ManualClock, silentLogger, systemClock } from "@parley/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeOllama, type FakeReply } from "../../../test/support/fake-ollama.ts";
 import { freePort } from "../../../test/support/worker-process.ts";
-import { ManualClock, systemClock, type Clock } from "../ports/clock.ts";
-import { silentLogger } from "../ports/logger.ts";
 import { SuggestionAbandoned } from "./abortable-stream.ts";
 import { createSuggester, type SuggestSettings } from "./create-suggester.ts";
 

@@ -1,8 +1,5 @@
+import { ApiError, type Clock, type Logger, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
-import { ApiError } from "../errors.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { Logger } from "../ports/logger.ts";
-import { TokenBuckets } from "../ports/rate-limiter.ts";
 import type { SuggestRequest, Suggester, SuggesterStatus } from "../ports/suggester.ts";
 import { SuggestionAbandoned, untilAborted } from "./abortable-stream.ts";
 import { LlmHealth, failureState, type LlmState } from "./llm-health.ts";

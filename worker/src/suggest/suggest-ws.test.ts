@@ -1,12 +1,11 @@
 import type { Store } from "@parley/db";
 import type { ServerFrame, User } from "@parley/protocol";
+import { silentLogger, systemClock } from "@parley/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeOllama } from "../../../test/support/fake-ollama.ts";
 import { inProcessApp, memoryStore } from "../../../test/support/in-process.ts";
 import type { ParleyApp } from "../app.ts";
 import { MessageService } from "../messages/message-service.ts";
-import { systemClock } from "../ports/clock.ts";
-import { silentLogger } from "../ports/logger.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import { WsSession } from "../realtime/ws-session.ts";
 import { createSuggester, type SuggestSettings } from "./create-suggester.ts";

@@ -1,5 +1,5 @@
 import { LIMITS } from "@parley/protocol";
-import { readUpTo } from "../http/body.ts";
+import { readUpTo } from "@parley/common";
 
 /**
  * The request with its body read here, at most one byte past the 64 KiB limit. Streaming a body on to

@@ -1,5 +1,5 @@
+import type { Logger } from "@parley/common";
 import { loggableError } from "../ports/loggable-error.ts";
-import type { Logger } from "../ports/logger.ts";
 
 const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 

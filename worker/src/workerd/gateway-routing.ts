@@ -1,4 +1,4 @@
-import { upgradeToken } from "../realtime/ws-route.ts";
+import { upgradeToken } from "@parley/common";
 
 /** Set by the entry on every request it forwards (a client's own value is overwritten): the gateway's shard. */
 export const GATEWAY_HEADER = "x-parley-gateway";

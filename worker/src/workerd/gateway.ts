@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { createDrizzleStore, schema, type Database } from "@parley/db";
+import { systemClock } from "@parley/common";
 import { createApp, type ParleyApp } from "../app.ts";
 import { SESSIONS_CHANNEL } from "../ports/bus.ts";
-import { systemClock } from "../ports/clock.ts";
 import { bcryptjsHasher } from "../ports/password-hasher.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
 import { consoleLogger } from "./console-logger.ts";

@@ -1,6 +1,6 @@
 import { fullJitterBackoff } from "@parley/protocol";
+import type { Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent, type RoomEventHandler } from "../ports/bus.ts";
-import type { Logger } from "../ports/logger.ts";
 import { connectUrl, roomObject, type RoomNamespace } from "./room-api.ts";
 
 /** WebSocket.OPEN. */

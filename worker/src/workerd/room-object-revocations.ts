@@ -1,5 +1,5 @@
+import type { Clock } from "@parley/common";
 import { SESSIONS_CHANNEL } from "../ports/bus.ts";
-import type { Clock } from "../ports/clock.ts";
 import { MemoryRevocations, type Revocations } from "../ports/revocations.ts";
 import { roomObject, type RoomNamespace } from "./room-api.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { parseEnv } from "@parley/common";
 import { MIN_SECRET_BYTES, parseConfig, type Config } from "../config.ts";
-import { parseEnv } from "../config-fields.ts";
 import type { RoomNamespace } from "./room-api.ts";
 
 /** The Worker's bindings (wrangler.toml) and its string variables and secrets (the same names as on Node). */

@@ -1,6 +1,6 @@
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../ports/clock.ts";
+import { ManualClock } from "./clock.ts";
 import { TokenIssuer } from "./tokens.ts";
 
 const SECRET = "s".repeat(48);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "./clock.ts";
-import { TokenBuckets } from "./rate-limiter.ts";
+import { TokenBuckets } from "./token-buckets.ts";
 
 describe("TokenBuckets", () => {
   it("admits up to capacity at once, then refuses with a whole retryAfter of at least 1", () => {

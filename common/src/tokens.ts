@@ -1,7 +1,7 @@
 import { sign, verify } from "hono/jwt";
-import type { User } from "@parley/protocol";
-import { ApiError } from "../errors.ts";
-import type { Clock } from "../ports/clock.ts";
+import { WS_BEARER_PREFIX, type User } from "@parley/protocol";
+import { ApiError } from "./errors.ts";
+import type { Clock } from "./clock.ts";
 
 const ISSUER = "parley";
 const AUDIENCE = "parley";
@@ -60,4 +60,12 @@ export interface TokenClaims {
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   return match?.[1];
+}
+
+/** The token of an upgrade: `Authorization: Bearer`, or a `bearer.<token>` subprotocol from browsers. */
+export function upgradeToken(authorization: string | undefined, subprotocols: string | undefined): string | undefined {
+  const fromHeader = bearerToken(authorization);
+  if (fromHeader) return fromHeader;
+  const protocols = (subprotocols ?? "").split(",").map((p) => p.trim());
+  return protocols.find((p) => p.startsWith(WS_BEARER_PREFIX))?.slice(WS_BEARER_PREFIX.length);
 }
