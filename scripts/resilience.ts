@@ -4,7 +4,7 @@ import { formatTable } from "../test/resilience/report.ts";
 import { LONG, SCENARIOS, SHORT, type ScenarioResult } from "../test/resilience/scenarios/index.ts";
 
 /**
- * `npm run test:resilience [scenario…]`: the chaos scenarios of issue 8 against real processes, the
+ * `npm run test:resilience [scenario…]`: the chaos scenarios against real processes, the
  * long sizes unless RESILIENCE_SHORT=1. Prints a table and writes test-results/resilience.json.
  */
 const short = process.env.RESILIENCE_SHORT === "1";

@@ -3,7 +3,7 @@ import { formatTable } from "./report.ts";
 import { SCENARIOS, SHORT, type ScenarioResult } from "./scenarios/index.ts";
 
 /**
- * The short resilience run (issue 8): every chaos scenario against real processes, checked against
+ * The short resilience run: every chaos scenario against real processes, checked against
  * the database. `npm run test:resilience` runs the long version.
  */
 describe("resilience (short)", () => {
