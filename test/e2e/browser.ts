@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { build } from "vite";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -47,6 +48,32 @@ export async function register(page: Page, username: string, password = "correct
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await page.getByRole("navigation", { name: "Rooms" }).waitFor();
+}
+
+/**
+ * The first person creates a room (its name holds `tag`), the second finds it by `tag` and joins, and
+ * both wait until each sees the other online (`presenceTimeout`: presence may cross workers).
+ */
+export async function createAndJoinRoom(
+  first: { page: Page; name: string },
+  second: { page: Page; name: string },
+  room: { name: string; topic: string; tag: string },
+  presenceTimeout?: number,
+) {
+  await first.page.getByLabel("New room name").fill(room.name);
+  await first.page.getByLabel("Topic (optional)").fill(room.topic);
+  await first.page.getByRole("button", { name: "Create room" }).click();
+  await first.page.getByRole("heading", { name: `# ${room.name}` }).waitFor();
+
+  await second.page.getByLabel("Search rooms by name").fill(room.tag);
+  await second.page.getByRole("button", { name: `Join ${room.name}` }).click();
+  await second.page.getByRole("heading", { name: `# ${room.name}` }).waitFor();
+  for (const { page } of [first, second]) {
+    const online = page.locator(".presence li");
+    await expect
+      .poll(() => online.allInnerTexts(), { timeout: presenceTimeout })
+      .toEqual(expect.arrayContaining([expect.stringContaining(first.name), expect.stringContaining(second.name)]));
+  }
 }
 
 export const chromiumMissing = !existsSync(CHROMIUM);

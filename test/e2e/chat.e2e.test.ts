@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { buildWebUi, chromiumMissing, CHROMIUM, launchChromium, person, register, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot } from "./browser.ts";
 
 if (chromiumMissing) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
@@ -53,18 +53,7 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
     await register(alice.page, names.alice);
     await register(bob.page, names.bob);
 
-    await alice.page.getByLabel("New room name").fill(names.room);
-    await alice.page.getByLabel("Topic (optional)").fill("Shipping the next release");
-    await alice.page.getByRole("button", { name: "Create room" }).click();
-    await alice.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
-
-    await bob.page.getByLabel("Search rooms by name").fill(tag);
-    await bob.page.getByRole("button", { name: `Join ${names.room}` }).click();
-    await bob.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
-    for (const { page } of [alice, bob]) {
-      const online = page.locator(".presence li");
-      await expect.poll(() => online.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringContaining(names.alice), expect.stringContaining(names.bob)]));
-    }
+    await createAndJoinRoom({ page: alice.page, name: names.alice }, { page: bob.page, name: names.bob }, { name: names.room, topic: "Shipping the next release", tag });
     await expect.poll(() => alice.page.locator(".notice").allInnerTexts()).toContain(`${names.bob} joined`);
   });
 

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { CONTENT_SECURITY_POLICY } from "../../worker/src/http/web-ui-policy.ts";
 import { createMigratedDatabase, testSecret } from "../support/services.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
-import { chromiumMissing, CHROMIUM, launchChromium, person, register, screenshot } from "./browser.ts";
+import { chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot } from "./browser.ts";
 
 if (chromiumMissing) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
@@ -60,19 +60,8 @@ describe.skipIf(chromiumMissing || !wranglerInstalled())("web UI end to end unde
     await register(alice.page, names.alice);
     await register(bob.page, names.bob);
 
-    await alice.page.getByLabel("New room name").fill(names.room);
-    await alice.page.getByLabel("Topic (optional)").fill("Running on the edge");
-    await alice.page.getByRole("button", { name: "Create room" }).click();
-    await alice.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
-
-    await bob.page.getByLabel("Search rooms by name").fill(tag);
-    await bob.page.getByRole("button", { name: `Join ${names.room}` }).click();
-    await bob.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
     // Presence crosses a gateway and a room object (or two): about 0.5 s here, more on a busy machine.
-    for (const { page } of [alice, bob]) {
-      const online = page.locator(".presence li");
-      await expect.poll(() => online.allInnerTexts(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringContaining(names.alice), expect.stringContaining(names.bob)]));
-    }
+    await createAndJoinRoom({ page: alice.page, name: names.alice }, { page: bob.page, name: names.bob }, { name: names.room, topic: "Running on the edge", tag }, 10_000);
   });
 
   it("exchanges messages both ways over the gateways' WebSockets", async () => {
