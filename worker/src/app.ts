@@ -9,6 +9,7 @@ import { TokenIssuer } from "./auth/tokens.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { registerHealthRoutes } from "./health-routes.ts";
 import { clientAddress } from "./http/client-address.ts";
+import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
@@ -102,8 +103,8 @@ export function createApp(deps: AppDeps): ParleyApp {
       "/api/*",
       cors({
         origin: [...settings.allowedOrigins],
-        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-        exposeHeaders: ["x-served-by", "x-request-id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
+        exposeHeaders: ["x-served-by", "x-request-id", "Idempotency-Replayed", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         maxAge: 600,
       }),
     );
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     if (length > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
     await next();
   });
+  app.use("/api/*", idempotency({ store, sessions, clock, logger, secret: settings.jwtSecret }));
 
   registerHealthRoutes(app, {
     checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }],
