@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** A request head or body that did not arrive in time (slowloris). */
+  request_timeout: 408,
   conflict: 409,
   too_large: 413,
   /** An `Idempotency-Key` sent again with a different request. */

@@ -23,6 +23,7 @@ import { Sessions } from "./auth/sessions.ts";
 import { noSuggester, type Suggester } from "./ports/suggester.ts";
 import type { Peer } from "./realtime/peer.ts";
 import { RoomHub } from "./realtime/room-hub.ts";
+import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./realtime/socket-quota.ts";
 import { registerWsRoute, type SocketAdapter } from "./realtime/ws-route.ts";
 import { registerRoomRoutes } from "./rooms/room-routes.ts";
 import { registerSuggestRoute } from "./suggest/suggest-route.ts";
@@ -41,6 +42,8 @@ export interface AppSettings {
     /** Rooms created per user; 20 an hour when absent. */
     room?: { max: number; windowSeconds: number };
   };
+  /** Live WebSockets per user and per client address; 20 and 200 when absent. */
+  sockets?: SocketLimits;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -164,6 +167,8 @@ export function createApp(deps: AppDeps): ParleyApp {
     suggester,
     clock,
     frameRate: settings.rates.frame,
+    address,
+    socketLimits: settings.sockets ?? DEFAULT_SOCKET_LIMITS,
   });
 
   return {
