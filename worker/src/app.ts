@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Store } from "@parley/db";
-import { CLOSE_CODES, LIMITS } from "@parley/protocol";
+import { CLOSE_CODES, LIMITS, type User } from "@parley/protocol";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { TokenIssuer } from "./auth/tokens.ts";
@@ -128,7 +128,18 @@ export function createApp(deps: AppDeps): ParleyApp {
     if (length > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
     await next();
   });
-  app.use("/api/*", idempotency({ store, sessions, clock, logger, secret: settings.jwtSecret }));
+  app.use(
+    "/api/*",
+    idempotency({
+      store,
+      sessions,
+      clock,
+      logger,
+      secret: settings.jwtSecret,
+      // A replayed sign-up gets a token of its own; the first one is never stored.
+      credentialed: { "/api/auth/register": async (kept) => ({ ...kept, ...(await tokens.issue(kept.user as User)) }) },
+    }),
+  );
 
   registerHealthRoutes(app, {
     checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }],

@@ -1,4 +1,4 @@
-import type { Store } from "@parley/db";
+import { schema, type Database, type Store } from "@parley/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, inProcessApp, memoryStore } from "../../../test/support/in-process.ts";
 import { ManualClock } from "../ports/clock.ts";
@@ -10,10 +10,12 @@ const key = (k: string) => ({ "idempotency-key": k });
 const hasher = bcryptjsHasher(4);
 /** One embedded database for the file: every test makes its own users and rooms. */
 let base: Store;
+let db: Database;
 let closeBase: () => Promise<void>;
 beforeAll(async () => {
   const { store, connection } = await memoryStore();
   base = store;
+  db = connection.db;
   closeBase = () => connection.close();
 });
 afterAll(() => closeBase());
@@ -81,8 +83,15 @@ describe("Idempotency-Key", () => {
     const first = await call(parley, "POST", "/api/auth/register", { body, headers: key("r-1") });
     const again = await call(parley, "POST", "/api/auth/register", { body, headers: key("r-1") });
     expect([first.status, again.status]).toEqual([201, 201]);
-    expect(again.json).toEqual(first.json);
+    expect(again.json.user).toEqual(first.json.user);
     expect(again.headers.get("idempotency-replayed")).toBe("true");
+    // The replay signs a token of its own: no live token is kept in the database.
+    expect(again.json.token).toEqual(expect.any(String));
+    expect((await call(parley, "GET", "/api/me", { token: again.json.token })).json.user).toEqual(first.json.user);
+    const kept = (await db.select().from(schema.idempotencyKeys)).filter((row) => row.scope === "register");
+    expect(kept.length).toBeGreaterThan(0);
+    for (const row of kept) expect(row.response).not.toContain(first.json.token);
+    expect(kept.some((row) => row.response?.includes(first.json.user.id))).toBe(true);
     // The same key for another username is another sign-up; the same username with another password is not a replay.
     expect((await call(parley, "POST", "/api/auth/register", { body: { ...body, username: "idemreg2" }, headers: key("r-1") })).status).toBe(201);
     expect((await call(parley, "POST", "/api/auth/register", { body: { ...body, password: "another password" }, headers: key("r-1") })).status).toBe(422);

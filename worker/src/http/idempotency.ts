@@ -27,7 +27,15 @@ export interface IdempotencyDeps {
   logger: Logger;
   /** Keys the hashes of bodies (they may hold passwords) and of register keys. */
   secret: string;
+  /**
+   * Routes whose answer holds credentials: kept without `CREDENTIAL_FIELDS`, so no live token sits
+   * in the database, and given fresh ones on each replay from what was kept.
+   */
+  credentialed?: Record<string, (kept: Record<string, unknown>) => Promise<Record<string, unknown>>>;
 }
+
+/** Fields of an answer that are credentials. */
+const CREDENTIAL_FIELDS = ["token", "expiresAt", "refreshToken"];
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its 2xx JSON answer is stored
@@ -80,7 +88,9 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
         throw new ApiError("idempotency_mismatch", "this Idempotency-Key was used for a different request; use a new key for a new request");
       }
       if (!held.response) throw new ApiError("conflict", "a request with this Idempotency-Key is still running; retry shortly", 1);
-      return c.body(held.response.body, held.response.status as 200, { "content-type": "application/json", "idempotency-replayed": "true" });
+      const reissue = deps.credentialed?.[claim.path];
+      const body = reissue ? JSON.stringify(await reissue(JSON.parse(held.response.body) as Record<string, unknown>)) : held.response.body;
+      return c.body(body, held.response.status as 200, { "content-type": "application/json", "idempotency-replayed": "true" });
     }
 
     try {
@@ -91,13 +101,20 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
     }
     const { status } = c.res;
     if (status >= 200 && status < 300 && /^application\/json/i.test(c.res.headers.get("content-type") ?? "")) {
-      const body = await c.res.clone().text();
+      const sent = await c.res.clone().text();
+      const body = deps.credentialed?.[claim.path] ? withoutCredentials(sent) : sent;
       await store.completeIdempotencyKey(claim.scope, claim.key, { status, body }).catch((err: unknown) => logger.warn({ err }, "cannot store an idempotent answer"));
     } else {
       // An error is not an answer to keep: the client may fix the request or retry later.
       await store.releaseIdempotencyKey(claim.scope, claim.key).catch((err: unknown) => logger.warn({ err }, "cannot release an idempotency key"));
     }
   };
+}
+
+function withoutCredentials(json: string): string {
+  const value = JSON.parse(json) as Record<string, unknown>;
+  for (const field of CREDENTIAL_FIELDS) delete value[field];
+  return JSON.stringify(value);
 }
 
 const toHex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
