@@ -3,3 +3,4 @@ export * as schema from "./schema/index.ts";
 export { createDrizzleStore, StoreTimeout, withDeadline } from "./store.ts";
 export { NotMemberError } from "./message-inserts.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";
+export type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore } from "./idempotency-store.ts";

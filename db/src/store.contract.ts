@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import type { NewMessage, Store } from "./store.ts";
 
@@ -41,6 +42,8 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       store.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(), ...extra });
     const seqs = (messages: Message[]) => messages.map((m) => m.seq);
     const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    idempotencyContract(() => store);
 
     it("answers ping", async () => {
       await expect(store.ping()).resolves.toBeUndefined();

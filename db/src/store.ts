@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
+import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
@@ -29,8 +30,8 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
-/** The persistence port of the worker: users, rooms, memberships and the ordered message log. */
-export interface Store {
+/** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
+export interface Store extends IdempotencyStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Stores a user; null when the username is taken (case-insensitively). */
@@ -152,6 +153,8 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
   return {
+    ...idempotencyStore(db),
+
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -4,8 +4,12 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** A request head or body that did not arrive in time (slowloris). */
+  request_timeout: 408,
   conflict: 409,
   too_large: 413,
+  /** An `Idempotency-Key` sent again with a different request. */
+  idempotency_mismatch: 422,
   rate_limited: 429,
   internal: 500,
   /** The balancer got an answer from a worker it cannot relay (a response head over its limit). */

@@ -2,11 +2,12 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Store } from "@parley/db";
-import { CLOSE_CODES, LIMITS } from "@parley/protocol";
+import { CLOSE_CODES, LIMITS, type User } from "@parley/protocol";
 import { ApiError, clientAddress, type Clock, type Logger, toApiError, TokenIssuer } from "@parley/common";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { registerHealthRoutes } from "./health-routes.ts";
+import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
@@ -18,6 +19,7 @@ import { Sessions } from "./auth/sessions.ts";
 import { noSuggester, type Suggester } from "./ports/suggester.ts";
 import type { Peer } from "./realtime/peer.ts";
 import { RoomHub } from "./realtime/room-hub.ts";
+import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./realtime/socket-quota.ts";
 import { registerWsRoute, type SocketAdapter } from "./realtime/ws-route.ts";
 import { registerRoomRoutes } from "./rooms/room-routes.ts";
 import { registerSuggestRoute } from "./suggest/suggest-route.ts";
@@ -36,6 +38,8 @@ export interface AppSettings {
     /** Rooms created per user; 20 an hour when absent. */
     room?: { max: number; windowSeconds: number };
   };
+  /** Live WebSockets per user and per client address; 20 and 200 when absent. */
+  sockets?: SocketLimits;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -98,8 +102,8 @@ export function createApp(deps: AppDeps): ParleyApp {
       "/api/*",
       cors({
         origin: [...settings.allowedOrigins],
-        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-        exposeHeaders: ["x-served-by", "x-request-id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
+        exposeHeaders: ["x-served-by", "x-request-id", "Idempotency-Replayed", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         maxAge: 600,
       }),
     );
@@ -120,6 +124,18 @@ export function createApp(deps: AppDeps): ParleyApp {
     if (length > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
     await next();
   });
+  app.use(
+    "/api/*",
+    idempotency({
+      store,
+      sessions,
+      clock,
+      logger,
+      secret: settings.jwtSecret,
+      // A replayed sign-up gets a token of its own; the first one is never stored.
+      credentialed: { "/api/auth/register": async (kept) => ({ ...kept, ...(await tokens.issue(kept.user as User)) }) },
+    }),
+  );
 
   registerHealthRoutes(app, {
     checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }],
@@ -158,6 +174,8 @@ export function createApp(deps: AppDeps): ParleyApp {
     suggester,
     clock,
     frameRate: settings.rates.frame,
+    address,
+    socketLimits: settings.sockets ?? DEFAULT_SOCKET_LIMITS,
   });
 
   return {

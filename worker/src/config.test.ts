@@ -101,4 +101,14 @@ describe("parseConfig", () => {
     })();
     for (const name of ["PORT", "REDIS_URL", "LOG_LEVEL"]) expect(error).toContain(`${name}:`);
   });
+
+  it("bounds connections: timeouts, the connection cap and WebSockets per user and address", () => {
+    expect(parseConfig({})).toMatchObject({
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 10_000 },
+      sockets: { perUser: 20, perAddress: 200 },
+    });
+    // Node refuses a head timeout longer than the request timeout: it is cut to it.
+    expect(parseConfig({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "5000" }).http).toMatchObject({ headersTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    expect(() => parseConfig({ WS_PER_USER: "0" })).toThrow(/WS_PER_USER/);
+  });
 });

@@ -29,6 +29,14 @@ export const configSchema = z
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+    /** Node's HTTP server: a request head must arrive in time, then the whole request (slowloris). */
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+    KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Live WebSockets per user and per client address on one worker. */
+    WS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+    WS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(200),
     /** Autocomplete: `auto` uses Ollama while it answers its probe, else the built-in engine. */
     SUGGEST_ENGINE: z.enum(["auto", "ollama", "builtin", "off"]).default("auto"),
     OLLAMA_HOST: z.string().min(1).default("http://127.0.0.1:11434"),
@@ -61,6 +69,14 @@ export const configSchema = z
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     dbTimeoutMs: env.DB_TIMEOUT_MS,
+    http: {
+      // Node refuses a head timeout longer than the request timeout.
+      headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.MAX_CONNECTIONS,
+    },
+    sockets: { perUser: env.WS_PER_USER, perAddress: env.WS_PER_ADDRESS },
     suggest: {
       engine: env.SUGGEST_ENGINE,
       ollamaHost: env.OLLAMA_HOST,

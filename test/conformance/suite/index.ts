@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { authTests } from "./auth.ts";
 import { httpConventionTests } from "./http-conventions.ts";
+import { idempotencyTests } from "./idempotency.ts";
 import { roomTests } from "./rooms.ts";
 import { messageTests } from "./messages.ts";
 import { upgradeTests } from "./upgrade.ts";
@@ -28,6 +29,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     httpConventionTests(context);
     roomTests(context);
     messageTests(context);
+    idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);
     realtimeTests(context);

@@ -10,6 +10,8 @@ import type { Sessions } from "./sessions.ts";
 /** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
 export function requireUser(sessions: Sessions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Already checked by the idempotency middleware for a request with Idempotency-Key.
+    if (c.get("session")) return next();
     const token = bearerToken(c.req.header("authorization"));
     if (!token) throw new ApiError("unauthorized", "send Authorization: Bearer <token>");
     const claims = await sessions.authenticate(token);

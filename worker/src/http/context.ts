@@ -8,5 +8,7 @@ export type AppEnv = {
     /** The verified token of the request. */
     session: TokenClaims;
     requestId: string;
+    /** A WebSocket upgrade's place in the per-user and per-address caps. */
+    socketPlace?: { opened(): void; release(): void };
   };
 };

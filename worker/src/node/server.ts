@@ -85,7 +85,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   let upgrade: ReturnType<NodeWebSocketFactory>["upgradeWebSocket"] | undefined;
   const parley = createApp({
-    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
+    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates, sockets: config.sockets },
     store,
     bus,
     presence,
@@ -106,8 +106,11 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   upgrade = ws.upgradeWebSocket;
 
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host, serverOptions: httpServerOptions(config.http) }, () => resolve(s));
   });
+  // Past it Node closes new connections at once, before they cost a request or a socket.
+  server.maxConnections = config.http.maxConnections;
+  if ("keepAliveTimeout" in server) server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   ws.injectWebSocket(server as never);
   answerMalformedRequests(server);
   const address = server.address();
@@ -142,6 +145,20 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   void suggestService?.probe();
   logger.info({ port, database: connection.kind, bus: config.redisUrl ? "redis" : "memory", suggest: config.suggest.engine }, "parley worker listening");
   return { url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, port, workerId, parley, shutdown };
+}
+
+/**
+ * Node's defaults let a client hold a connection 60 s without finishing its head and 300 s without
+ * finishing its body (slowloris). Node checks these on a timer, every `connectionsCheckingInterval`
+ * (30 s by default): a quarter of the head timeout keeps the bound near what is configured.
+ */
+export function httpServerOptions(http: Config["http"]) {
+  return {
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(http.headersTimeoutMs / 4))),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

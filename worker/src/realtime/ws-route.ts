@@ -1,10 +1,11 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { CLOSE_CODES, PROTOCOL_VERSION } from "@parley/protocol";
 import { ApiError, type Logger, upgradeToken } from "@parley/common";
 import type { Sessions } from "../auth/sessions.ts";
 import type { AppEnv } from "../http/context.ts";
 import { encode, type Peer } from "./peer.ts";
+import { SocketQuota, type SocketLimits } from "./socket-quota.ts";
 import { connectionLimits, WsSession, type SessionDeps } from "./ws-session.ts";
 
 /** What the runtime knows about its sockets that Hono's WSContext does not say. */
@@ -39,6 +40,9 @@ export interface WsRouteDeps extends SessionDeps {
   draining: () => boolean;
   /** Every open connection, so shutdown and sign-out can close them. */
   openSockets: Set<{ peer: Peer }>;
+  /** The client address of a request (for the per-address socket cap). */
+  address: (c: Context<AppEnv>) => string;
+  socketLimits: SocketLimits;
 }
 
 /** `GET /ws`: authenticated before the upgrade, then one WsSession per connection. */
@@ -46,6 +50,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
   const { upgradeWebSocket, sockets, sessions, workerId, logger } = deps;
   let counter = 0;
   const limits = connectionLimits(deps);
+  const quota = new SocketQuota(deps.socketLimits);
 
   app.get(
     "/ws",
@@ -58,14 +63,18 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       const claims = await sessions.authenticate(token);
       c.set("user", claims.user);
       c.set("session", claims);
+      // Before the upgrade, so the refusal is a plain 429 a client can read.
+      c.set("socketPlace", quota.take(claims.user.id, deps.address(c)));
       await next();
     },
     upgradeWebSocket((c) => {
       const user = c.get("user");
       const sessionId = c.get("session").jti;
+      const place = c.get("socketPlace");
       let session: WsSession | undefined;
       return {
         onOpen(_event, ws) {
+          place?.opened();
           const peer: Peer = {
             id: `${workerId}/${++counter}`,
             user,
@@ -89,6 +98,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
           session?.receive(event.data);
         },
         onClose() {
+          place?.release();
           if (!session) return;
           deps.openSockets.delete(session);
           void session.close();

@@ -75,7 +75,7 @@ export class ParleyGateway {
     bus.onReconnect((roomId) => presence.restore(roomId));
     this.ports = { bus, presence };
     const parley = createApp({
-      settings: { workerId, jwtSecret: config.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
+      settings: { workerId, jwtSecret: config.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates, sockets: config.sockets },
       store,
       bus,
       presence,
