@@ -8,6 +8,7 @@ export * from "./client-address.ts";
 export * from "./client-errors.ts";
 export * from "./config-fields.ts";
 export * from "./read-limited.ts";
+export * from "./request-id.ts";
 export * from "./token-buckets.ts";
 export * from "./clock.ts";
 export * from "./logger.ts";

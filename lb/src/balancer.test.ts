@@ -1,30 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { createServer, type IncomingMessage } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { systemClock, TokenIssuer } from "@parley/common";
-import { createBalancer } from "./balancer.ts";
-import { parseLbConfig } from "./config.ts";
-import { MemoryRateLimiter } from "./rate-limiter.ts";
+import { balancerFor, closeAll, listen, tokenFor, track } from "./test-fixtures.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./upstream.ts";
-import { WorkerPool } from "./worker-pool.ts";
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const SECRET = "a-test-secret-of-at-least-32-bytes!!";
-const servers: Server[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  }
-});
-
-const listen = async (server: Server) => {
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
+afterEach(closeAll);
 
 /** A stand-in worker on loopback: answers JSON with keep-alive, accepts WebSocket upgrades, misbehaves on demand. */
 async function fakeWorker() {
@@ -47,30 +27,17 @@ async function fakeWorker() {
   });
   server.on("upgrade", (_req, socket: Socket) => {
     worker.upgraded.push(socket);
-    sockets.push(socket);
+    track(socket);
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
   });
   worker.url = await listen(server);
   return worker;
 }
 
-async function balancerFor(urls: string[]) {
-  const config = parseLbConfig({ LB_WORKERS: urls.join(","), JWT_SECRET: SECRET, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "silent" });
-  const pool = new WorkerPool(config.health, silent);
-  const down: string[] = [];
-  pool.onDown((url) => down.push(url));
-  for (const url of urls) pool.add(url, true);
-  const balancer = createBalancer({ config, id: "lb-test", pool, limiter: new MemoryRateLimiter(systemClock), clock: systemClock, logger: silent });
-  const server = createServer(balancer.listener);
-  server.on("upgrade", (req, socket, head) => void balancer.upgrade(req, socket, head));
-  return { url: await listen(server), pool, down };
-}
-
 /** A WebSocket tunnel through the balancer, once the worker answered 101; `received` collects what comes back. */
 async function openTunnel(lbUrl: string) {
-  const { token } = await new TokenIssuer(SECRET, 3600, systemClock).issue({ id: "u1", username: "ada" });
-  const socket = connect(Number(new URL(lbUrl).port), "127.0.0.1");
-  sockets.push(socket);
+  const token = await tokenFor("u1");
+  const socket = track(connect(Number(new URL(lbUrl).port), "127.0.0.1"));
   const tunnel = { socket, received: "", closed: false };
   socket.on("data", (chunk) => (tunnel.received += chunk.toString("latin1")));
   socket.on("close", () => (tunnel.closed = true));
@@ -124,7 +91,7 @@ describe("balancer and its workers' connections", () => {
     const live = await fakeWorker();
     const gone = createServer();
     const goneUrl = await listen(gone);
-    servers.pop();
+    gone.closeAllConnections();
     await new Promise((r) => gone.close(r));
     const lb = await balancerFor([live.url, goneUrl]);
     for (let i = 1; i <= 20; i++) {

@@ -4,10 +4,10 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
-import { ApiError, bearerToken, clientAddress, type Clock, type Logger, readLimited, toApiError, upgradeToken } from "@parley/common";
+import { ApiError, bearerToken, clientAddress, type Clock, type Logger, readLimited, requestIdOf, toApiError, upgradeToken } from "@parley/common";
 import type { LbConfig } from "./config.ts";
-import { HttpProxy, noWorker, rateLimited } from "./http-proxy.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
+import { HttpProxy, noWorker, originForm, rateLimited } from "./http-proxy.ts";
+import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import { VerifiedTokens } from "./verified-tokens.ts";
 import { normalize, WorkerPool } from "./worker-pool.ts";
 import { WsTunnel } from "./ws-tunnel.ts";
@@ -51,7 +51,7 @@ export function createBalancer(deps: BalancerDeps) {
 
   // The balancer's own answers carry the same headers as a worker's; proxied ones keep the worker's.
   app.use(async (c, next) => {
-    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     await next();
     if (c.res === RESPONSE_ALREADY_SENT) return;
     c.header("x-served-by", deps.id);
@@ -68,10 +68,22 @@ export function createBalancer(deps: BalancerDeps) {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  const admin = (authorization: string | undefined) => {
+    if (!config.adminSecret) throw new ApiError("not_found", "admin endpoints are off (set LB_ADMIN_SECRET)");
+    if (bearerToken(authorization) !== config.adminSecret) throw new ApiError("unauthorized", "admin secret required");
+  };
+  // Anyone may see how many workers serve; their addresses, loads and errors need the admin secret.
   app.get("/lb/status", (c) => {
+    const workers = pool.all();
+    const summary = { workers: workers.length, healthy: workers.filter((w) => w.healthy).length };
+    const authorization = c.req.header("authorization");
+    if (authorization === undefined || !config.adminSecret) return c.json(summary);
+    admin(authorization);
     const shares = pool.ring.shares();
     return c.json({
-      workers: pool.all().map((w) => ({
+      ...summary,
+      boundC: config.boundC,
+      pool: workers.map((w) => ({
         url: w.url,
         healthy: w.healthy,
         alive: w.alive,
@@ -83,17 +95,12 @@ export function createBalancer(deps: BalancerDeps) {
         lastError: w.lastError ?? null,
         lastChange: w.lastChange,
       })),
-      boundC: config.boundC,
     });
   });
 
-  const admin = (authorization: string | undefined) => {
-    if (!config.adminSecret) throw new ApiError("not_found", "admin endpoints are off (set LB_ADMIN_SECRET)");
-    if (bearerToken(authorization) !== config.adminSecret) throw new ApiError("unauthorized", "admin secret required");
-  };
   app.post("/lb/workers", async (c) => {
     admin(c.req.header("authorization"));
-    const { url } = JSON.parse(await readLimited(c.req.raw)) as { url?: unknown };
+    const url = (parseJson(await readLimited(c.req.raw)) as { url?: unknown } | null)?.url;
     if (typeof url !== "string" || !/^https?:\/\/[^/]+$/.test(normalize(url))) throw new ApiError("invalid_request", "body must be {\"url\": \"http://host:port\"}");
     pool.add(url);
     await pool.checkAll();
@@ -121,12 +128,15 @@ export function createBalancer(deps: BalancerDeps) {
       socket.end(`HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-served-by: ${deps.id}\r\n${extra}Connection: close\r\n\r\n${body}`);
     };
     try {
-      if (new URL(req.url ?? "/", "http://lb").pathname !== "/ws") throw new ApiError("not_found", "WebSockets are served at /ws");
+      if (originForm(req.url ?? "/").split("?")[0] !== "/ws") throw new ApiError("not_found", "WebSockets are served at /ws");
       const address = clientAddress(req.socket.remoteAddress ?? "unknown", header(req, "x-forwarded-for"), config.trustedProxies);
-      const upgrades = await limiter.take(`upgrade:${address}`, config.rates.upgrade);
-      if (!upgrades.ok) throw rateLimited(upgrades, "connections from this address");
       const token = upgradeToken(header(req, "authorization"), header(req, "sec-websocket-protocol"));
       const userId = await tokens.userOf(token);
+      // Mainly per user: many users behind one NAT reconnect at once after a worker dies; the address only has a ceiling.
+      const takes: RateTake[] = [{ key: `upgrade-ip:${address}`, rate: config.rates.upgradeAddress }];
+      if (userId) takes.push({ key: `upgrade:${userId}`, rate: config.rates.upgrade });
+      const refused = await limiter.takeAll(takes);
+      if (refused) throw rateLimited(refused.decision, refused.index === 0 ? "connections from this address" : "connections for this user");
       if (!userId) throw new ApiError("unauthorized", "a valid token is required to open a WebSocket");
       const tried = new Set<string>();
       for (;;) {
@@ -167,6 +177,14 @@ export function createBalancer(deps: BalancerDeps) {
   }
 
   return { app, listener, upgrade, closeAll };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_request", "the body is not JSON");
+  }
 }
 
 const header = (req: IncomingMessage, name: string) => {

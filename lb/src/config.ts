@@ -27,9 +27,18 @@ export const lbConfigSchema = z
     /** HTTP requests per client address, and per user. */
     LB_IP_RATE: rate(600, 60),
     LB_USER_RATE: rate(600, 60),
-    /** WebSocket upgrades per client address. */
+    /** WebSocket upgrades per user (the token's sub), and per client address (a ceiling for many users behind one NAT). */
     LB_UPGRADE_RATE: rate(60, 60),
+    LB_UPGRADE_ADDRESS_RATE: rate(1200, 60),
     LB_PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** How long a client may take to send a request head, and a whole request (slowloris). */
+    LB_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    LB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** How long an idle kept-alive client connection stays open. */
+    LB_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    /** Client connections in all (WebSocket tunnels included), and concurrently from one address. */
+    LB_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+    LB_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(256),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .transform((env) => ({
@@ -45,8 +54,15 @@ export const lbConfigSchema = z
     vnodes: env.LB_VNODES,
     health: { intervalMs: env.LB_HEALTH_INTERVAL_MS, timeoutMs: env.LB_HEALTH_TIMEOUT_MS, rise: env.LB_RISE, fall: env.LB_FALL },
     trustedProxies: env.TRUSTED_PROXIES,
-    rates: { ip: env.LB_IP_RATE, user: env.LB_USER_RATE, upgrade: env.LB_UPGRADE_RATE },
+    rates: { ip: env.LB_IP_RATE, user: env.LB_USER_RATE, upgrade: env.LB_UPGRADE_RATE, upgradeAddress: env.LB_UPGRADE_ADDRESS_RATE },
     proxyTimeoutMs: env.LB_PROXY_TIMEOUT_MS,
+    server: {
+      headersTimeoutMs: env.LB_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: Math.max(env.LB_REQUEST_TIMEOUT_MS, env.LB_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: env.LB_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.LB_MAX_CONNECTIONS,
+      connectionsPerAddress: env.LB_CONNECTIONS_PER_ADDRESS,
+    },
     logLevel: env.LOG_LEVEL,
   }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isIdempotent, requestHeaders } from "./http-proxy.ts";
+import { isIdempotent, originForm, requestHeaders } from "./http-proxy.ts";
 import { responseHeaders } from "./upstream.ts";
 
 describe("requestHeaders", () => {
@@ -26,12 +26,39 @@ describe("responseHeaders", () => {
 });
 
 describe("isIdempotent", () => {
-  it("is true for reads and for POSTs that name their idempotency key", () => {
-    expect(isIdempotent("GET", {}, undefined)).toBe(true);
-    expect(isIdempotent("POST", { "idempotency-key": "k" }, undefined)).toBe(true);
-    expect(isIdempotent("POST", {}, Buffer.from('{"clientId":"c1","body":"hi"}'))).toBe(true);
-    expect(isIdempotent("POST", {}, Buffer.from('{"body":"hi"}'))).toBe(false);
-    expect(isIdempotent("POST", {}, undefined)).toBe(false);
-    expect(isIdempotent("DELETE", {}, undefined)).toBe(false);
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  it("is true for reads, for POSTs with an Idempotency-Key, and for message POSTs with a clientId", () => {
+    expect(isIdempotent("GET", "/api/rooms", {}, undefined)).toBe(true);
+    expect(isIdempotent("OPTIONS", "/api/rooms", {}, undefined)).toBe(true);
+    expect(isIdempotent("POST", "/api/rooms", { "idempotency-key": "k" }, undefined)).toBe(true);
+    expect(isIdempotent("POST", "/api/rooms/r1/messages", {}, json({ clientId: "c1", body: "hi" }))).toBe(true);
+    expect(isIdempotent("POST", "/api/rooms/r1/messages?x=1", {}, json({ clientId: "c1", body: "hi" }))).toBe(true);
+  });
+
+  it("is false for a clientId on any other route: nothing there dedupes by it", () => {
+    expect(isIdempotent("POST", "/api/rooms", {}, json({ name: "general", clientId: "c1" }))).toBe(false);
+    expect(isIdempotent("POST", "/api/auth/register", {}, json({ username: "ada", password: "pw", clientId: "c1" }))).toBe(false);
+    expect(isIdempotent("POST", "/api/rooms/r1/join", {}, json({ clientId: "c1" }))).toBe(false);
+    expect(isIdempotent("POST", "/api/rooms/r1/messages/x", {}, json({ clientId: "c1" }))).toBe(false);
+  });
+
+  it("is false for other POSTs and other methods", () => {
+    expect(isIdempotent("POST", "/api/rooms/r1/messages", {}, json({ body: "hi" }))).toBe(false);
+    expect(isIdempotent("POST", "/api/rooms/r1/messages", {}, json({ clientId: "", body: "hi" }))).toBe(false);
+    expect(isIdempotent("POST", "/api/rooms/r1/messages", {}, Buffer.from("not json"))).toBe(false);
+    expect(isIdempotent("POST", "/api/rooms", {}, undefined)).toBe(false);
+    expect(isIdempotent("DELETE", "/api/rooms", { "idempotency-key": "k" }, undefined)).toBe(false);
+  });
+});
+
+describe("originForm", () => {
+  it("keeps origin-form targets and reduces absolute ones to path and query", () => {
+    expect(originForm("/api/me?x=1")).toBe("/api/me?x=1");
+    expect(originForm("http://chat.example/api/me?x=1")).toBe("/api/me?x=1");
+  });
+
+  it("refuses a target that is no URL with 400 invalid_request", () => {
+    expect(() => originForm("http://[")).toThrow(expect.objectContaining({ code: "invalid_request", status: 400 }));
   });
 });

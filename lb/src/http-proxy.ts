@@ -1,8 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { LIMITS } from "@parley/protocol";
-import { ApiError, bearerToken, clientAddress, type Logger, type RateDecision, toApiError, tooLarge } from "@parley/common";
+import { ApiError, bearerToken, clientAddress, type Logger, type RateDecision, requestIdOf, toApiError, tooLarge } from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import type { VerifiedTokens } from "./verified-tokens.ts";
@@ -40,10 +39,12 @@ export interface HttpProxyDeps {
 /**
  * The balancer's hot path, on node:http's server without Hono: rate limits (one Redis round trip
  * for the address's and the user's bucket), the user's worker on the ring, a request on a
- * keep-alive connection to it (upstream.ts, on undici), and its answer streamed back. Idempotent requests move to the
- * next worker when one cannot be reached or its connection breaks before the answer; bodies (at most
- * LIMITS.requestBodyBytes) are held once, as bytes, for that retry. Only a connection that cannot be opened takes a
- * worker out of rotation: a reset on a kept-alive one is a stale socket, not a dead worker (health checks find those).
+ * keep-alive connection to it (upstream.ts, on undici), and its answer streamed back. A request moves to the next
+ * worker when no byte of it reached the one it was sent to (a fresh connection that could not be opened), or, when
+ * the connection breaks before the answer, only if it is idempotent end to end (`isIdempotent`): the first worker may
+ * have committed it. Bodies (at most LIMITS.requestBodyBytes) are held once, as bytes, for that retry. Only a
+ * connection that cannot be opened takes a worker out of rotation: a reset on a kept-alive one is a stale socket, not
+ * a dead worker (health checks find those).
  */
 export class HttpProxy {
   private readonly upstreams = new Map<string, Pool>();
@@ -52,8 +53,7 @@ export class HttpProxy {
 
   /** Proxies one request, or answers it with the balancer's own error. Never rejects. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const sent = req.headers["x-request-id"];
-    const requestId = typeof sent === "string" ? sent : randomUUID();
+    const requestId = requestIdOf(req.headers["x-request-id"]);
     try {
       await this.forward(req, res, requestId);
     } catch (error) {
@@ -78,8 +78,8 @@ export class HttpProxy {
     const method = req.method ?? "GET";
     const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
     const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId };
-    const retryable = isIdempotent(method, headers, body);
     const path = originForm(req.url ?? "/");
+    const retryable = isIdempotent(method, path, headers, body);
     for (const worker of pool.ring.walk(userId ?? address)) {
       if (!pool.routable(worker)) continue;
       const state = pool.get(worker)!;
@@ -92,9 +92,10 @@ export class HttpProxy {
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         if (error.code === "UND_ERR_HEADERS_OVERFLOW") throw badGateway();
-        if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
         if (error.connectFailed) pool.markFailed(worker, error.message);
-        if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
+        else if (!isConnectError(error)) throw new ApiError("unavailable", "the worker did not answer in time", 1);
+        // Past a fresh connect the worker may have received, and committed, the request.
+        else if (!retryable) throw new ApiError("unavailable", "the worker became unavailable; retry the request", 1);
         this.deps.logger.warn({ worker, method, path: path.split("?")[0] }, "retrying on the next worker");
       } finally {
         state.httpInFlight--;
@@ -127,11 +128,15 @@ export class HttpProxy {
   }
 }
 
-/** The path and query of a request target, also when a client sent it in absolute form. */
-function originForm(target: string): string {
+/** The path and query of a request target, also when a client sent it in absolute form (400 when that is no URL). */
+export function originForm(target: string): string {
   if (target.startsWith("/")) return target;
-  const url = new URL(target, "http://lb");
-  return url.pathname + url.search;
+  try {
+    const url = new URL(target, "http://lb");
+    return url.pathname + url.search;
+  } catch {
+    throw new ApiError("invalid_request", "the request target is not a valid URL");
+  }
 }
 
 /** The request body as bytes (undefined when empty), refused past the size limit or when not UTF-8. */
@@ -181,12 +186,19 @@ export function requestHeaders(raw: string[], clientHost: string | undefined, f:
   return out;
 }
 
-/** GET and HEAD, or a POST that names its idempotency key (`clientId` in the JSON body or `Idempotency-Key`). */
-export function isIdempotent(method: string, headers: IncomingHttpHeaders, body: Buffer | undefined): boolean {
+/** A message POST: the store keeps one message per (room, user, clientId). */
+const MESSAGE_POST = /^\/api\/rooms\/[^/?]+\/messages(\?|$)/;
+
+/**
+ * True when sending the request twice stores nothing twice: GET, HEAD, OPTIONS; a POST with an
+ * `Idempotency-Key` (workers replay the first answer); a message POST whose JSON body has a `clientId`.
+ * A `clientId` means nothing to other routes.
+ */
+export function isIdempotent(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer | undefined): boolean {
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return true;
   if (method !== "POST") return false;
   if (headers["idempotency-key"]) return true;
-  if (!body) return false;
+  if (!body || !MESSAGE_POST.test(path)) return false;
   try {
     const parsed = JSON.parse(body.toString()) as { clientId?: unknown };
     return typeof parsed?.clientId === "string" && parsed.clientId.length > 0;

@@ -3,7 +3,7 @@ import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
-type Status = { workers: Array<{ url: string; healthy: boolean; draining: boolean; routed: number; webSockets: number }> };
+type Status = { workers: number; healthy: number; pool: Array<{ url: string; healthy: boolean; draining: boolean; routed: number; webSockets: number }> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ADMIN = "admin-secret-0123456789";
@@ -15,7 +15,7 @@ describe("balancer in front of three workers", () => {
   let lb: WorkerProcess;
   let shared: Record<string, string>;
 
-  const status = async (): Promise<Status> => (await fetch(`${lb.url}/lb/status`)).json() as Promise<Status>;
+  const status = async (): Promise<Status> => (await fetch(`${lb.url}/lb/status`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<Status>;
   /** Registers users until one is routed to `worker` (HTTP x-served-by). */
   const userOn = async (workerId: string) => {
     for (let i = 0; i < 60; i++) {
@@ -63,14 +63,22 @@ describe("balancer in front of three workers", () => {
     expect(big.headers.get("x-served-by")).toMatch(/^lb-/);
     expect((await big.json()).error.code).toBe("too_large");
     const { connect } = await import("node:net");
-    const raw = await new Promise<string>((resolve) => {
-      const socket = connect(Number(new URL(lb.url).port), "127.0.0.1", () => socket.write("GARBAGE / HTTP/9\r\n\r\n"));
-      let text = "";
-      socket.on("data", (d) => (text += d));
-      socket.on("close", () => resolve(text));
-    });
-    expect(raw).toMatch(/^HTTP\/1\.1 400/);
-    expect(raw).toContain('"code":"invalid_request"');
+    const exchange = (request: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(new URL(lb.url).port), "127.0.0.1", () => socket.write(request));
+        let text = "";
+        socket.on("data", (d) => (text += d));
+        socket.on("close", () => resolve(text));
+      });
+    for (const request of ["GARBAGE / HTTP/9\r\n\r\n", "GET http://[ HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n"]) {
+      const raw = await exchange(request);
+      expect(raw).toMatch(/^HTTP\/1\.1 400/);
+      expect(raw).toContain('"code":"invalid_request"');
+    }
+    // An X-Request-Id a worker would refuse is replaced on the way, not echoed.
+    const traced = await fetch(`${lb.url}/api/me`, { headers: { "x-request-id": "two words" } });
+    expect(traced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await fetch(`${lb.url}/api/me`, { headers: { "x-request-id": "trace-1" } })).headers.get("x-request-id")).toBe("trace-1");
   });
 
   it("answers bad upgrades itself: 401 for a bad token, 404 off /ws", async () => {
@@ -78,6 +86,7 @@ describe("balancer in front of three workers", () => {
     await expect(api.socket()).rejects.toMatchObject({ status: 401 });
     const res = await fetch(`${lb.url}/lb/status`);
     expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ workers: 3, healthy: 3 });
   });
 
   it("adds and removes workers at run time behind a secret, without dropping other users' sockets", async () => {
@@ -90,7 +99,7 @@ describe("balancer in front of three workers", () => {
       expect((await admin("POST", "/lb/workers", { url: extra.url }, "wrong-secret-000000")).status).toBe(401);
       expect((await admin("POST", "/lb/workers", { url: "not a url" })).status).toBe(400);
       expect((await admin("POST", "/lb/workers", { url: extra.url })).status).toBe(201);
-      expect((await status()).workers.find((w) => w.url === extra.url)?.healthy).toBe(true);
+      expect((await status()).pool.find((w) => w.url === extra.url)?.healthy).toBe(true);
       const landed = new Set<string>();
       for (let i = 0; i < 30 && !landed.has("w4"); i++) {
         const user = new ApiClient(lb.url);
@@ -99,7 +108,7 @@ describe("balancer in front of three workers", () => {
       }
       expect(landed.has("w4")).toBe(true);
       expect((await admin("DELETE", `/lb/workers?url=${encodeURIComponent(extra.url)}`)).status).toBe(200);
-      expect((await status()).workers.map((w) => w.url)).not.toContain(extra.url);
+      expect((await status()).pool.map((w) => w.url)).not.toContain(extra.url);
       socket.send({ type: "ping" });
       await socket.next("pong");
       expect(socket.closed).toBeUndefined();
@@ -141,12 +150,12 @@ describe("balancer in front of three workers", () => {
 
     // Out of rotation within fall × interval (+ one interval of slack).
     for (;;) {
-      const w3 = (await status()).workers.find((w) => w.url === victim.url)!;
+      const w3 = (await status()).pool.find((w) => w.url === victim.url)!;
       if (!w3.healthy) break;
       expect(Date.now() - killedAt).toBeLessThan(3 * 500 + 1000);
       await sleep(50);
     }
-    const routedAfter = (await status()).workers.find((w) => w.url === victim.url)!.routed;
+    const routedAfter = (await status()).pool.find((w) => w.url === victim.url)!.routed;
 
     // Reconnect through the balancer: lands elsewhere and resumes from the last seq seen.
     const lastSeen = Math.max(0, ...socket.messages(room.id).map((m) => m.seq));
@@ -158,7 +167,7 @@ describe("balancer in front of three workers", () => {
     await traffic;
     await sleep(500);
 
-    expect((await status()).workers.find((w) => w.url === victim.url)!.routed).toBe(routedAfter);
+    expect((await status()).pool.find((w) => w.url === victim.url)!.routed).toBe(routedAfter);
     expect(failures).toEqual([]); // every send had a clientId, so every one was retried to success
     // Traffic flowed before the kill and was acknowledged after it (the sender's home was the victim).
     expect(ackedAt.some((t) => t < killedAt)).toBe(true);

@@ -7,6 +7,9 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private cut?: RegExp;
+  /** Answers cut by `resetNextAnswer`. */
+  cuts = 0;
 
   private constructor(
     readonly port: number,
@@ -31,11 +34,30 @@ export class TcpProxy {
         s.on("close", () => this.sockets.delete(s));
         s.on("error", () => {});
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => {
+        if (this.cut?.test(chunk.toString("latin1"))) {
+          this.cut = undefined;
+          this.cuts++;
+          client.resetAndDestroy();
+          return void upstream.destroy();
+        }
+        if (!client.write(chunk)) upstream.pause();
+      });
+      client.on("drain", () => upstream.resume());
+      upstream.on("end", () => client.end());
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
     return new Promise((resolve) => this.server!.listen(this.port, "127.0.0.1", () => resolve()));
+  }
+
+  /**
+   * The next answer from the target that matches is never delivered: the client's connection is
+   * reset instead, as if the server died after answering (it did the work; the client cannot know).
+   */
+  resetNextAnswer(match: RegExp): void {
+    this.cut = match;
   }
 
   /** Drops every connection and refuses new ones, as a crashed server would. */

@@ -1,12 +1,12 @@
-import { createServer } from "node:http";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { fullJitterBackoff } from "@parley/protocol";
-import { answerMalformedRequests, systemClock } from "@parley/common";
+import { systemClock } from "@parley/common";
 import { createBalancer } from "../balancer.ts";
 import { parseLbConfig } from "../config.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";
+import { createBalancerServer } from "../server.ts";
 import { WorkerPool } from "../worker-pool.ts";
 
 /** `tsx lb/src/entry/node.ts`: the balancer, configured from the environment. */
@@ -32,10 +32,8 @@ const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${c
 
 await pool.checkAll();
 pool.start();
-const server = createServer(balancer.listener);
+const server = createBalancerServer(balancer, config);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-server.on("upgrade", (req, socket, head) => void balancer.upgrade(req, socket, head));
-answerMalformedRequests(server);
 logger.info({ port: config.port, workers: config.workers, rateLimits: redis ? "redis" : "memory" }, "parley balancer listening");
 
 let stopping = false;
