@@ -5,13 +5,15 @@ import type { Store } from "@parley/db";
 import { CLOSE_CODES, LIMITS } from "@parley/protocol";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
+import { DeviceTokens } from "./auth/device-tokens.ts";
 import { TokenIssuer } from "./auth/tokens.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { registerHealthRoutes } from "./health-routes.ts";
-import { clientAddress } from "./http/client-address.ts";
+import { clientAddress, isHttps } from "./http/client-address.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
+import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
 import type { Bus } from "./ports/bus.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Logger } from "./ports/logger.ts";
@@ -35,6 +37,8 @@ export interface AppSettings {
   rates: {
     message: { max: number; windowSeconds: number };
     login: { max: number; windowSeconds: number };
+    /** Logins per client address across usernames; 30 a minute when absent. */
+    loginAddress?: { max: number; windowSeconds: number };
     register: { max: number; windowSeconds: number };
     frame: { max: number; windowSeconds: number };
     /** Rooms created per user; 20 an hour when absent. */
@@ -51,6 +55,8 @@ export interface AppDeps {
   clock: Clock;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Failed-login budgets per account and device, for every worker; in memory (one process) when absent. */
+  attempts?: AttemptBudget;
   /** Revoked tokens; in memory (one process) when absent. */
   revocations?: Revocations;
   suggester?: Suggester;
@@ -78,7 +84,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
   const hub = new RoomHub({ store, bus, presence, logger });
   const messages = new MessageService(store, hub, clock, settings.rates.message);
-  const auth = new AuthService(store, hasher, tokens, clock, settings.rates);
+  const auth = new AuthService(store, hasher, tokens, new DeviceTokens(settings.jwtSecret, clock), deps.attempts ?? new MemoryAttemptBudget(clock), clock, settings.rates);
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
   const authenticate = requireUser(sessions);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
@@ -140,6 +146,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     sessions,
     authenticate,
     address,
+    secure: (c) => isHttps(c.req.url, deps.peerAddress(c), c.req.header("x-forwarded-proto"), settings.trustedProxies),
     signedOut: (jti) => {
       closeSignedOut(jti);
       hub.revoked(jti);

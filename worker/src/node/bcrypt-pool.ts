@@ -5,7 +5,7 @@ import type { PasswordHasher } from "../ports/password-hasher.ts";
 type Job = { id: number; op: "hash" | "verify"; password: string; hash?: string; cost: number };
 type Pending = { resolve: (value: string | boolean) => void; reject: (error: Error) => void };
 
-/** Hashes waiting at most; past it new logins get 503 rather than an ever longer queue. */
+/** Hashes waiting at most (a backstop: the login path queues fairly per client before this). */
 const MAX_QUEUED = 256;
 
 /**
@@ -17,11 +17,13 @@ export class BcryptPool implements PasswordHasher {
   private readonly pending = new Map<number, Pending>();
   private next = 0;
   private ids = 0;
+  readonly parallelism: number;
 
   constructor(
     private readonly cost: number,
     size: number,
   ) {
+    this.parallelism = Math.max(1, size);
     this.threads = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL("./bcrypt-thread.mjs", import.meta.url));
       worker.unref();
