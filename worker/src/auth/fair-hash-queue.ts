@@ -29,7 +29,10 @@ export class FairHashQueue {
   /** Runs `job` when it is `client`'s turn; 429 when the client holds its share, 503 when the queue is full. */
   run<T>(client: string, job: () => Promise<T>): Promise<T> {
     const held = this.held.get(client) ?? 0;
-    if (held >= this.perClient) return Promise.reject(new ApiError("rate_limited", "too many logins from this address at once; retry in 1 s", 1));
+    if (held >= this.perClient) {
+      const headers = { "RateLimit-Limit": String(this.perClient), "RateLimit-Remaining": "0", "RateLimit-Reset": "1" };
+      return Promise.reject(new ApiError("rate_limited", "too many logins from this address at once; retry in 1 s", 1, headers));
+    }
     if (this.queued >= MAX_QUEUED) return Promise.reject(new ApiError("unavailable", "too many logins at once; retry shortly", 1));
     this.held.set(client, held + 1);
     this.queued++;
@@ -51,8 +54,8 @@ export class FairHashQueue {
       if (jobs.length > 0) this.waiting.set(client, jobs);
       this.queued--;
       this.running++;
-      job
-        .run()
+      Promise.resolve()
+        .then(job.run)
         .then(job.resolve as (value: unknown) => void, job.reject)
         .finally(() => {
           this.running--;
