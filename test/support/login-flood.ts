@@ -12,6 +12,8 @@ let stop = false;
 const deadline = Date.now() + 90_000;
 process.stdin.on("data", () => (stop = true));
 const loop = async () => {
+  // Spread over the pace, so the address sends steadily rather than in waves.
+  await new Promise((r) => setTimeout(r, Math.random() * Number(pace)));
   while (!stop && Date.now() < deadline) {
     const started = Date.now();
     let status = 0;
