@@ -54,7 +54,10 @@ describe("bcrypt fairness between client addresses", () => {
 
     const samples = async () => {
       const runs: Array<{ status: number; ms: number }> = [];
-      for (let i = 0; i < 5; i++) runs.push(await login(bob, "bob's right password", NEIGHBOUR));
+      for (let i = 0; i < 5; i++) {
+        runs.push(await login(bob, "bob's right password", NEIGHBOUR));
+        console.log(`neighbour's login: ${runs.at(-1)!.status} in ${Math.round(runs.at(-1)!.ms)} ms`);
+      }
       return runs;
     };
     const show = (runs: Array<{ status: number; ms: number }>) => runs.map((n) => `${n.status} in ${Math.round(n.ms)} ms`).join(", ");
