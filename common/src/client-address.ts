@@ -11,3 +11,14 @@ export function clientAddress(peer: string, forwardedFor: string | undefined, tr
   while (hops.length > 0 && trusted.has(address)) address = hops.pop()!;
   return address;
 }
+
+/**
+ * True when the request reached us over HTTPS: its own URL says so, or the socket peer is a
+ * trusted proxy whose `X-Forwarded-Proto` names https for the client's hop (its first entry).
+ */
+export function isHttps(url: string, peer: string, forwardedProto: string | undefined, trustedProxies: readonly string[]): boolean {
+  if (url.startsWith("https:")) return true;
+  const normalize = (a: string) => a.trim().replace(/^::ffff:/, "");
+  if (!forwardedProto || !trustedProxies.map(normalize).includes(normalize(peer))) return false;
+  return forwardedProto.split(",")[0]!.trim().toLowerCase() === "https";
+}

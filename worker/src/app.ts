@@ -3,14 +3,16 @@ import { cors } from "hono/cors";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Store } from "@parley/db";
 import { CLOSE_CODES, LIMITS, type User } from "@parley/protocol";
-import { ApiError, clientAddress, type Clock, type Logger, toApiError, TokenIssuer } from "@parley/common";
+import { ApiError, clientAddress, type Clock, isHttps, type Logger, toApiError, TokenIssuer } from "@parley/common";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
+import { DeviceTokens } from "./auth/device-tokens.ts";
 import { registerHealthRoutes } from "./health-routes.ts";
 import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
+import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
 import type { Bus } from "./ports/bus.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
 import type { Presence } from "./ports/presence.ts";
@@ -33,6 +35,8 @@ export interface AppSettings {
   rates: {
     message: { max: number; windowSeconds: number };
     login: { max: number; windowSeconds: number };
+    /** Logins per client address across usernames; 30 a minute when absent. */
+    loginAddress?: { max: number; windowSeconds: number };
     register: { max: number; windowSeconds: number };
     frame: { max: number; windowSeconds: number };
     /** Rooms created per user; 20 an hour when absent. */
@@ -51,6 +55,8 @@ export interface AppDeps {
   clock: Clock;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Failed-login budgets per account and device, for every worker; in memory (one process) when absent. */
+  attempts?: AttemptBudget;
   /** Revoked tokens; in memory (one process) when absent. */
   revocations?: Revocations;
   suggester?: Suggester;
@@ -78,7 +84,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
   const hub = new RoomHub({ store, bus, presence, logger });
   const messages = new MessageService(store, hub, clock, settings.rates.message);
-  const auth = new AuthService(store, hasher, tokens, clock, settings.rates);
+  const auth = new AuthService(store, hasher, tokens, new DeviceTokens(settings.jwtSecret, clock), deps.attempts ?? new MemoryAttemptBudget(clock), clock, settings.rates);
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
   const authenticate = requireUser(sessions);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
@@ -152,6 +158,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     sessions,
     authenticate,
     address,
+    secure: (c) => isHttps(c.req.url, deps.peerAddress(c), c.req.header("x-forwarded-proto"), settings.trustedProxies),
     signedOut: (jti) => {
       closeSignedOut(jti);
       hub.revoked(jti);

@@ -20,6 +20,7 @@ describe("parseConfig", () => {
       rates: {
         message: { max: 120, windowSeconds: 60 },
         login: { max: 10, windowSeconds: 60 },
+        loginAddress: { max: 30, windowSeconds: 60 },
         register: { max: 20, windowSeconds: 3600 },
         frame: { max: 1800, windowSeconds: 60 },
       },
@@ -52,10 +53,11 @@ describe("parseConfig", () => {
   });
 
   it("parses rates as <max>/<seconds>s", () => {
-    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", FRAME_RATE: "100/1s", ROOM_RATE: "3/60s" });
+    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", LOGIN_ADDRESS_RATE: "50/120s", FRAME_RATE: "100/1s", ROOM_RATE: "3/60s" });
     expect(rates).toEqual({
       message: { max: 30, windowSeconds: 10 },
       login: { max: 5, windowSeconds: 300 },
+      loginAddress: { max: 50, windowSeconds: 120 },
       register: { max: 20, windowSeconds: 3600 },
       frame: { max: 100, windowSeconds: 1 },
       room: { max: 3, windowSeconds: 60 },

@@ -21,6 +21,8 @@ export const configSchema = z
     /** Messages per user in any window, with bursts up to a sixth of it. */
     MESSAGE_RATE: rate(120, 60),
     LOGIN_RATE: rate(10, 60),
+    /** Logins per client address across usernames, from devices not trusted for the account. */
+    LOGIN_ADDRESS_RATE: rate(30, 60),
     REGISTER_RATE: rate(20, 3600),
     /** Rooms a user may create. */
     ROOM_RATE: rate(20, 3600),
@@ -65,7 +67,7 @@ export const configSchema = z
     workerId: env.WORKER_ID,
     logLevel: env.LOG_LEVEL,
     bcryptCost: env.BCRYPT_COST,
-    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE, room: env.ROOM_RATE },
+    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, loginAddress: env.LOGIN_ADDRESS_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE, room: env.ROOM_RATE },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     dbTimeoutMs: env.DB_TIMEOUT_MS,

@@ -1,10 +1,12 @@
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { credentialsSchema } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, bearerToken } from "@parley/common";
 import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
-import type { AuthService } from "./auth-service.ts";
+import type { AuthClient, AuthService, SignedIn } from "./auth-service.ts";
+import { DEVICE_COOKIE, DEVICE_TTL_SECONDS } from "./device-tokens.ts";
 import type { Sessions } from "./sessions.ts";
 
 /** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
@@ -28,21 +30,29 @@ export function registerAuthRoutes(
     store: Store;
     sessions: Sessions;
     authenticate: MiddlewareHandler<AppEnv>;
-    address: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string;
+    address: (c: Context<AppEnv>) => string;
+    /** True when the client reached us over HTTPS (directly, or as a trusted proxy says). */
+    secure: (c: Context<AppEnv>) => boolean;
     /** Closes every WebSocket opened with the token, on every worker. */
     signedOut: (jti: string) => void;
   },
 ) {
-  const { auth, store, sessions, authenticate, address, signedOut } = deps;
+  const { auth, store, sessions, authenticate, address, secure, signedOut } = deps;
+  const client = (c: Context<AppEnv>): AuthClient => ({ address: address(c), deviceCookie: getCookie(c, DEVICE_COOKIE) });
+  /** The session in the body; the device token only in an HttpOnly cookie, out of scripts' reach. */
+  const answer = (c: Context<AppEnv>, { session, deviceCookie }: SignedIn, status: 200 | 201) => {
+    setCookie(c, DEVICE_COOKIE, deviceCookie, { httpOnly: true, sameSite: "Strict", path: "/api/auth", maxAge: DEVICE_TTL_SECONDS, secure: secure(c) });
+    return c.json(session, status);
+  };
 
   app.post("/api/auth/register", async (c) => {
     const credentials = await readJson(c, credentialsSchema);
-    return c.json(await auth.register(credentials, address(c)), 201);
+    return answer(c, await auth.register(credentials, client(c)), 201);
   });
 
   app.post("/api/auth/login", async (c) => {
     const credentials = await readJson(c, credentialsSchema);
-    return c.json(await auth.login(credentials, address(c)));
+    return answer(c, await auth.login(credentials, client(c)), 200);
   });
 
   /** Extension: revokes the token (until it would expire) and closes the sockets opened with it. */

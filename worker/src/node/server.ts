@@ -20,6 +20,7 @@ import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
 import { serveWebUi } from "./static-ui.ts";
+import { RedisAttemptBudget } from "./redis-attempt-budget.ts";
 import { RedisBus } from "./redis-bus.ts";
 import { createRedis } from "./redis-client.ts";
 import { RedisPresence } from "./redis-presence.ts";
@@ -74,9 +75,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const presence =
     overrides.presence ??
     (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
-  // Revoked tokens must be seen by every worker: in Redis when there is one.
+  // Revoked tokens and failed-login budgets must be seen by every worker: in Redis when there is one.
   const revocationsRedis = config.redisUrl ? createRedis(config.redisUrl, `auth-${workerId}`, logger) : undefined;
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
+  const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
   const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
@@ -93,6 +95,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     hasher,
     logger,
     revocations,
+    attempts,
     suggester,
     // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,

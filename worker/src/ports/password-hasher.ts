@@ -4,6 +4,8 @@ import bcrypt from "bcryptjs";
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, hash: string): Promise<boolean>;
+  /** Hashes it runs at once (its threads); 1 when absent. */
+  readonly parallelism?: number;
   close?(): Promise<void>;
 }
 
