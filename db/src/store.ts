@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
+import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
@@ -62,6 +63,19 @@ export interface Store {
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
   /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
+  /** Replaces a user's password hash; false when the user does not exist. */
+  updatePassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Stores a refresh token (its hash): the first of a new family. */
+  createRefreshToken(token: NewRefreshToken): Promise<void>;
+  /**
+   * Uses a refresh token once, in one transaction: marks it used and stores `next` in its family.
+   * A token used before revokes its whole family (`reused`); see RefreshRotation.
+   */
+  rotateRefreshToken(tokenHash: string, next: Omit<NewRefreshToken, "familyId" | "userId">, now: Date): Promise<RefreshRotation>;
+  /** Revokes the family of one of the user's refresh tokens (sign-out of one device). */
+  revokeRefreshFamily(tokenHash: string, userId: string, now: Date): Promise<void>;
+  /** Revokes every refresh token of the user (sign out everywhere); how many were live. */
+  revokeRefreshTokensOf(userId: string, now: Date): Promise<number>;
 }
 
 const messageColumns = {
@@ -152,6 +166,8 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
   return {
+    ...refreshTokenMethods(db),
+
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -2,3 +2,4 @@ export { users } from "./users.ts";
 export { rooms } from "./rooms.ts";
 export { memberships } from "./memberships.ts";
 export { messages } from "./messages.ts";
+export { refreshTokens } from "./refresh-tokens.ts";
