@@ -54,16 +54,11 @@ export function refreshTokenMethods(db: Database) {
       });
     },
 
-    async revokeRefreshFamily(tokenHash: string, userId: string, now: Date): Promise<void> {
-      const [known] = await db
-        .select({ familyId: refreshTokens.familyId })
-        .from(refreshTokens)
-        .where(and(eq(refreshTokens.tokenHash, tokenHash), eq(refreshTokens.userId, userId)));
-      if (!known) return;
+    async revokeRefreshFamily(familyId: string, userId: string, now: Date): Promise<void> {
       await db
         .update(refreshTokens)
         .set({ revokedAt: now })
-        .where(and(eq(refreshTokens.familyId, known.familyId), isNull(refreshTokens.revokedAt)));
+        .where(and(eq(refreshTokens.familyId, familyId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
     },
 
     async revokeRefreshTokensOf(userId: string, now: Date): Promise<number> {

@@ -44,8 +44,8 @@ export function refreshTokenContract(store: () => Store, newUser: () => Promise<
       const user = await newUser();
       const other = await newUser();
       const [a, b, theirs] = [await start(user), await start(user), await start(other)];
-      await store().revokeRefreshFamily(a.tokenHash, other.id, new Date()); // not theirs to revoke
-      await store().revokeRefreshFamily(a.tokenHash, user.id, new Date());
+      await store().revokeRefreshFamily(b.familyId, other.id, new Date()); // not theirs to revoke
+      await store().revokeRefreshFamily(a.familyId, user.id, new Date());
       expect(await store().rotateRefreshToken(a.tokenHash, next(), new Date())).toEqual({ status: "invalid" });
       const c = await start(user);
       expect(await store().revokeRefreshTokensOf(user.id, new Date())).toBe(2);

@@ -72,8 +72,8 @@ export interface Store {
    * A token used before revokes its whole family (`reused`); see RefreshRotation.
    */
   rotateRefreshToken(tokenHash: string, next: Omit<NewRefreshToken, "familyId" | "userId">, now: Date): Promise<RefreshRotation>;
-  /** Revokes the family of one of the user's refresh tokens (sign-out of one device). */
-  revokeRefreshFamily(tokenHash: string, userId: string, now: Date): Promise<void>;
+  /** Revokes one of the user's refresh-token families (sign-out of one device's session). */
+  revokeRefreshFamily(familyId: string, userId: string, now: Date): Promise<void>;
   /** Revokes every refresh token of the user (sign out everywhere); how many were live. */
   revokeRefreshTokensOf(userId: string, now: Date): Promise<number>;
 }

@@ -93,8 +93,5 @@ export const refreshTokenSchema = z.string().min(16).max(256).regex(/^[\w-]+$/, 
 /** `POST /api/auth/refresh`: trades a refresh token (single use) for a new access and refresh token. */
 export const refreshRequestSchema = z.object({ refreshToken: refreshTokenSchema });
 
-/** `POST /api/auth/logout`: optionally also ends the refresh token's family (this device's session). */
-export const logoutRequestSchema = z.object({ refreshToken: refreshTokenSchema.optional() });
-
 /** `POST /api/auth/password`: the new password follows the registration rules. */
 export const passwordChangeSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema });

@@ -1,11 +1,12 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { credentialsSchema } from "@parley/protocol";
+import { credentialsSchema, passwordChangeSchema, refreshRequestSchema } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError } from "../errors.ts";
 import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import type { AuthService } from "./auth-service.ts";
 import type { Sessions } from "./sessions.ts";
+import type { SignOut } from "./sign-out.ts";
 import { bearerToken } from "./tokens.ts";
 
 /** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
@@ -26,13 +27,12 @@ export function registerAuthRoutes(
     auth: AuthService;
     store: Store;
     sessions: Sessions;
+    signOut: SignOut;
     authenticate: MiddlewareHandler<AppEnv>;
     address: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string;
-    /** Closes every WebSocket opened with the token, on every worker. */
-    signedOut: (jti: string) => void;
   },
 ) {
-  const { auth, store, sessions, authenticate, address, signedOut } = deps;
+  const { auth, store, sessions, signOut, authenticate, address } = deps;
 
   app.post("/api/auth/register", async (c) => {
     const credentials = await readJson(c, credentialsSchema);
@@ -44,17 +44,33 @@ export function registerAuthRoutes(
     return c.json(await auth.login(credentials, address(c)));
   });
 
-  /** Extension: revokes the token (until it would expire) and closes the sockets opened with it. */
+  /** Extension: ends this device's session (token, refresh family) and closes the sockets living on it. */
   app.post("/api/auth/logout", authenticate, async (c) => {
-    const session = c.get("session");
-    await sessions.revoke(session);
-    if (session.jti) signedOut(session.jti);
+    await signOut.session(c.get("session"));
     return c.json({ ok: true });
   });
 
-  app.post("/api/auth/refresh", authenticate, async (c) => {
-    const user = c.get("user");
-    return c.json({ user, ...(await auth.refresh(user)) });
+  /** Extension: ends every session of the user, on every worker. */
+  app.post("/api/auth/logout-all", authenticate, async (c) => {
+    await signOut.everywhere(c.get("user").id);
+    return c.json({ ok: true });
+  });
+
+  app.post("/api/auth/password", authenticate, async (c) => {
+    const { currentPassword, newPassword } = await readJson(c, passwordChangeSchema);
+    return c.json(await auth.changePassword(c.get("session"), currentPassword, newPassword, address(c)));
+  });
+
+  /** `{refreshToken}`; the deprecated form (a Bearer access token and no body) still answers, with `Deprecation: true`. */
+  app.post("/api/auth/refresh", async (c) => {
+    const legacy = bearerToken(c.req.header("authorization"));
+    if (c.req.header("content-type") !== undefined || !legacy) {
+      const { refreshToken } = await readJson(c, refreshRequestSchema);
+      return c.json(await auth.refresh(refreshToken));
+    }
+    const claims = await sessions.authenticate(legacy);
+    c.header("Deprecation", "true");
+    return c.json(await auth.refreshAccessToken(claims));
   });
 
   app.get("/api/me", authenticate, async (c) => {

@@ -4,7 +4,9 @@ import { ApiError } from "../errors.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { TokenBuckets, type RateDecision } from "../ports/rate-limiter.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import type { RefreshTokens } from "./refresh-tokens.ts";
+import type { SignOut } from "./sign-out.ts";
+import type { TokenClaims, TokenIssuer } from "./tokens.ts";
 
 export interface AuthLimits {
   login: { max: number; windowSeconds: number };
@@ -22,7 +24,16 @@ export function rateLimited(decision: RateDecision, what: string): ApiError {
   });
 }
 
-/** Registration and login: bcrypt hashes, same answer and timing for unknown users and wrong passwords. */
+/** What sign-in, refresh and password change answer: a short access token and the session's refresh token. */
+export interface SessionGrant {
+  user: User;
+  token: string;
+  expiresAt: string;
+  refreshToken: string;
+  refreshExpiresAt: string;
+}
+
+/** Registration, login, refresh and password change: bcrypt hashes, same answer and timing for unknown users and wrong passwords. */
 export class AuthService {
   private readonly loginBuckets: TokenBuckets;
   private readonly registerBuckets: TokenBuckets;
@@ -34,7 +45,9 @@ export class AuthService {
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenIssuer,
-    clock: Clock,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly signOut: SignOut,
+    private readonly clock: Clock,
     limits: AuthLimits,
   ) {
     // People mistype: the whole allowance is available at once, refilled over the window.
@@ -52,7 +65,7 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(password);
     const user = await this.store.createUser({ id: crypto.randomUUID(), username, passwordHash });
     if (!user) throw taken();
-    return { user, ...(await this.tokens.issue(user)) };
+    return this.grant(user);
   }
 
   async login({ username, password }: Credentials, address: string) {
@@ -68,13 +81,49 @@ export class AuthService {
       this.failedLogins.take(account);
       throw new ApiError("unauthorized", "invalid username or password");
     }
-    const user: User = { id: found.id, username: found.username };
-    return { user, ...(await this.tokens.issue(user)) };
+    return this.grant({ id: found.id, username: found.username });
   }
 
-  /** A fresh token for a still-valid one, so clients stay signed in without storing passwords. */
-  refresh(user: User) {
-    return this.tokens.issue(user);
+  /** Trades a refresh token (single use) for the session's next access and refresh token. */
+  async refresh(refreshToken: string): Promise<SessionGrant> {
+    // Dated before the rotation: a sign-out everywhere racing it then covers this token too (SignOut.everywhere).
+    const at = this.clock.now();
+    const next = await this.refreshTokens.rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId));
+    const access = await this.tokens.issue(next.user, { sid: next.familyId, at });
+    return { user: next.user, token: access.token, expiresAt: access.expiresAt, refreshToken: next.refreshToken, refreshExpiresAt: next.refreshExpiresAt };
+  }
+
+  /**
+   * Deprecated form (Bearer access token, no body): a new access token in the same session, and
+   * the presented one revoked, so each is good for one refresh. Its sockets stay open until its
+   * `exp`, for an `auth` frame with the new one.
+   */
+  async refreshAccessToken(claims: TokenClaims) {
+    const access = await this.tokens.issue(claims.user, { sid: claims.sid });
+    await this.signOut.token(claims, false);
+    return { user: claims.user, token: access.token, expiresAt: access.expiresAt };
+  }
+
+  /**
+   * Changes the password after checking the current one, signs the user out everywhere and
+   * answers a new session for the device that asked.
+   */
+  async changePassword(claims: TokenClaims, currentPassword: string, newPassword: string, address: string): Promise<SessionGrant> {
+    const decision = this.loginBuckets.take(`${address}|${claims.user.username.toLowerCase()}`);
+    if (!decision.ok) throw rateLimited(decision, "password attempts");
+    const found = await this.store.findUserByName(claims.user.username);
+    if (!found || found.id !== claims.user.id) throw new ApiError("unauthorized", "this account no longer exists");
+    if (!(await this.hasher.verify(currentPassword, found.passwordHash))) throw new ApiError("forbidden", "the current password is wrong");
+    await this.store.updatePassword(found.id, await this.hasher.hash(newPassword));
+    const cutoff = await this.signOut.everywhere(found.id);
+    return this.grant(claims.user, cutoff);
+  }
+
+  /** A new session: its first refresh token and an access token in it (issued after `after`, a cut-off). */
+  private async grant(user: User, after?: number): Promise<SessionGrant> {
+    const refresh = await this.refreshTokens.start(user);
+    const access = await this.tokens.issue(user, { sid: refresh.familyId, after });
+    return { user, token: access.token, expiresAt: access.expiresAt, refreshToken: refresh.refreshToken, refreshExpiresAt: refresh.refreshExpiresAt };
   }
 }
 

@@ -87,7 +87,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   let upgrade: ReturnType<NodeWebSocketFactory>["upgradeWebSocket"] | undefined;
   const parley = createApp({
-    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
+    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, refreshTtlSeconds: config.refreshTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates },
     store,
     bus,
     presence,
