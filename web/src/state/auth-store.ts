@@ -43,8 +43,9 @@ function read(storage: SessionStorage): Session | undefined {
  * time: a tab that finds the stored session already rotated by another adopts it instead.
  */
 export function createAuthStore(http: () => HttpClient, storage: SessionStorage, locks: Locks | undefined = globalThis.navigator?.locks) {
-  const [session, setSession] = createSignal<Session | undefined>(read(storage));
-  if (!session()) storage.removeItem(STORAGE_KEY);
+  const restored = read(storage);
+  if (!restored) storage.removeItem(STORAGE_KEY);
+  const [session, setSession] = createSignal<Session | undefined>(restored);
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<boolean> | undefined;
   const refreshed = new Set<(token: string) => void>();
