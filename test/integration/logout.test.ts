@@ -93,11 +93,12 @@ describe("sign-out across workers", () => {
     const { tokens } = await twoSessions(a);
     const { clients, sockets } = await socketsOf(tokens);
     a.token = tokens[1];
-    const started = Date.now();
     const changed = await a.request("POST", "/api/auth/password", { currentPassword: "correct horse battery", newPassword: "a brand new secret" });
     expect(changed.status, changed.text).toBe(200);
+    // Timed from the answer: the request itself runs two bcrypt hashes first, which a loaded machine makes slow.
+    const answered = Date.now();
     const closes = await Promise.all(sockets.map((s) => s.waitClose(5000)));
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - answered).toBeLessThan(1000);
     for (const close of closes) expect(close.code).toBe(1008);
     for (const api of clients) expect((await api.request("GET", "/api/me")).status).toBe(401);
     for (const worker of workers) {
