@@ -16,12 +16,20 @@ export class TokenIssuer {
     private readonly clock: Clock,
   ) {}
 
-  async issue(user: User): Promise<{ token: string; expiresAt: string }> {
-    const now = Math.floor(this.clock.now() / 1000);
+  /**
+   * A token for the user in session `sid` (the refresh-token family it came from). `iat` keeps
+   * milliseconds (a NumericDate may be fractional, RFC 7519 §2): a sign-out everywhere revokes what
+   * was issued up to its instant. `at` (ms) dates the token earlier, `after` (s) strictly after a cut-off.
+   */
+  async issue(user: User, options: { sid?: string; at?: number; after?: number } = {}): Promise<{ token: string; expiresAt: string; exp: number }> {
+    const { sid, at = this.clock.now(), after = 0 } = options;
+    const iat = Math.max(at, Math.round(after * 1000) + 1) / 1000;
+    const now = Math.floor(iat);
     const exp = now + this.ttlSeconds;
     const jti = crypto.randomUUID();
-    const token = await sign({ sub: user.id, name: user.username, jti, iat: now, nbf: now, exp, iss: ISSUER, aud: AUDIENCE }, this.secret, "HS256");
-    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+    const claims = { sub: user.id, name: user.username, jti, ...(sid ? { sid } : {}), iat, nbf: now, exp, iss: ISSUER, aud: AUDIENCE };
+    const token = await sign(claims, this.secret, "HS256");
+    return { token, expiresAt: new Date(exp * 1000).toISOString(), exp };
   }
 
   /** The user a token speaks for; throws `unauthorized` for anything not issued by us and still valid. */
@@ -37,12 +45,18 @@ export class TokenIssuer {
       // The algorithm is pinned: a header naming another one (none, RS256, …) is rejected.
       // Time claims are checked below against our clock (a test may move it), so hono skips them.
       const payload = await verify(token, this.secret, { alg: "HS256", iss: ISSUER, aud: AUDIENCE, typ: "JWT", exp: false, nbf: false, iat: false });
-      const { sub, name, exp, nbf, jti } = payload;
+      const { sub, name, exp, nbf, jti, iat, sid } = payload;
       if (typeof exp !== "number" || typeof sub !== "string" || typeof name !== "string") throw unauthorized;
       const now = Math.floor(this.clock.now() / 1000);
       if (exp <= now) throw unauthorized;
       if (nbf !== undefined && (typeof nbf !== "number" || nbf > now + CLOCK_SKEW_SECONDS)) throw unauthorized;
-      return { user: { id: sub, username: name }, jti: typeof jti === "string" ? jti : undefined, exp };
+      return {
+        user: { id: sub, username: name },
+        jti: typeof jti === "string" ? jti : undefined,
+        sid: typeof sid === "string" ? sid : undefined,
+        iat: typeof iat === "number" ? iat : 0,
+        exp,
+      };
     } catch {
       throw unauthorized;
     }
@@ -53,6 +67,10 @@ export interface TokenClaims {
   user: User;
   /** Absent only in tokens issued before revocation existed. */
   jti?: string;
+  /** The session (refresh-token family) the token was issued in; absent in tokens issued before sessions existed. */
+  sid?: string;
+  /** When it was issued, seconds since the epoch with milliseconds (0 when absent). */
+  iat: number;
   exp: number;
 }
 

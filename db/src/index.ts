@@ -1,6 +1,7 @@
 /** Runtime-neutral part of @parley/db: the schema and the drizzle Store. Drivers live in `./node.ts`. */
 export * as schema from "./schema/index.ts";
 export { createDrizzleStore, StoreTimeout, withDeadline } from "./store.ts";
+export type { NewRefreshToken, RefreshRotation } from "./refresh-token-store.ts";
 export { NotMemberError } from "./message-inserts.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";
 export type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore } from "./idempotency-store.ts";

@@ -2,6 +2,7 @@ import type { Message, User } from "@parley/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
+import { refreshTokenContract } from "./refresh-token.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
 /** A migrated, empty database behind a Store, and how to close and remove it. */
@@ -68,6 +69,8 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect(await store.findUser(crypto.randomUUID())).toBeNull();
       });
     });
+
+    refreshTokenContract(() => store, () => newUser());
 
     describe("rooms", () => {
       it("makes the creator a member and refuses a name taken in another case", async () => {

@@ -22,9 +22,9 @@ describe("PostgreSQL migrations", () => {
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
       try {
         const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
-        expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "rooms", "users"]);
+        expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "refresh_tokens", "rooms", "users"]);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(2);
+        expect(applied?.count).toBe(3);
         const [lock] = await sql<{ count: number }[]>`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
         expect(lock?.count).toBe(0);
       } finally {

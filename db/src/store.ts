@@ -3,6 +3,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
+import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, rooms, users } from "./schema/index.ts";
@@ -63,6 +64,19 @@ export interface Store extends IdempotencyStore {
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
   /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
+  /** Replaces a user's password hash; false when the user does not exist. */
+  updatePassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Stores a refresh token (its hash): the first of a new family. */
+  createRefreshToken(token: NewRefreshToken): Promise<void>;
+  /**
+   * Uses a refresh token once, in one transaction: marks it used and stores `next` in its family.
+   * A token used before revokes its whole family (`reused`); see RefreshRotation.
+   */
+  rotateRefreshToken(tokenHash: string, next: Omit<NewRefreshToken, "familyId" | "userId">, now: Date): Promise<RefreshRotation>;
+  /** Revokes one of the user's refresh-token families (sign-out of one device's session). */
+  revokeRefreshFamily(familyId: string, userId: string, now: Date): Promise<void>;
+  /** Revokes every refresh token of the user (sign out everywhere); how many were live. */
+  revokeRefreshTokensOf(userId: string, now: Date): Promise<number>;
 }
 
 const messageColumns = {
@@ -154,6 +168,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
   return {
     ...idempotencyStore(db),
+    ...refreshTokenMethods(db),
 
     async ping() {
       await db.execute(sql`select 1`);

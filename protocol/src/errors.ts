@@ -41,4 +41,6 @@ export const CLOSE_CODES = {
   /** The worker restarts: reconnect (the balancer sends it when a worker dies). */
   serviceRestart: 1012,
   tryAgainLater: 1013,
+  /** The connection's access token reached its `exp` with no fresh one sent in an `auth` frame: refresh, then reconnect. */
+  tokenExpired: 4001,
 } as const;

@@ -15,9 +15,11 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("typing"), roomId }),
   z.object({ type: z.literal("suggest"), roomId, text: suggestRequestSchema.shape.text, requestId }),
   z.object({ type: z.literal("ping") }),
+  /** A fresh access token of the same user: the connection then lives until its `exp`. */
+  z.object({ type: z.literal("auth"), token: z.string().min(1).max(4096) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
-export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "suggest", "ping"] as const;
+export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "suggest", "ping", "auth"] as const;
 
 /** Frames the server sends. */
 export type ServerFrame =
@@ -39,9 +41,11 @@ export type ServerFrame =
   | { type: "typing"; roomId: string; user: User }
   | { type: "suggestion"; requestId: string; delta: string; done: boolean; source: string }
   | { type: "error"; code: ErrorCode; message: string; requestId?: string; clientId?: string; roomId?: string; retryAfter?: number }
-  | { type: "pong" };
+  | { type: "pong" }
+  /** The `auth` frame's token was accepted: the connection is now closed (4001) at `exp`, seconds since the epoch. */
+  | { type: "authed"; exp: number };
 /** Every `type` of ServerFrame, as a list (the protocol document's table is checked against it). */
-export const SERVER_FRAME_TYPES = ["hello", "subscribed", "unsubscribed", "message", "ack", "presence", "typing", "suggestion", "error", "pong"] as const satisfies readonly ServerFrame["type"][];
+export const SERVER_FRAME_TYPES = ["hello", "subscribed", "unsubscribed", "message", "ack", "presence", "typing", "suggestion", "error", "pong", "authed"] as const satisfies readonly ServerFrame["type"][];
 
 /** The WebSocket subprotocol a client asks for, and the prefix that carries a browser's token. */
 export const WS_SUBPROTOCOL = "parley.v1";

@@ -86,3 +86,12 @@ export const suggestRequestSchema = z.object({
   roomId: z.string().min(1).max(64),
   text: storable.refine((s) => charLength(s) <= LIMITS.suggestTextMax, `text must be at most ${LIMITS.suggestTextMax} characters`),
 });
+
+/** An opaque refresh token as login, register and refresh hand it out. */
+export const refreshTokenSchema = z.string().min(16).max(256).regex(/^[\w-]+$/, "refreshToken must be a token this server issued");
+
+/** `POST /api/auth/refresh`: trades a refresh token (single use) for a new access and refresh token. */
+export const refreshRequestSchema = z.object({ refreshToken: refreshTokenSchema });
+
+/** `POST /api/auth/password`: the new password follows the registration rules. */
+export const passwordChangeSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema });

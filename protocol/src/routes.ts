@@ -14,6 +14,8 @@ export const ROUTES = [
   { method: "POST", path: "/api/auth/login" },
   { method: "POST", path: "/api/auth/refresh" },
   { method: "POST", path: "/api/auth/logout" },
+  { method: "POST", path: "/api/auth/logout-all" },
+  { method: "POST", path: "/api/auth/password" },
   { method: "GET", path: "/api/me" },
   { method: "GET", path: "/api/rooms" },
   { method: "POST", path: "/api/rooms" },

@@ -76,6 +76,7 @@ const SERVER_FIELDS: { [T in ServerFrame["type"]]: FieldMap<Extract<ServerFrame,
   suggestion: { requestId: "required", delta: "required", done: "required", source: "required" },
   error: { code: "required", message: "required", requestId: "optional", clientId: "optional", roomId: "optional", retryAfter: "optional" },
   pong: {},
+  authed: { exp: "required" },
 };
 
 describe("docs/protocol.md", () => {

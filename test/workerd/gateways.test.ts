@@ -191,6 +191,24 @@ describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
       }
     });
 
+    it("signs a user out everywhere (logout-all): both sessions' sockets close on every gateway, every gateway refuses both tokens", async () => {
+      const username = uniqueName("all");
+      const first = new ApiClient(workers.url);
+      await first.register(username);
+      const second = (await new ApiClient(workers.url).request("POST", "/api/auth/login", { username, password: "correct horse battery" })).json.token as string;
+      const tokens = [first.token!, second];
+      const open: SocketClient[] = [];
+      for (const token of tokens) for (const n of range(0, SHARDS - 1)) open.push(sockets.add(await new ApiClient(pinned(n), token).socket()));
+      const res = await new ApiClient(pinned(1), second).request("POST", "/api/auth/logout-all");
+      expect(res.status).toBe(200);
+      for (const socket of open) expect(await socket.waitClose()).toEqual({ code: 1008, reason: "signed out" });
+      for (const token of tokens) {
+        for (const n of range(0, SHARDS - 1)) {
+          await eventually(async () => (await new ApiClient(pinned(n), token).request("GET", "/api/me")).status === 401, 5000);
+        }
+      }
+    });
+
     it("announces the users of a gateway that dies as gone, through the room object", async () => {
       const alice = new ApiClient(pinned(0));
       const aliceUser = await alice.register(uniqueName("alice"));

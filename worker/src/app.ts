@@ -7,13 +7,15 @@ import { ApiError, clientAddress, type Clock, isHttps, type Logger, toApiError, 
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { DeviceTokens } from "./auth/device-tokens.ts";
+import { RefreshTokens } from "./auth/refresh-tokens.ts";
+import { SignOut } from "./auth/sign-out.ts";
 import { registerHealthRoutes } from "./health-routes.ts";
 import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
 import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
-import type { Bus } from "./ports/bus.ts";
+import type { Bus, SessionEvent } from "./ports/bus.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
 import type { Presence } from "./ports/presence.ts";
 import { MemoryRevocations, type Revocations } from "./ports/revocations.ts";
@@ -30,6 +32,8 @@ export interface AppSettings {
   workerId: string;
   jwtSecret: string;
   jwtTtlSeconds: number;
+  /** Refresh-token lifetime; 30 days when absent. */
+  refreshTtlSeconds?: number;
   allowedOrigins: readonly string[];
   trustedProxies: readonly string[];
   rates: {
@@ -84,11 +88,25 @@ export function createApp(deps: AppDeps): ParleyApp {
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
   const hub = new RoomHub({ store, bus, presence, logger });
   const messages = new MessageService(store, hub, clock, settings.rates.message);
-  const auth = new AuthService(store, hasher, tokens, new DeviceTokens(settings.jwtSecret, clock), deps.attempts ?? new MemoryAttemptBudget(clock), clock, settings.rates);
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
+  const openSockets = new Set<{ peer: Peer }>();
+  /** Closes the sockets here that live on a revoked token or session, or on a token of a user signed out everywhere. */
+  const closeSignedOut = (event: SessionEvent) => {
+    for (const { peer } of openSockets) {
+      const token = peer.token;
+      const hit = event.kind === "revoked" ? token?.jti === event.jti || token?.sid === event.jti : peer.user.id === event.userId && (token?.iat ?? 0) <= event.before;
+      if (hit) peer.close(CLOSE_CODES.policyViolation, "signed out");
+    }
+  };
+  const signOut = new SignOut(store, sessions, clock, (event) => {
+    closeSignedOut(event);
+    hub.revoked(event);
+  });
+  const refreshTokens = new RefreshTokens(store, settings.refreshTtlSeconds ?? 30 * 24 * 3600, clock);
+  const devices = new DeviceTokens(settings.jwtSecret, clock);
+  const auth = new AuthService(store, hasher, tokens, devices, deps.attempts ?? new MemoryAttemptBudget(clock), refreshTokens, signOut, clock, settings.rates);
   const authenticate = requireUser(sessions);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
-  const openSockets = new Set<{ peer: Peer }>();
   const suggester = deps.suggester ?? noSuggester;
   let draining = false;
 
@@ -148,21 +166,15 @@ export function createApp(deps: AppDeps): ParleyApp {
     draining: () => draining,
     report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
   });
-  const closeSignedOut = (jti: string) => {
-    for (const { peer } of openSockets) if (peer.sessionId === jti) peer.close(CLOSE_CODES.policyViolation, "signed out");
-  };
   hub.onRevoked(closeSignedOut).catch((err) => logger.warn({ err }, "cannot listen for sign-outs"));
   registerAuthRoutes(app, {
     auth,
     store,
     sessions,
+    signOut,
     authenticate,
     address,
     secure: (c) => isHttps(c.req.url, deps.peerAddress(c), c.req.header("x-forwarded-proto"), settings.trustedProxies),
-    signedOut: (jti) => {
-      closeSignedOut(jti);
-      hub.revoked(jti);
-    },
   });
   registerRoomRoutes(app, { store, presence, hub, clock, authenticate, roomRate: settings.rates.room ?? { max: 20, windowSeconds: 3600 } });
   registerMessageRoutes(app, { store, messages, authenticate });

@@ -12,7 +12,10 @@ export const configSchema = z
     REDIS_URL: z.string().url().optional(),
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
     JWT_SECRET: z.string().optional(),
-    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+    /** Access-token lifetime: short, as a refresh token keeps the session (5 s allows tests of expiry). */
+    JWT_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(900),
+    /** Refresh-token lifetime: a session unused this long ends. */
+    REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
     ALLOWED_ORIGINS: list,
     TRUSTED_PROXIES: list,
     WORKER_ID: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
@@ -62,6 +65,7 @@ export const configSchema = z
     redisPrefix: env.REDIS_PREFIX,
     jwtSecret: env.JWT_SECRET,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    refreshTtlSeconds: env.REFRESH_TTL_SECONDS,
     allowedOrigins: env.ALLOWED_ORIGINS,
     trustedProxies: env.TRUSTED_PROXIES,
     workerId: env.WORKER_ID,

@@ -3,3 +3,4 @@ export { rooms } from "./rooms.ts";
 export { memberships } from "./memberships.ts";
 export { messages } from "./messages.ts";
 export { idempotencyKeys } from "./idempotency-keys.ts";
+export { refreshTokens } from "./refresh-tokens.ts";

@@ -54,13 +54,48 @@ export function authTests({ first }: SuiteContext) {
       expect(res.json).toEqual({ user });
     });
 
-    it("refreshes a token (extension)", async () => {
+    it("rotates the refresh token: single use, and a reused one revokes its whole session (extension)", async () => {
+      const username = uniqueName("Rot");
+      const signIn = await new ApiClient(first()).request("POST", "/api/auth/register", { username, password: "correct horse battery" });
+      const { user, refreshToken } = signIn.json;
+      expect(refreshToken).toEqual(expect.any(String));
+      const api = new ApiClient(first());
+      const res = await api.request("POST", "/api/auth/refresh", { refreshToken });
+      expect(res.status, res.text).toBe(200);
+      expect(res.json).toMatchObject({ user, token: expect.any(String), expiresAt: expect.any(String), refreshToken: expect.any(String) });
+      expect((await new ApiClient(first(), res.json.token).request("GET", "/api/me")).json).toEqual({ user });
+      // The old refresh token again: the family is revoked, the rotated pair with it.
+      expectError(await api.request("POST", "/api/auth/refresh", { refreshToken }), 401, "unauthorized");
+      expectError(await api.request("POST", "/api/auth/refresh", { refreshToken: res.json.refreshToken }), 401, "unauthorized");
+      expectError(await new ApiClient(first(), res.json.token).request("GET", "/api/me"), 401, "unauthorized");
+    });
+
+    it("still refreshes the deprecated way (Bearer, no body), once per access token (extension)", async () => {
       const api = new ApiClient(first());
       const user = await api.register(uniqueName());
       const res = await api.request("POST", "/api/auth/refresh");
       expect(res.status, res.text).toBe(200);
+      expect(res.headers.get("deprecation")).toBe("true");
       expect(res.json).toMatchObject({ user, token: expect.any(String) });
       expect((await new ApiClient(first(), res.json.token).request("GET", "/api/me")).json).toEqual({ user });
+      expectError(await api.request("GET", "/api/me"), 401, "unauthorized");
+    });
+
+    it("signs out everywhere and on password change (extension)", async () => {
+      const username = uniqueName("All");
+      const one = new ApiClient(first());
+      await one.register(username);
+      const login = () => new ApiClient(first()).request("POST", "/api/auth/login", { username, password: "correct horse battery" });
+      const two = new ApiClient(first(), (await login()).json.token);
+      expect((await one.request("POST", "/api/auth/logout-all")).status).toBe(200);
+      for (const api of [one, two]) expectError(await api.request("GET", "/api/me"), 401, "unauthorized");
+
+      const three = new ApiClient(first(), (await login()).json.token);
+      const four = new ApiClient(first(), (await login()).json.token);
+      const changed = await three.request("POST", "/api/auth/password", { currentPassword: "correct horse battery", newPassword: "another good one" });
+      expect(changed.status, changed.text).toBe(200);
+      for (const api of [three, four]) expectError(await api.request("GET", "/api/me"), 401, "unauthorized");
+      expect((await new ApiClient(first(), changed.json.token).request("GET", "/api/me")).status).toBe(200);
     });
 
     it("answers 401 without a token, with garbage and with a tampered token", async () => {

@@ -24,6 +24,25 @@ export function frameTests({ first, sockets }: SuiteContext) {
       await nextAfter(socket, since, "pong");
     });
 
+    it("takes a fresh token in an auth frame and answers authed {exp}; refuses another user's (extension)", async () => {
+      const refreshed = await api.request("POST", "/api/auth/refresh");
+      let since = socket.frames.length;
+      socket.send({ type: "auth", token: refreshed.json.token });
+      const authed = await nextAfter(socket, since, "authed");
+      expect(authed.exp * 1000).toBe(Date.parse(refreshed.json.expiresAt));
+      const stranger = new ApiClient(first());
+      await stranger.register(uniqueName());
+      since = socket.frames.length;
+      socket.send({ type: "auth", token: stranger.token });
+      expect(await nextAfter(socket, since, "error")).toMatchObject({ code: "forbidden" });
+      since = socket.frames.length;
+      socket.send({ type: "auth", token: "not.a.token" });
+      expect(await nextAfter(socket, since, "error")).toMatchObject({ code: "unauthorized" });
+      since = socket.frames.length;
+      socket.send({ type: "ping" });
+      await nextAfter(socket, since, "pong");
+    });
+
     it("answers subscribe to a room the user is not in with forbidden, and to an unknown room with not_found", async () => {
       const stranger = new ApiClient(first());
       await stranger.register(uniqueName());

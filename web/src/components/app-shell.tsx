@@ -17,6 +17,11 @@ export function AppShell() {
     const r = router.route();
     return r.view === "room" ? r.roomId : undefined;
   };
+  const signOutEverywhere = async () => {
+    if (!confirm("Sign out on every device, this one included?")) return;
+    const problem = await auth.signOutEverywhere();
+    if (problem) alert(problem);
+  };
   const go = (href: string) => {
     setNavOpen(false);
     router.navigate(href);
@@ -43,6 +48,9 @@ export function AppShell() {
         </span>
         <button type="button" class="quiet" onClick={() => auth.signOut()}>
           Sign out
+        </button>
+        <button type="button" class="quiet" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
+          Sign out everywhere
         </button>
       </header>
       <RoomSidebar route={router.route()} onNavigate={() => setNavOpen(false)} />

@@ -3,10 +3,15 @@ import { credentialsSchema } from "@parley/protocol";
 import { ApiError, type HttpClient, type Session } from "../transport/http-client.ts";
 
 const STORAGE_KEY = "parley.session";
-/** Refresh this long before the token expires. */
-const REFRESH_AHEAD_MS = 5 * 60_000;
+/** Refresh this long before the access token expires (or a third of its life, for short ones). */
+const REFRESH_AHEAD_MS = 2 * 60_000;
+/** A failed refresh (network, 5xx) is tried again this much later. */
+const RETRY_MS = 30_000;
 
 export type AuthMode = "login" | "register";
+type SessionStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+/** The Web Locks API's part this store uses: tabs sharing one session must not rotate it twice. */
+type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
 
 /** Turns a failed sign-in into a sentence a person can act on. */
 export function describeAuthError(error: unknown, mode: AuthMode): string {
@@ -19,41 +24,70 @@ export function describeAuthError(error: unknown, mode: AuthMode): string {
 }
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** The signed-in user and their token: kept in storage across reloads and refreshed before it expires. */
-export function createAuthStore(http: () => HttpClient, storage: Pick<Storage, "getItem" | "setItem" | "removeItem">) {
-  const [session, setSession] = createSignal<Session | undefined>(restore());
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+const alive = (iso: string | undefined, marginMs = 0) => !iso || Date.parse(iso) > Date.now() + marginMs;
 
-  function restore(): Session | undefined {
-    try {
-      const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? "null") as Session | null;
-      if (saved?.token && (!saved.expiresAt || Date.parse(saved.expiresAt) > Date.now() + 10_000)) return saved;
-    } catch {
-      // A corrupt entry is the same as none.
-    }
-    storage.removeItem(STORAGE_KEY);
-    return undefined;
+/** A saved session still worth using: its access token, or failing that its refresh token, has time left. */
+function read(storage: SessionStorage): Session | undefined {
+  try {
+    const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? "null") as Session | null;
+    if (saved?.token && (saved.refreshToken ? alive(saved.refreshExpiresAt, 10_000) : alive(saved.expiresAt, 10_000))) return saved;
+  } catch {
+    // A corrupt entry is the same as none.
   }
+  return undefined;
+}
+
+/**
+ * The signed-in user and their tokens, kept in storage across reloads. The short access token is
+ * renewed with the single-use refresh token before it expires (and after a 401), one tab at a
+ * time: a tab that finds the stored session already rotated by another adopts it instead.
+ */
+export function createAuthStore(http: () => HttpClient, storage: SessionStorage, locks: Locks | undefined = globalThis.navigator?.locks) {
+  const restored = read(storage);
+  if (!restored) storage.removeItem(STORAGE_KEY);
+  const [session, setSession] = createSignal<Session | undefined>(restored);
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<boolean> | undefined;
+  const refreshed = new Set<(token: string) => void>();
 
   function save(next: Session | undefined) {
     clearTimeout(refreshTimer);
     setSession(next);
     if (!next) return storage.removeItem(STORAGE_KEY);
     storage.setItem(STORAGE_KEY, JSON.stringify(next));
-    if (next.expiresAt) {
-      const wait = Math.max(1000, Date.parse(next.expiresAt) - Date.now() - REFRESH_AHEAD_MS);
-      refreshTimer = setTimeout(() => void refresh().catch(() => {}), Math.min(wait, 2 ** 31 - 1));
+    if (!next.expiresAt) return;
+    const left = Date.parse(next.expiresAt) - Date.now();
+    refreshTimer = setTimeout(() => void renew(), Math.min(Math.max(1000, left - Math.min(REFRESH_AHEAD_MS, left / 3)), 2 ** 31 - 1));
+  }
+
+  /** Renews the session; resolves false when there is none any more. Concurrent calls share one refresh. */
+  function renew(): Promise<boolean> {
+    inFlight ??= (locks ? locks.request("parley.refresh", rotate) : rotate()).finally(() => (inFlight = undefined));
+    return inFlight;
+  }
+
+  async function rotate(): Promise<boolean> {
+    const current = session();
+    if (!current) return false;
+    const stored = read(storage);
+    if (stored && stored.token !== current.token && alive(stored.expiresAt, 10_000)) return adopt(stored);
+    try {
+      const next = await http().refresh(current.refreshToken);
+      return adopt({ ...next, refreshToken: next.refreshToken ?? current.refreshToken, refreshExpiresAt: next.refreshExpiresAt ?? current.refreshExpiresAt });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        save(undefined);
+        return false;
+      }
+      refreshTimer = setTimeout(() => void renew(), RETRY_MS);
+      return false;
     }
   }
 
-  async function refresh() {
-    try {
-      save(await http().refresh());
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) save(undefined);
-      else refreshTimer = setTimeout(() => void refresh().catch(() => {}), 30_000);
-      throw error;
-    }
+  function adopt(next: Session): true {
+    save(next);
+    for (const listener of refreshed) listener(next.token);
+    return true;
   }
 
   untrack(() => save(session()));
@@ -76,17 +110,34 @@ export function createAuthStore(http: () => HttpClient, storage: Pick<Storage, "
         return describeAuthError(error, mode);
       }
     },
-    /** Signs out: the server revokes the token (best effort: the session is forgotten here either way). */
+    /** Signs out this device: the server ends the session (best effort: it is forgotten here either way). */
     signOut: () => {
       if (session()) void http().logout().catch(() => {});
       save(undefined);
     },
+    /** Signs out every device of the user; resolves with an error sentence, or undefined once done. */
+    async signOutEverywhere(): Promise<string | undefined> {
+      try {
+        await http().logoutAll();
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) return error instanceof ApiError ? error.message : "Something went wrong. Please try again.";
+      }
+      save(undefined);
+      return undefined;
+    },
     /** Forgets a session the server no longer accepts, without telling it. */
     forget: () => save(undefined),
-    /** Refreshes a token that expires within the refresh window (before a WebSocket connect). */
+    /** Gets a fresh access token now (after a 401); false when the session is over. */
+    renew,
+    /** Calls back with every new access token, so an open socket can be handed it (`auth` frame). */
+    onRefreshed(listener: (token: string) => void) {
+      refreshed.add(listener);
+      return () => void refreshed.delete(listener);
+    },
+    /** Refreshes an access token that expires soon (before a WebSocket connect). */
     async ensureFresh() {
       const expiresAt = session()?.expiresAt;
-      if (expiresAt && Date.parse(expiresAt) - Date.now() < REFRESH_AHEAD_MS) await refresh();
+      if (expiresAt && Date.parse(expiresAt) - Date.now() < REFRESH_AHEAD_MS) await renew();
     },
   };
 }

@@ -78,6 +78,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     presence.clear(roomId);
   }
 
+  let stopAuth = () => {};
   const onOnline = () => socket.setOnline(true);
   const onOffline = () => socket.setOnline(false);
 
@@ -87,6 +88,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     start() {
       socket.onState(setStatus);
       socket.onFrame(route);
+      stopAuth = auth.onRefreshed(socket.authenticate);
       addEventListener("online", onOnline);
       addEventListener("offline", onOffline);
       if (navigator.onLine === false) socket.setOnline(false);
@@ -94,6 +96,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       return rooms.load().then(() => rooms.joined().forEach((r) => socket.subscribe(r.id)));
     },
     stop() {
+      stopAuth();
       removeEventListener("online", onOnline);
       removeEventListener("offline", onOffline);
       socket.disconnect();

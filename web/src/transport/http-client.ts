@@ -7,6 +7,9 @@ export interface Session {
   token: string;
   /** Extension: when the token stops working (ISO 8601). */
   expiresAt?: string;
+  /** Extension: single use, traded for the next session at `POST /api/auth/refresh`. */
+  refreshToken?: string;
+  refreshExpiresAt?: string;
 }
 export interface HistoryPage {
   messages: Message[];
@@ -31,8 +34,10 @@ export interface HttpClientOptions {
   /** The current bearer token, if any. */
   token: () => string | undefined;
   fetch?: typeof fetch;
-  /** Called when an authenticated request answers 401: the session is over. */
+  /** Called when an authenticated request answers 401 and `renew` could not help: the session is over. */
   onUnauthorized?: () => void;
+  /** Gets a fresh token after a 401 (once per request); resolves true when the request is worth retrying. */
+  renew?: () => Promise<boolean>;
 }
 
 /** Parley's REST API (docs/protocol.md, "HTTP"). */
@@ -44,9 +49,15 @@ export class HttpClient {
 
   register = (username: string, password: string) => this.call<Session>("POST", "/api/auth/register", { username, password });
   login = (username: string, password: string) => this.call<Session>("POST", "/api/auth/login", { username, password });
-  refresh = () => this.call<Session>("POST", "/api/auth/refresh");
-  /** Extension: revokes the current token on the server and closes the sockets opened with it. */
-  logout = () => this.call<{ ok: true }>("POST", "/api/auth/logout");
+  /** Trades the refresh token for a new session; without one, the deprecated form (the current Bearer token). */
+  refresh = (refreshToken?: string) =>
+    refreshToken ? this.call<Session>("POST", "/api/auth/refresh", { refreshToken }, { bearer: false }) : this.call<Session>("POST", "/api/auth/refresh", undefined, { retry: false });
+  /** Extension: ends this device's session on the server and closes the sockets living on it. */
+  logout = () => this.call<{ ok: true }>("POST", "/api/auth/logout", undefined, { retry: false });
+  /** Extension: ends every session of the user, on every device. */
+  logoutAll = () => this.call<{ ok: true }>("POST", "/api/auth/logout-all");
+  /** Extension: changes the password; every other session ends, this one gets a new session. */
+  changePassword = (currentPassword: string, newPassword: string) => this.call<Session>("POST", "/api/auth/password", { currentPassword, newPassword });
   me = () => this.call<{ user: User }>("GET", "/api/me");
 
   listRooms(filter: { q?: string; joined?: boolean } = {}) {
@@ -67,9 +78,9 @@ export class HttpClient {
     return this.call<HistoryPage>("GET", `/api/rooms/${enc(roomId)}/messages?${query}`);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, how: { bearer?: boolean; retry?: boolean } = {}): Promise<T> {
     const headers: Record<string, string> = {};
-    const token = this.options.token();
+    const token = how.bearer === false ? undefined : this.options.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
@@ -81,7 +92,11 @@ export class HttpClient {
     const data = (await res.json().catch(() => undefined)) as (T & Partial<ErrorBody>) | undefined;
     if (res.ok && data) return data;
     const retryAfter = Number(res.headers.get("retry-after")) || undefined;
-    if (res.status === 401 && token) this.options.onUnauthorized?.();
+    if (res.status === 401 && token) {
+      // An access token lives 15 minutes: one that just ran out is renewed once and the request retried.
+      if (how.retry !== false && this.options.renew && (await this.options.renew().catch(() => false))) return this.call<T>(method, path, body, { ...how, retry: false });
+      this.options.onUnauthorized?.();
+    }
     throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? `The server answered ${res.status}.`, retryAfter);
   }
 }

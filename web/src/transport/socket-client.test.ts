@@ -54,6 +54,20 @@ describe("SocketClient", () => {
   });
   afterEach(() => vi.useRealTimers());
 
+  it("hands the open socket a fresh token in an auth frame, and reconnects after 4001 token expired", async () => {
+    const client = make();
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    last().open();
+    client.authenticate("fresh");
+    expect(last().sent.at(-1)).toEqual({ type: "auth", token: "fresh" });
+    const first = last();
+    first.drop(4001);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeSocket.all.length).toBe(2);
+    expect(last()).not.toBe(first);
+  });
+
   it("authenticates with the browser subprotocol list and names its states", async () => {
     const client = make();
     client.connect();

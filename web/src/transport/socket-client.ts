@@ -113,6 +113,8 @@ export class SocketClient {
     this.pending.set(clientId, frame);
     this.send(frame);
   }
+  /** Hands the open connection a fresh access token, so the server does not close it at the old one's `exp` (4001). */
+  authenticate = (token: string) => this.send({ type: "auth", token });
   typing = (roomId: string) => this.send({ type: "typing", roomId });
   suggest = (roomId: string, text: string, requestId: string) => this.send({ type: "suggest", roomId, text, requestId });
   isOpen = () => this.state === "connected" && this.ws?.readyState === OPEN;

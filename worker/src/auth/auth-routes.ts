@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { credentialsSchema } from "@parley/protocol";
+import { credentialsSchema, passwordChangeSchema, refreshRequestSchema } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, bearerToken } from "@parley/common";
 import { readJson } from "../http/body.ts";
@@ -8,6 +8,7 @@ import type { AppEnv } from "../http/context.ts";
 import type { AuthClient, AuthService, SignedIn } from "./auth-service.ts";
 import { DEVICE_COOKIE, DEVICE_TTL_SECONDS } from "./device-tokens.ts";
 import type { Sessions } from "./sessions.ts";
+import type { SignOut } from "./sign-out.ts";
 
 /** Rejects requests without a valid, unrevoked bearer token; sets `c.var.user` and `c.var.session`. */
 export function requireUser(sessions: Sessions): MiddlewareHandler<AppEnv> {
@@ -29,15 +30,14 @@ export function registerAuthRoutes(
     auth: AuthService;
     store: Store;
     sessions: Sessions;
+    signOut: SignOut;
     authenticate: MiddlewareHandler<AppEnv>;
     address: (c: Context<AppEnv>) => string;
     /** True when the client reached us over HTTPS (directly, or as a trusted proxy says). */
     secure: (c: Context<AppEnv>) => boolean;
-    /** Closes every WebSocket opened with the token, on every worker. */
-    signedOut: (jti: string) => void;
   },
 ) {
-  const { auth, store, sessions, authenticate, address, secure, signedOut } = deps;
+  const { auth, store, sessions, signOut, authenticate, address, secure } = deps;
   const client = (c: Context<AppEnv>): AuthClient => ({ address: address(c), deviceCookie: getCookie(c, DEVICE_COOKIE) });
   /** The session in the body; the device token only in an HttpOnly cookie, out of scripts' reach. */
   const answer = (c: Context<AppEnv>, { session, deviceCookie }: SignedIn, status: 200 | 201) => {
@@ -55,17 +55,33 @@ export function registerAuthRoutes(
     return answer(c, await auth.login(credentials, client(c)), 200);
   });
 
-  /** Extension: revokes the token (until it would expire) and closes the sockets opened with it. */
+  /** Extension: ends this device's session (token, refresh family) and closes the sockets living on it. */
   app.post("/api/auth/logout", authenticate, async (c) => {
-    const session = c.get("session");
-    await sessions.revoke(session);
-    if (session.jti) signedOut(session.jti);
+    await signOut.session(c.get("session"));
     return c.json({ ok: true });
   });
 
-  app.post("/api/auth/refresh", authenticate, async (c) => {
-    const user = c.get("user");
-    return c.json({ user, ...(await auth.refresh(user)) });
+  /** Extension: ends every session of the user, on every worker. */
+  app.post("/api/auth/logout-all", authenticate, async (c) => {
+    await signOut.everywhere(c.get("user").id);
+    return c.json({ ok: true });
+  });
+
+  app.post("/api/auth/password", authenticate, async (c) => {
+    const { currentPassword, newPassword } = await readJson(c, passwordChangeSchema);
+    return c.json(await auth.changePassword(c.get("session"), currentPassword, newPassword, address(c)));
+  });
+
+  /** `{refreshToken}`; the deprecated form (a Bearer access token and no body) still answers, with `Deprecation: true`. */
+  app.post("/api/auth/refresh", async (c) => {
+    const legacy = bearerToken(c.req.header("authorization"));
+    if (c.req.header("content-type") !== undefined || !legacy) {
+      const { refreshToken } = await readJson(c, refreshRequestSchema);
+      return c.json(await auth.refresh(refreshToken));
+    }
+    const claims = await sessions.authenticate(legacy);
+    c.header("Deprecation", "true");
+    return c.json(await auth.refreshAccessToken(claims));
   });
 
   app.get("/api/me", authenticate, async (c) => {

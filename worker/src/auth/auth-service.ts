@@ -1,10 +1,12 @@
 import type { Credentials, User } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import { ApiError, type Clock, type RateDecision, TokenBuckets, type TokenIssuer } from "@parley/common";
+import { ApiError, type Clock, type RateDecision, type TokenClaims, TokenBuckets, type TokenIssuer } from "@parley/common";
 import type { AttemptBudget, BudgetDecision } from "../ports/attempt-budget.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import type { DeviceClaims, DeviceTokens } from "./device-tokens.ts";
 import { FairHashQueue } from "./fair-hash-queue.ts";
+import type { RefreshTokens } from "./refresh-tokens.ts";
+import type { SignOut } from "./sign-out.ts";
 
 type Rate = { max: number; windowSeconds: number };
 
@@ -27,9 +29,18 @@ export interface AuthClient {
   deviceCookie?: string;
 }
 
+/** What sign-in, refresh and password change answer: a short access token and the session's refresh token. */
+export interface SessionGrant {
+  user: User;
+  token: string;
+  expiresAt: string;
+  refreshToken: string;
+  refreshExpiresAt: string;
+}
+
 /** A successful sign-in: the session for the body, the device cookie's new value for `Set-Cookie`. */
 export interface SignedIn {
-  session: { user: User; token: string; expiresAt: string };
+  session: SessionGrant;
   deviceCookie: string;
 }
 
@@ -60,7 +71,9 @@ export class AuthService {
     private readonly tokens: TokenIssuer,
     private readonly devices: DeviceTokens,
     private readonly failures: AttemptBudget,
-    clock: Clock,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly signOut: SignOut,
+    private readonly clock: Clock,
     limits: AuthLimits,
   ) {
     // People mistype: the whole allowance is available at once, refilled over the window.
@@ -109,9 +122,40 @@ export class AuthService {
     return this.signedIn({ id: found.id, username: found.username }, client);
   }
 
-  /** A fresh token for a still-valid one, so clients stay signed in without storing passwords. */
-  refresh(user: User) {
-    return this.tokens.issue(user);
+  /** Trades a refresh token (single use) for the session's next access and refresh token. */
+  async refresh(refreshToken: string): Promise<SessionGrant> {
+    // Dated before the rotation: a sign-out everywhere racing it then covers this token too (SignOut.everywhere).
+    const at = this.clock.now();
+    const next = await this.refreshTokens.rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId));
+    const access = await this.tokens.issue(next.user, { sid: next.familyId, at });
+    return { user: next.user, token: access.token, expiresAt: access.expiresAt, refreshToken: next.refreshToken, refreshExpiresAt: next.refreshExpiresAt };
+  }
+
+  /**
+   * Deprecated form (Bearer access token, no body): a new access token in the same session, and
+   * the presented one revoked, so each is good for one refresh. Its sockets stay open until its
+   * `exp`, for an `auth` frame with the new one.
+   */
+  async refreshAccessToken(claims: TokenClaims) {
+    const access = await this.tokens.issue(claims.user, { sid: claims.sid });
+    await this.signOut.token(claims, false);
+    return { user: claims.user, token: access.token, expiresAt: access.expiresAt };
+  }
+
+  /**
+   * Changes the password after checking the current one, signs the user out everywhere and
+   * answers a new session for the device that asked.
+   */
+  async changePassword(claims: TokenClaims, currentPassword: string, newPassword: string, address: string): Promise<SessionGrant> {
+    const decision = this.loginBuckets.take(`${address}|${claims.user.username.toLowerCase()}`);
+    if (!decision.ok) throw rateLimited(decision, "password attempts");
+    const found = await this.store.findUserByName(claims.user.username);
+    if (!found || found.id !== claims.user.id) throw new ApiError("unauthorized", "this account no longer exists");
+    const key = `address:${address}`;
+    if (!(await this.hashing.run(key, () => this.hasher.verify(currentPassword, found.passwordHash)))) throw new ApiError("forbidden", "the current password is wrong");
+    await this.store.updatePassword(found.id, await this.hashing.run(key, () => this.hasher.hash(newPassword)));
+    const cutoff = await this.signOut.everywhere(found.id);
+    return this.grant(claims.user, cutoff);
   }
 
   private throttleUntrusted(address: string, account: string) {
@@ -122,7 +166,14 @@ export class AuthService {
   }
 
   private async signedIn(user: User, client: AuthClient): Promise<SignedIn> {
-    return { session: { user, ...(await this.tokens.issue(user)) }, deviceCookie: await this.devices.renew(client.deviceCookie, user.id) };
+    return { session: await this.grant(user), deviceCookie: await this.devices.renew(client.deviceCookie, user.id) };
+  }
+
+  /** A new session: its first refresh token and an access token in it (issued after `after`, a cut-off). */
+  private async grant(user: User, after?: number): Promise<SessionGrant> {
+    const refresh = await this.refreshTokens.start(user);
+    const access = await this.tokens.issue(user, { sid: refresh.familyId, after });
+    return { user, token: access.token, expiresAt: access.expiresAt, refreshToken: refresh.refreshToken, refreshExpiresAt: refresh.refreshExpiresAt };
   }
 }
 

@@ -7,8 +7,13 @@ export type RoomEvent =
   | { kind: "typing"; roomId: string; user: User }
   /** The user left the room: every worker drops that user's subscriptions to it. */
   | { kind: "left"; roomId: string; userId: string }
-  /** A token was revoked: every worker closes the sockets opened with it (on SESSIONS_CHANNEL). */
-  | { kind: "revoked"; jti: string };
+  /** A token or session was revoked: every worker closes the sockets using it (on SESSIONS_CHANNEL). */
+  | { kind: "revoked"; jti: string }
+  /** The user signed out everywhere (or changed password): every worker closes the sockets of tokens issued up to `before`. */
+  | { kind: "signed-out"; userId: string; before: number };
+
+/** The events of SESSIONS_CHANNEL. */
+export type SessionEvent = Extract<RoomEvent, { kind: "revoked" | "signed-out" }>;
 
 /** The bus channel every worker listens on for events that are not about one room. */
 export const SESSIONS_CHANNEL = "_sessions";

@@ -1,7 +1,7 @@
 import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, notFound, type Logger } from "@parley/common";
-import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
+import { SESSIONS_CHANNEL, type Bus, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
 import type { Presence } from "../ports/presence.ts";
 import { encode, type Peer } from "./peer.ts";
 import { RoomChannel } from "./room-channel.ts";
@@ -25,7 +25,7 @@ export interface HubDeps {
 export class RoomHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly peerRooms = new Map<string, Set<string>>();
-  private revokedListener: (jti: string) => void = () => {};
+  private revokedListener: (event: SessionEvent) => void = () => {};
 
   constructor(private readonly deps: HubDeps) {
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
@@ -187,19 +187,19 @@ export class RoomHub {
     }
   }
 
-  /** Called when another worker revoked a token: its sockets here must close. */
-  onRevoked(listener: (jti: string) => void): Promise<void> {
+  /** Called when another worker revoked a token or signed a user out: those sockets here must close. */
+  onRevoked(listener: (event: SessionEvent) => void): Promise<void> {
     this.revokedListener = listener;
     return this.deps.bus.subscribe(SESSIONS_CHANNEL);
   }
 
-  /** Tells every worker that a token was revoked. */
-  revoked(jti: string): void {
-    this.publish(SESSIONS_CHANNEL, { kind: "revoked", jti });
+  /** Tells every worker that a token or session was revoked, or a user signed out everywhere. */
+  revoked(event: SessionEvent): void {
+    this.publish(SESSIONS_CHANNEL, event);
   }
 
   private onBusEvent(roomId: string, event: RoomEvent): void {
-    if (event.kind === "revoked") return this.revokedListener(event.jti);
+    if (event.kind === "revoked" || event.kind === "signed-out") return this.revokedListener(event);
     const ch = this.channels.get(roomId);
     if (!ch) return;
     switch (event.kind) {

@@ -69,7 +69,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
     },
     upgradeWebSocket((c) => {
       const user = c.get("user");
-      const sessionId = c.get("session").jti;
+      const { jti, sid, iat, exp } = c.get("session");
       const place = c.get("socketPlace");
       let session: WsSession | undefined;
       return {
@@ -78,7 +78,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
           const peer: Peer = {
             id: `${workerId}/${++counter}`,
             user,
-            sessionId,
+            token: { jti, sid, iat, exp },
             send(text) {
               if (ws.readyState !== 1) return;
               if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {

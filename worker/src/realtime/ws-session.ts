@@ -8,6 +8,8 @@ import type { MessageService } from "../messages/message-service.ts";
 import { encode, type Peer } from "./peer.ts";
 import type { RoomHub } from "./room-hub.ts";
 import { SerialQueue } from "./serial-queue.ts";
+import { SocketAuth } from "./socket-auth.ts";
+import type { Sessions } from "../auth/sessions.ts";
 import { roomIdParam } from "../rooms/room-id.ts";
 
 export interface SessionDeps {
@@ -18,7 +20,11 @@ export interface SessionDeps {
   logger: Logger;
   /** Frames of any type a connection may send in a window. */
   frameRate: { max: number; windowSeconds: number };
+  /** Checks the tokens of `auth` frames; without it a connection is not held to its token's `exp`. */
+  sessions?: Pick<Sessions, "authenticate">;
 }
+
+type QueuedFrame = Exclude<ClientFrame, { type: "ping" | "suggest" | "auth" }>;
 
 /** Rejected frames a connection may send before it is closed with 1008. */
 const STRIKES = 20;
@@ -53,13 +59,16 @@ export class WsSession {
   private suggestion?: AbortController;
   private closed = false;
   private sending = 0;
+  private readonly auth?: SocketAuth;
 
   constructor(
     readonly peer: Peer,
     private readonly deps: SessionDeps,
     /** Shared by every connection of the app (ws-route); a session alone gets its own. */
     private readonly limits: ConnectionLimits = connectionLimits(deps),
-  ) {}
+  ) {
+    if (deps.sessions) this.auth = new SocketAuth(peer, deps.sessions, deps.clock);
+  }
 
   /** Handles one text frame from the client. */
   receive(text: string): void {
@@ -71,6 +80,11 @@ export class WsSession {
     if ("error" in frame) return this.reject({ type: "error", code: "invalid_request", message: frame.error, ...frame.ids });
     if (frame.type === "ping") return this.send({ type: "pong" });
     if (frame.type === "suggest") return void this.suggest(frame);
+    // Not queued: a fresh token must not wait behind slow sends while the old one runs out.
+    if (frame.type === "auth") {
+      if (!this.auth) return this.send({ type: "error", code: "invalid_request", message: "this connection takes no auth frames" });
+      return void this.auth.renew(frame.token, (reply) => this.send(reply));
+    }
     void this.queue.run(() => this.handle(frame));
   }
 
@@ -78,12 +92,13 @@ export class WsSession {
   async close(): Promise<void> {
     this.closed = true;
     this.suggestion?.abort();
+    this.auth?.stop();
     // A subscribe still running would add the peer back after disconnect: let it finish first.
     await this.queue.run(async () => {});
     await this.deps.hub.disconnect(this.peer);
   }
 
-  private async handle(frame: Exclude<ClientFrame, { type: "ping" | "suggest" }>): Promise<void> {
+  private async handle(frame: QueuedFrame): Promise<void> {
     const { hub, messages } = this.deps;
     const user = this.peer.user;
     if (this.closed) return;
@@ -124,7 +139,7 @@ export class WsSession {
   }
 
   /** Answers a frame that failed with its error, keeping its room and clientId for the client. */
-  private fail(frame: Exclude<ClientFrame, { type: "ping" | "suggest" }>, error: unknown): void {
+  private fail(frame: QueuedFrame, error: unknown): void {
     const apiError = toApiError(error);
     if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
     const ids = frame.type === "message" ? { clientId: frame.clientId } : {};

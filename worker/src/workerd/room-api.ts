@@ -35,6 +35,10 @@ export interface RoomRpc {
   revoke(jti: string, exp: number): void;
   /** On the sessions object: the tokens revoked and not yet expired. */
   revocations(): Array<{ jti: string; exp: number }>;
+  /** On the sessions object: revokes the user's tokens issued up to `before` (sign out everywhere), until `exp`. */
+  revokeUser(userId: string, before: number, exp: number): void;
+  /** On the sessions object: the users' cut-offs not yet expired. */
+  userCutoffs(): Array<{ userId: string; before: number; exp: number }>;
   /** On the sessions object: a JWT secret shared by every gateway when JWT_SECRET is unset (dev only). */
   devSecret(): string;
 }

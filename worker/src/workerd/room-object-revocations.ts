@@ -1,6 +1,6 @@
 import type { Clock } from "@parley/common";
-import { SESSIONS_CHANNEL } from "../ports/bus.ts";
-import { MemoryRevocations, type Revocations } from "../ports/revocations.ts";
+import { SESSIONS_CHANNEL, type SessionEvent } from "../ports/bus.ts";
+import { MemoryRevocations, type RevocableToken, type Revocations } from "../ports/revocations.ts";
 import { roomObject, type RoomNamespace } from "./room-api.ts";
 
 /**
@@ -22,7 +22,9 @@ export class RoomObjectRevocations implements Revocations {
 
   /** Loads the revocations stored before this gateway started. */
   async load(): Promise<void> {
-    for (const { jti, exp } of await roomObject(this.rooms, SESSIONS_CHANNEL).revocations()) await this.local.revoke(jti, exp);
+    const sessions = roomObject(this.rooms, SESSIONS_CHANNEL);
+    for (const { jti, exp } of await sessions.revocations()) await this.local.revoke(jti, exp);
+    for (const { userId, before, exp } of await sessions.userCutoffs()) await this.local.revokeUser(userId, before, exp);
   }
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
@@ -30,12 +32,19 @@ export class RoomObjectRevocations implements Revocations {
     await roomObject(this.rooms, SESSIONS_CHANNEL).revoke(jti, expiresAt);
   }
 
-  isRevoked(jti: string): Promise<boolean> {
-    return this.local.isRevoked(jti);
+  async revokeUser(userId: string, before: number, expiresAt: number): Promise<void> {
+    await this.local.revokeUser(userId, before, expiresAt);
+    await roomObject(this.rooms, SESSIONS_CHANNEL).revokeUser(userId, before, expiresAt);
   }
 
-  /** Another gateway revoked a token (its `revoked` event on the sessions channel). */
-  heard(jti: string): void {
-    void this.local.revoke(jti, Math.ceil(this.clock.now() / 1000) + this.ttlSeconds);
+  isRevoked(token: RevocableToken): Promise<boolean> {
+    return this.local.isRevoked(token);
+  }
+
+  /** Another gateway revoked a token or signed a user out (its event on the sessions channel). */
+  heard(event: SessionEvent): void {
+    const until = Math.ceil(this.clock.now() / 1000) + this.ttlSeconds;
+    if (event.kind === "revoked") void this.local.revoke(event.jti, until);
+    else void this.local.revokeUser(event.userId, event.before, until);
   }
 }

@@ -35,6 +35,7 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
     this.sql = ctx.storage.sql;
     this.sql.exec("create table if not exists presence (user_id text not null, gateway text not null, username text not null, primary key (user_id, gateway))");
     this.sql.exec("create table if not exists revoked (jti text primary key, exp integer not null)");
+    this.sql.exec("create table if not exists user_cutoff (user_id text primary key, before real not null, exp integer not null)");
     this.sql.exec("create table if not exists setting (name text primary key, value text not null)");
   }
 
@@ -129,6 +130,20 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
 
   revocations(): Array<{ jti: string; exp: number }> {
     return this.sql.exec<{ jti: string; exp: number }>("select jti, exp from revoked where exp >= ?", Math.floor(Date.now() / 1000)).toArray();
+  }
+
+  revokeUser(userId: string, before: number, exp: number): void {
+    this.sql.exec("delete from user_cutoff where exp < ?", Math.floor(Date.now() / 1000));
+    this.sql.exec(
+      "insert into user_cutoff (user_id, before, exp) values (?, ?, ?) on conflict (user_id) do update set before = max(before, excluded.before), exp = max(exp, excluded.exp)",
+      userId,
+      before,
+      exp,
+    );
+  }
+
+  userCutoffs(): Array<{ userId: string; before: number; exp: number }> {
+    return this.sql.exec<{ userId: string; before: number; exp: number }>("select user_id as userId, before, exp from user_cutoff where exp >= ?", Math.floor(Date.now() / 1000)).toArray();
   }
 
   devSecret(): string {
