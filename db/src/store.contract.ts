@@ -73,6 +73,23 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
     refreshTokenContract(() => store, () => newUser());
 
     describe("rooms", () => {
+      it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {
+        const alice = await newUser();
+        const base = unique("old");
+        const first = await newRoom(alice, `${base}-one`);
+        const second = await newRoom(alice, `${base}-two`);
+        // Both made without skeletons (as before they existed); this skeleton makes them lookalikes.
+        const skeleton = (name: string) => (name.startsWith(base) ? `skel:${base}` : `skel:${name}`);
+        let looked = 0;
+        for (let n; (n = await store.fillNameSkeletons(skeleton, 100)) > 0; ) looked += n;
+        expect(looked).toBeGreaterThanOrEqual(2);
+        expect(await store.fillNameSkeletons(skeleton, 100)).toBe(0);
+        // The older room holds the skeleton now: a new lookalike is refused, and the second room is still there.
+        expect(await store.createRoom({ id: crypto.randomUUID(), name: `${base}-three`, topic: "", createdBy: alice.id, createdAt: new Date(), nameSkeleton: `skel:${base}` })).toBeNull();
+        expect(await store.getRoom(first.id)).not.toBeNull();
+        expect(await store.getRoom(second.id)).not.toBeNull();
+      });
+
       it("makes the creator a member and refuses a name taken in another case", async () => {
         const alice = await newUser();
         const name = unique("General");
@@ -84,6 +101,10 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect(await store.roomIdsOf(alice.id)).toEqual([room.id]);
         const again = { id: crypto.randomUUID(), topic: "", createdBy: alice.id, createdAt: new Date() };
         expect(await store.createRoom({ ...again, name: name.toUpperCase() })).toBeNull();
+        // A lookalike (same skeleton, another name) is refused too, when skeletons are given.
+        const skeleton = `skel_${crypto.randomUUID()}`;
+        expect(await store.createRoom({ ...again, id: crypto.randomUUID(), name: `${name}-a`, nameSkeleton: skeleton })).not.toBeNull();
+        expect(await store.createRoom({ ...again, id: crypto.randomUUID(), name: `${name}-b`, nameSkeleton: skeleton })).toBeNull();
         expect(await store.createRoom({ ...again, name })).toBeNull();
         expect(await store.getRoom(again.id)).toBeNull();
       });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, ilike, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
@@ -40,7 +40,13 @@ export interface Store extends IdempotencyStore {
   findUserByName(username: string): Promise<UserWithHash | null>;
   findUser(id: string): Promise<User | null>;
   /** Stores a room and makes its creator a member; null when the name is taken (case-insensitively). */
-  createRoom(room: { id: string; name: string; topic: string; createdBy: string; createdAt: Date }): Promise<RoomRecord | null>;
+  /** With `nameSkeleton`, also null when another room's name looks the same. */
+  createRoom(room: { id: string; name: string; topic: string; createdBy: string; createdAt: Date; nameSkeleton?: string }): Promise<RoomRecord | null>;
+  /**
+   * Fills in the skeleton of rooms that have none (made before skeletons existed), up to `limit`;
+   * a room whose skeleton another already has keeps none. Answers how many rooms it looked at.
+   */
+  fillNameSkeletons(skeleton: (name: string) => string, limit: number): Promise<number>;
   /** Rooms by member count, optionally only those whose name contains `query` or that `memberId` belongs to. */
   listRooms(options: { query?: string; memberId?: string; limit: number }): Promise<RoomRecord[]>;
   getRoom(id: string): Promise<RoomRecord | null>;
@@ -200,13 +206,31 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return db.transaction(async (tx) => {
         const [created] = await tx
           .insert(rooms)
-          .values({ ...room, nameKey: room.name.toLowerCase() })
-          .onConflictDoNothing({ target: rooms.nameKey })
+          .values({ ...room, nameKey: room.name.toLowerCase(), nameSkeleton: room.nameSkeleton ?? null })
+          // Either unique key: the same name in another case, or a lookalike name.
+          .onConflictDoNothing()
           .returning({ id: rooms.id });
         if (!created) return null;
         await tx.insert(memberships).values({ roomId: room.id, userId: room.createdBy, joinedAt: room.createdAt });
         return { id: room.id, name: room.name, topic: room.topic, createdBy: room.createdBy, createdAt: room.createdAt.toISOString(), memberCount: 1 };
       });
+    },
+
+    async fillNameSkeletons(skeleton, limit) {
+      const pending = await db.select({ id: rooms.id, name: rooms.name }).from(rooms).where(isNull(rooms.nameSkeleton)).orderBy(asc(rooms.createdAt)).limit(limit);
+      for (const room of pending) {
+        // The oldest room keeps a contested skeleton; a later lookalike (allowed once) is marked with
+        // its own id instead, a value no name's skeleton can be, so it is not looked at again.
+        const value = skeleton(room.name);
+        await db
+          .execute(
+            sql`update ${rooms} set name_skeleton = case when exists (select 1 from ${rooms} r where r.name_skeleton = ${value}) then ${`#${room.id}`} else ${value} end where id = ${room.id} and name_skeleton is null`,
+          )
+          .catch((error: unknown) => {
+            if (!isUniqueViolation(error)) throw error; // another worker took the skeleton meanwhile: the next pass marks this one
+          });
+      }
+      return pending.length;
     },
 
     async listRooms({ query, memberId, limit }) {

@@ -6,6 +6,11 @@ export const rooms = pgTable("rooms", {
   name: text("name").notNull(),
   /** Lower-cased name: makes room names case-insensitively unique. */
   nameKey: text("name_key").notNull().unique("rooms_name_key_unique"),
+  /**
+   * The name's lookalike skeleton (worker/src/rooms/name-skeleton.ts): no two rooms may look alike.
+   * Null for rooms made before it existed, until the worker fills it in at start.
+   */
+  nameSkeleton: text("name_skeleton").unique("rooms_name_skeleton_unique"),
   topic: text("topic").notNull().default(""),
   createdBy: uuid("created_by").notNull().references(() => users.id),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

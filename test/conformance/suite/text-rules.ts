@@ -16,6 +16,23 @@ export function textRuleTests({ first }: SuiteContext) {
       expectError(await api.request("POST", "/api/rooms", { name: `${base}\u00e9` }), 409, "conflict");
     });
 
+    it("refuses a room name that looks like an existing one, with 409", async () => {
+      const api = new ApiClient(first());
+      await api.register(uniqueName());
+      const tag = Math.random().toString(36).slice(2, 8);
+      await api.createRoom(`paypal-${tag}`);
+      // Cyrillic а, a capital I for l, fullwidth letters: each reads as the first name.
+      // Another user each time: room creation is rate-limited per user (ROOM_RATE).
+      for (const lookalike of [`pаypal-${tag}`, `paypaI-${tag}`, `ｐａｙｐａｌ-${tag}`]) {
+        const other = new ApiClient(first());
+        await other.register(uniqueName());
+        expectError(await other.request("POST", "/api/rooms", { name: lookalike }), 409, "conflict");
+      }
+      const other = new ApiClient(first());
+      await other.register(uniqueName());
+      expect((await other.request("POST", "/api/rooms", { name: `paypal-${tag}-2` })).status).toBe(201);
+    });
+
     it("refuses bidi controls in names and topics and invisible-only names", async () => {
       const api = new ApiClient(first());
       await api.register(uniqueName());

@@ -8,6 +8,7 @@ import { createDrizzleStore, withDeadline } from "@parley/db";
 import { connectPglite, connectPostgres, type Connection } from "@parley/db/node";
 import { answerMalformedRequests, type Logger, systemClock } from "@parley/common";
 import { createApp, type ParleyApp } from "../app.ts";
+import { fillNameSkeletons } from "../rooms/name-skeleton.ts";
 import type { Config } from "../config.ts";
 import { MemoryBusNetwork, type Bus } from "../ports/bus.ts";
 import { loggableError } from "../ports/loggable-error.ts";
@@ -82,6 +83,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
   const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
+  void fillNameSkeletons(store, logger);
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
 

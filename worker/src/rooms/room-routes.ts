@@ -7,6 +7,7 @@ import type { AppEnv } from "../http/context.ts";
 import type { Presence } from "../ports/presence.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
 import { rateLimited } from "../auth/auth-service.ts";
+import { nameSkeleton } from "./name-skeleton.ts";
 import { roomIdParam } from "./room-id.ts";
 
 /** Rooms listed at most per request (extensions: `?q=` narrows by name, `?joined=true` to the user's rooms). */
@@ -44,8 +45,8 @@ export function registerRoomRoutes(
     const { name, topic } = await readJson(c, createRoomSchema);
     const decision = creations.take(c.get("user").id);
     if (!decision.ok) throw rateLimited(decision, "new rooms");
-    const record = await store.createRoom({ id: crypto.randomUUID(), name, topic: topic ?? "", createdBy: c.get("user").id, createdAt: new Date(clock.now()) });
-    if (!record) throw new ApiError("conflict", "a room with that name exists");
+    const record = await store.createRoom({ id: crypto.randomUUID(), name, topic: topic ?? "", createdBy: c.get("user").id, createdAt: new Date(clock.now()), nameSkeleton: nameSkeleton(name) });
+    if (!record) throw new ApiError("conflict", "a room with that name, or one that looks the same, exists");
     return c.json({ room: { ...record, onlineCount: 0 } }, 201);
   });
 

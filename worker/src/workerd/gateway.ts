@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/postgres-js";
+import { fillNameSkeletons } from "../rooms/name-skeleton.ts";
 import postgres from "postgres";
 import { createDrizzleStore, schema, type Database } from "@parley/db";
 import { systemClock } from "@parley/common";
@@ -68,6 +69,7 @@ export class ParleyGateway {
     // fetch_types off: Hyperdrive's recommendation, and the schema uses no custom types.
     const client = postgres(this.env.HYPERDRIVE.connectionString, { max: 5, fetch_types: false, onnotice: () => {}, connect_timeout: 5 });
     const store = createDrizzleStore(drizzle(client, { schema }) as unknown as Database);
+    void fillNameSkeletons(store, logger);
     const suggester = createSuggester(config.suggest, { store, clock: systemClock, logger });
     const revocations = new RoomObjectRevocations(rooms, systemClock, config.jwtTtlSeconds);
     const bus = new RoomObjectBus({ rooms, gateway, logger, tap: (_roomId, event) => (event.kind === "revoked" || event.kind === "signed-out") && revocations.heard(event) });
