@@ -6,6 +6,8 @@ export interface Subscription {
   peer: Peer;
   /** The highest seq this peer has been sent: it never gets one at or below it again. */
   cursor: number;
+  /** The presence changes up to this number were in the `subscribed` it was sent (PresenceCoalescer.mark). */
+  presenceMark: number;
 }
 
 /**

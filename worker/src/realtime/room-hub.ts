@@ -4,7 +4,9 @@ import { ApiError, notFound } from "../errors.ts";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
+import { frameVersions, type OnlineSnapshot, type PresenceChange } from "./frame-versions.ts";
 import { encode, type Peer } from "./peer.ts";
+import { PresenceCoalescer, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
 
 /** Gap fills and replays read the store in pages of this many messages. */
@@ -15,20 +17,27 @@ export interface HubDeps {
   bus: Bus;
   presence: Presence;
   logger: Logger;
+  /** Presence changes are coalesced per room over this window (PRESENCE_WINDOW_MS when absent). */
+  presenceWindowMs?: number;
+  /** Runs the windows' flushes; setTimeout when absent. */
+  schedule?: Scheduler;
 }
 
 /**
  * Real-time rooms on one worker. Messages reach local subscribers exactly once and in seq order:
  * from this worker's own commits, from the bus (at most once), and from the store whenever a seq
  * is skipped. Presence is counted per user: a user's first connection in a room makes a `join`,
- * the last one gone a `leave`.
+ * the last one gone a `leave`; joins and leaves, local or from the bus, reach subscribers coalesced
+ * per room window (PresenceCoalescer), in each connection's protocol version (frame-versions.ts).
  */
 export class RoomHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly peerRooms = new Map<string, Set<string>>();
   private revokedListener: (jti: string) => void = () => {};
+  private readonly coalescer: PresenceCoalescer;
 
   constructor(private readonly deps: HubDeps) {
+    this.coalescer = new PresenceCoalescer((roomId, changes) => void this.flushPresence(roomId, changes), deps.presenceWindowMs, deps.schedule);
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
     deps.bus.onResume(() => void this.resync());
   }
@@ -54,12 +63,14 @@ export class RoomHub {
         this.trackPeerRoom(peer.id, roomId, true);
         if (ch.addConnection(peer.user)) await this.announce(ch, peer.user, "join");
       }
+      // Taken before the read: every change up to it is in the list read, so it is not sent again.
+      const presenceMark = this.coalescer.mark();
       const online = await this.online(roomId, ch);
-      peer.send(encode({ type: "subscribed", roomId, online, lastSeq: ch.delivered, limited }));
+      peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
       for (const message of replay) peer.send(encode({ type: "message", message }));
       // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
       // client, a restored database) must not hold back the messages stored from now on.
-      ch.subscribers.set(peer.id, { peer, cursor: ch.delivered });
+      ch.subscribers.set(peer.id, { peer, cursor: ch.delivered, presenceMark });
     });
   }
 
@@ -107,10 +118,7 @@ export class RoomHub {
 
   /** Announces the users of dead workers as gone; run periodically. */
   async sweep(): Promise<void> {
-    for (const { roomId, user } of await this.deps.presence.sweep()) {
-      const online = await this.deps.presence.online(roomId);
-      this.emitPresence(roomId, { kind: "presence", roomId, event: "leave", user, online });
-    }
+    for (const { roomId, user } of await this.deps.presence.sweep()) this.emitPresence(roomId, "leave", user);
   }
 
   /**
@@ -208,7 +216,7 @@ export class RoomHub {
         void this.run(roomId, (c) => this.ingest(c, event.message));
         break;
       case "presence":
-        ch.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
+        this.coalescer.add(roomId, event.event, event.user);
         break;
       case "typing":
         ch.broadcast(encode({ type: "typing", roomId, user: event.user }), event.user.id);
@@ -247,18 +255,50 @@ export class RoomHub {
     const { presence, logger } = this.deps;
     try {
       const changed = event === "join" ? await presence.add(ch.roomId, user) : await presence.remove(ch.roomId, user);
-      if (!changed) return;
-      const online = await presence.online(ch.roomId);
-      this.emitPresence(ch.roomId, { kind: "presence", roomId: ch.roomId, event, user, online });
+      if (changed) this.emitPresence(ch.roomId, event, user);
     } catch (error) {
       // Presence is best effort: chat goes on while Redis is away.
       logger.warn({ err: error, roomId: ch.roomId }, `presence ${event} failed`);
     }
   }
 
-  private emitPresence(roomId: string, event: Extract<RoomEvent, { kind: "presence" }>) {
-    this.channels.get(roomId)?.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
-    this.publish(roomId, event);
+  /** A change this worker saw first: its subscribers hear it at the window's end, the other workers now. */
+  private emitPresence(roomId: string, event: "join" | "leave", user: User) {
+    this.coalescer.add(roomId, event, user);
+    this.publish(roomId, { kind: "presence", roomId, event, user });
+  }
+
+  /** Sends a window's changes to the room's subscribers, each in its version, skipping what its `subscribed` said. */
+  private async flushPresence(roomId: string, changes: PresenceChange[]): Promise<void> {
+    const ch = this.channels.get(roomId);
+    if (!ch || ch.subscribers.size === 0) return;
+    const subs = [...ch.subscribers.values()];
+    const snapshot = await this.snapshot(ch, subs.some((s) => frameVersions.needsList(s.peer.version)));
+    const shared = new Map<number, string[]>();
+    for (const sub of subs) {
+      if (ch.subscribers.get(sub.peer.id) !== sub) continue; // gone meanwhile
+      const fresh = changes.filter((c) => c.seq > sub.presenceMark);
+      const { version } = sub.peer;
+      let texts: string[];
+      if (fresh.length === changes.length) {
+        texts = shared.get(version) ?? frameVersions.presence(version, roomId, changes, snapshot);
+        shared.set(version, texts);
+      } else texts = frameVersions.presence(version, roomId, fresh, snapshot);
+      for (const text of texts) sub.peer.send(text);
+    }
+  }
+
+  /** The room's online count, and its list when a subscriber's version needs it. */
+  private async snapshot(ch: RoomChannel, withList: boolean): Promise<OnlineSnapshot> {
+    if (withList) {
+      const online = await this.online(ch.roomId, ch);
+      return { count: online.length, online };
+    }
+    try {
+      return { count: (await this.deps.presence.onlineCounts([ch.roomId])).get(ch.roomId) ?? 0 };
+    } catch {
+      return { count: ch.localUsers.size };
+    }
   }
 
   private async online(roomId: string, ch: RoomChannel): Promise<User[]> {

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { CLOSE_CODES, PROTOCOL_VERSION, WS_BEARER_PREFIX } from "@parley/protocol";
+import { CLOSE_CODES, WS_BEARER_PREFIX, negotiateProtocol } from "@parley/protocol";
 import type { Sessions } from "../auth/sessions.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { ApiError } from "../errors.ts";
@@ -73,12 +73,15 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
     upgradeWebSocket((c) => {
       const user = c.get("user");
       const sessionId = c.get("session").jti;
+      // The runtime's helper answers the same subprotocol from the same header (negotiateProtocol).
+      const { version } = negotiateProtocol(c.req.header("sec-websocket-protocol"));
       let session: WsSession | undefined;
       return {
         onOpen(_event, ws) {
           const peer: Peer = {
             id: `${workerId}/${++counter}`,
             user,
+            version,
             sessionId,
             send(text) {
               if (ws.readyState !== 1) return;
@@ -92,7 +95,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
           };
           session = new WsSession(peer, deps, limits);
           deps.openSockets.add(session);
-          ws.send(encode({ type: "hello", user, worker: workerId, protocol: PROTOCOL_VERSION }));
+          ws.send(encode({ type: "hello", user, worker: workerId, protocol: version }));
         },
         onMessage(event) {
           if (typeof event.data !== "string") return session?.peer.close(CLOSE_CODES.unsupportedData, "text frames only");
