@@ -1,4 +1,5 @@
 import type { Message, User } from "@parley/protocol";
+import { frameVersions, type OnlineSnapshot, type PresenceChange } from "./frame-versions.ts";
 import { encode, type Peer } from "./peer.ts";
 import { SerialQueue } from "./serial-queue.ts";
 
@@ -40,6 +41,25 @@ export class RoomChannel {
   /** Sends a frame to every local subscriber, optionally skipping one user's connections. */
   broadcast(text: string, exceptUserId?: string): void {
     for (const sub of this.subscribers.values()) if (sub.peer.user.id !== exceptUserId) sub.peer.send(text);
+  }
+
+  /** Sends a presence window to every subscriber in its version, without what its `subscribed` already said. */
+  sendPresence(changes: PresenceChange[], snapshot: OnlineSnapshot): void {
+    const shared = new Map<number, string[]>();
+    for (const sub of this.subscribers.values()) {
+      const { version } = sub.peer;
+      const fresh = changes.filter((c) => c.seq > sub.presenceMark);
+      let texts: string[];
+      if (fresh.length < changes.length) texts = frameVersions.presence(version, this.roomId, fresh, snapshot);
+      else shared.set(version, (texts = shared.get(version) ?? frameVersions.presence(version, this.roomId, changes, snapshot)));
+      for (const text of texts) sub.peer.send(text);
+    }
+  }
+
+  /** Whether a subscriber's version needs the whole online list with presence. */
+  needsOnlineList(): boolean {
+    for (const sub of this.subscribers.values()) if (frameVersions.needsList(sub.peer.version)) return true;
+    return false;
   }
 
   /** Counts a user's connection; true when it is the user's first here. */

@@ -4,7 +4,8 @@ import { ApiError, notFound } from "../errors.ts";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
-import { frameVersions, type OnlineSnapshot, type PresenceChange } from "./frame-versions.ts";
+import { frameVersions, type PresenceChange } from "./frame-versions.ts";
+import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
 import { PresenceCoalescer, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
@@ -65,7 +66,7 @@ export class RoomHub {
       }
       // Taken before the read: every change up to it is in the list read, so it is not sent again.
       const presenceMark = this.coalescer.mark();
-      const online = await this.online(roomId, ch);
+      const online = await readOnline(this.deps.presence, ch);
       peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
       for (const message of replay) peer.send(encode({ type: "message", message }));
       // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
@@ -268,45 +269,11 @@ export class RoomHub {
     this.publish(roomId, { kind: "presence", roomId, event, user });
   }
 
-  /** Sends a window's changes to the room's subscribers, each in its version, skipping what its `subscribed` said. */
+  /** Sends a window's changes to the room's subscribers, with the count (and list) read once for all. */
   private async flushPresence(roomId: string, changes: PresenceChange[]): Promise<void> {
     const ch = this.channels.get(roomId);
     if (!ch || ch.subscribers.size === 0) return;
-    const subs = [...ch.subscribers.values()];
-    const snapshot = await this.snapshot(ch, subs.some((s) => frameVersions.needsList(s.peer.version)));
-    const shared = new Map<number, string[]>();
-    for (const sub of subs) {
-      if (ch.subscribers.get(sub.peer.id) !== sub) continue; // gone meanwhile
-      const fresh = changes.filter((c) => c.seq > sub.presenceMark);
-      const { version } = sub.peer;
-      let texts: string[];
-      if (fresh.length === changes.length) {
-        texts = shared.get(version) ?? frameVersions.presence(version, roomId, changes, snapshot);
-        shared.set(version, texts);
-      } else texts = frameVersions.presence(version, roomId, fresh, snapshot);
-      for (const text of texts) sub.peer.send(text);
-    }
-  }
-
-  /** The room's online count, and its list when a subscriber's version needs it. */
-  private async snapshot(ch: RoomChannel, withList: boolean): Promise<OnlineSnapshot> {
-    if (withList) {
-      const online = await this.online(ch.roomId, ch);
-      return { count: online.length, online };
-    }
-    try {
-      return { count: (await this.deps.presence.onlineCounts([ch.roomId])).get(ch.roomId) ?? 0 };
-    } catch {
-      return { count: ch.localUsers.size };
-    }
-  }
-
-  private async online(roomId: string, ch: RoomChannel): Promise<User[]> {
-    try {
-      return await this.deps.presence.online(roomId);
-    } catch {
-      return [...ch.localUsers.values()].map((e) => e.user);
-    }
+    ch.sendPresence(changes, await readSnapshot(this.deps.presence, ch, ch.needsOnlineList()));
   }
 
   private publish(roomId: string, event: RoomEvent) {
