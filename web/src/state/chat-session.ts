@@ -50,13 +50,17 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         presence.stoppedTyping(m.roomId, m.user.username);
         return seen(m.roomId, m.seq, m.user.id === me());
       }
-      case "presence":
+      case "presence": {
         // parley.v2 sends the change and the count; a v1 server the whole list.
+        const known = presence.online(frame.roomId).some((u) => u.id === frame.user.id);
         if (frame.online) presence.setOnline(frame.roomId, frame.online);
         else presence.changed(frame.roomId, frame.event, frame.user, frame.onlineCount ?? presence.count(frame.roomId));
         rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
-        if (frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
+        // A v2 state the list already had (a join and leave within one window) is no news.
+        const news = frame.online !== undefined || known !== (frame.event === "join");
+        if (news && frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
         return;
+      }
       case "typing":
         if (frame.user.id !== me()) presence.typed(frame.roomId, frame.user.username);
         return;

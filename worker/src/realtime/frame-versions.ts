@@ -5,8 +5,6 @@ import { encode } from "./peer.ts";
 export interface PresenceChange {
   event: "join" | "leave";
   user: User;
-  /** Its number in the coalescer: a subscriber skips the changes its `subscribed` already reflected. */
-  seq: number;
 }
 
 /** Who is online in a room when a window is flushed: the list only when a v1 subscriber needs it. */

@@ -101,7 +101,7 @@ describe("RoomHub presence, coalesced per room window and encoded per version", 
     }
   });
 
-  it("says nothing of a user who joined and left within one window", async () => {
+  it("tells of a user who joined and left within one window once, in the state they ended in", async () => {
     const watcher = recordingPeer(alice, 2);
     await a.subscribe(watcher.peer, roomId);
     await windows.end();
@@ -110,7 +110,24 @@ describe("RoomHub presence, coalesced per room window and encoded per version", 
     await b.disconnect(visitor.peer);
     await new Promise((r) => setTimeout(r, 20));
     await windows.end();
-    expect(watcher.presence()).toEqual([]);
+    expect(watcher.presence().map((f) => [f.event, f.user.id, f.onlineCount])).toEqual([["leave", bob.id, 1]]);
+  });
+
+  it("tells a subscriber whose list had a user that joined in the window that the user left in it", async () => {
+    const early = recordingPeer(bob, 2);
+    await b.subscribe(early.peer, roomId);
+    await windows.end();
+    const visitor = recordingPeer(alice, 2);
+    await a.subscribe(visitor.peer, roomId);
+    const late = recordingPeer(users[2]!, 1);
+    await b.subscribe(late.peer, roomId); // its subscribed lists alice
+    await a.disconnect(visitor.peer);
+    await new Promise((r) => setTimeout(r, 20));
+    await windows.end();
+    expect(late.frames.find((f) => f.type === "subscribed")!.online.map((u) => u.id)).toContain(alice.id);
+    expect(late.presence().map((f) => [f.event, f.user.id, f.online!.map((u) => u.id).sort()])).toEqual([["leave", alice.id, [bob.id, users[2]!.id].sort()]]);
+    // Who was subscribed before the window hears alice's end state and the late one's join.
+    expect(early.presence().map((f) => [f.event, f.user.id]).sort()).toEqual([["join", users[2]!.id], ["leave", alice.id]].sort());
   });
 
   it("does not repeat to a subscriber the changes its subscribed list already had", async () => {

@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
-import { frameVersions, type OnlineSnapshot, type PresenceChange } from "./frame-versions.ts";
+import { frameVersions, type OnlineSnapshot } from "./frame-versions.ts";
+import { changesAfter, type PresenceWindow } from "./presence-coalescer.ts";
 import { encode, type Peer } from "./peer.ts";
 import { SerialQueue } from "./serial-queue.ts";
 
@@ -43,15 +44,22 @@ export class RoomChannel {
     for (const sub of this.subscribers.values()) if (sub.peer.user.id !== exceptUserId) sub.peer.send(text);
   }
 
-  /** Sends a presence window to every subscriber in its version, without what its `subscribed` already said. */
-  sendPresence(changes: PresenceChange[], snapshot: OnlineSnapshot): void {
-    const shared = new Map<number, string[]>();
-    for (const sub of this.subscribers.values()) {
+  /**
+   * Sends a presence window to every subscriber in its version, without what its `subscribed` already
+   * said; the snapshot (count, list) is read once, and only when someone has something to hear.
+   */
+  async sendPresence(window: PresenceWindow, readSnapshot: () => Promise<OnlineSnapshot>): Promise<void> {
+    const due = [...this.subscribers.values()].map((sub) => ({ sub, changes: changesAfter(window, sub.presenceMark) })).filter((d) => d.changes.length > 0);
+    if (due.length === 0) return;
+    const snapshot = await readSnapshot();
+    const shared = new Map<string, string[]>();
+    for (const { sub, changes } of due) {
+      if (this.subscribers.get(sub.peer.id) !== sub) continue; // gone meanwhile
       const { version } = sub.peer;
-      const fresh = changes.filter((c) => c.seq > sub.presenceMark);
-      let texts: string[];
-      if (fresh.length < changes.length) texts = frameVersions.presence(version, this.roomId, fresh, snapshot);
-      else shared.set(version, (texts = shared.get(version) ?? frameVersions.presence(version, this.roomId, changes, snapshot)));
+      // Subscribers from before the window all hear the same; only those who came during it differ.
+      const key = sub.presenceMark < window.firstSeq ? `${version}` : `${version}/${sub.presenceMark}`;
+      let texts = shared.get(key);
+      if (!texts) shared.set(key, (texts = frameVersions.presence(version, this.roomId, changes, snapshot)));
       for (const text of texts) sub.peer.send(text);
     }
   }

@@ -4,10 +4,10 @@ import { ApiError, notFound } from "../errors.ts";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent } from "../ports/bus.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Presence } from "../ports/presence.ts";
-import { frameVersions, type PresenceChange } from "./frame-versions.ts";
+import { frameVersions } from "./frame-versions.ts";
 import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
-import { PresenceCoalescer, type Scheduler } from "./presence-coalescer.ts";
+import { PresenceCoalescer, type PresenceWindow, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
 
 /** Gap fills and replays read the store in pages of this many messages. */
@@ -38,7 +38,8 @@ export class RoomHub {
   private readonly coalescer: PresenceCoalescer;
 
   constructor(private readonly deps: HubDeps) {
-    this.coalescer = new PresenceCoalescer((roomId, changes) => void this.flushPresence(roomId, changes), deps.presenceWindowMs, deps.schedule);
+    this.coalescer = new PresenceCoalescer(
+      (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")), deps.presenceWindowMs, deps.schedule);
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
     deps.bus.onResume(() => void this.resync());
   }
@@ -270,10 +271,9 @@ export class RoomHub {
   }
 
   /** Sends a window's changes to the room's subscribers, with the count (and list) read once for all. */
-  private async flushPresence(roomId: string, changes: PresenceChange[]): Promise<void> {
+  private async flushPresence(roomId: string, window: PresenceWindow): Promise<void> {
     const ch = this.channels.get(roomId);
-    if (!ch || ch.subscribers.size === 0) return;
-    ch.sendPresence(changes, await readSnapshot(this.deps.presence, ch, ch.needsOnlineList()));
+    if (ch) await ch.sendPresence(window, () => readSnapshot(this.deps.presence, ch, ch.needsOnlineList()));
   }
 
   private publish(roomId: string, event: RoomEvent) {
