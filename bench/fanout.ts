@@ -173,7 +173,7 @@ function fanoutMethod(durationMs: number): string {
     `Subscribers are sockets in one pinned client process; ${SENDERS} of them send. Delivered/s: ${SENDERS} closed loops of ${WINDOW} messages in flight each ` +
     `(a message leaves the window once every subscriber has it), so each server runs at its own capacity without unbounded queues; ${durationMs / 1000} s after a warm-up. ` +
     `p50/p99: send → each receipt in an open loop at the same offered rate for both, half of Parley's measured capacity. ` +
-    `Rooms over ${MAX_USERS} sockets are ${MAX_USERS} users with several sockets each: fan-out cost is per socket, but Parley's presence frames carry the whole online list, which makes joining ${1000} distinct users cost O(n³) bytes.`
+    `Rooms over ${MAX_USERS} sockets are ${MAX_USERS} users with several sockets each: fan-out cost is per socket, and on parley.v1 (which these sockets speak) each presence window still carries the whole online list to everyone.`
   );
 }
 

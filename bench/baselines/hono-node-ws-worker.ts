@@ -4,7 +4,7 @@
  * reason for keeping our own upgrade stays a measured number.
  */
 import { createNodeWebSocket } from "@hono/node-ws";
-import { LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
+import { LIMITS, negotiateProtocol } from "@parley/protocol";
 import { parseConfig } from "../../worker/src/config.ts";
 import { startNodeWorker, type NodeWebSocketFactory } from "../../worker/src/node/server.ts";
 
@@ -12,7 +12,7 @@ const honoNodeWs: NodeWebSocketFactory = (app) => {
   const ws = createNodeWebSocket({ app });
   // The limits node-websocket.ts sets at construction (the ws defaults are 100 MiB frames and any subprotocol).
   ws.wss.options.maxPayload = LIMITS.frameBytes;
-  ws.wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false);
+  ws.wss.options.handleProtocols = (protocols: Set<string>) => negotiateProtocol([...protocols].join(",")).subprotocol ?? false;
   return ws;
 };
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LIMITS } from "./limits.ts";
 import type { ErrorCode } from "./errors.ts";
 import type { Message, User } from "./models.ts";
+import type { ProtocolVersion } from "./versions.ts";
 import { clientIdSchema, messageBodySchema, suggestRequestSchema } from "./http.ts";
 
 const roomId = z.string().min(1).max(64).transform((s) => s.toLowerCase());
@@ -23,11 +24,17 @@ export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typin
 
 /** Frames the server sends. */
 export type ServerFrame =
-  | { type: "hello"; user: User; worker: string; protocol: number }
+  /** `protocol`: the version this connection speaks (1 or 2), chosen from the subprotocols offered. */
+  | { type: "hello"; user: User; worker: string; protocol: ProtocolVersion }
   | {
       type: "subscribed";
       roomId: string;
+      /** v1: everyone online. v2: the first LIMITS.onlineListMax by name; the rest from `GET …/presence`. */
       online: User[];
+      /** v2: how many are online. */
+      onlineCount?: number;
+      /** v2: true when `online` was cut at LIMITS.onlineListMax. */
+      onlineTruncated?: boolean;
       /** Extension: the room's newest seq when the subscription started. */
       lastSeq: number;
       /** Extension: true when more than LIMITS.replayMax messages were missed; only the newest were replayed. */
@@ -37,7 +44,11 @@ export type ServerFrame =
   | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" }
   | { type: "message"; message: Message }
   | { type: "ack"; clientId: string; message: Message }
-  | { type: "presence"; roomId: string; event: "join" | "leave"; user: User; online: User[] }
+  /**
+   * Presence changes, coalesced per room over a short window. v1: one frame per window, naming its
+   * latest change and carrying everyone online. v2: one frame per user whose presence changed, with the count.
+   */
+  | { type: "presence"; roomId: string; event: "join" | "leave"; user: User; online?: User[]; onlineCount?: number }
   | { type: "typing"; roomId: string; user: User }
   | { type: "suggestion"; requestId: string; delta: string; done: boolean; source: string }
   | { type: "error"; code: ErrorCode; message: string; requestId?: string; clientId?: string; roomId?: string; retryAfter?: number }
@@ -47,6 +58,3 @@ export type ServerFrame =
 /** Every `type` of ServerFrame, as a list (the protocol document's table is checked against it). */
 export const SERVER_FRAME_TYPES = ["hello", "subscribed", "unsubscribed", "message", "ack", "presence", "typing", "suggestion", "error", "pong", "authed"] as const satisfies readonly ServerFrame["type"][];
 
-/** The WebSocket subprotocol a client asks for, and the prefix that carries a browser's token. */
-export const WS_SUBPROTOCOL = "parley.v1";
-export const WS_BEARER_PREFIX = "bearer.";

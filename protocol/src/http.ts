@@ -76,6 +76,13 @@ export const historyQuerySchema = z.object({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
+/** `GET /api/rooms/:roomId/presence`: a page of the online list by name; `cursor` is the `next` of the page before. */
+export const presenceQuerySchema = z.object({
+  limit: wholeParam(1, LIMITS.presencePageMax).default(LIMITS.presencePageDefault),
+  cursor: z.string().min(1).max(512).optional(),
+});
+export type PresenceQuery = z.infer<typeof presenceQuerySchema>;
+
 /** `?q=` of the room list: a name fragment, so the same rules as names. */
 export const roomSearchSchema = storable
   .transform((s) => s.trim())

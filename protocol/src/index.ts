@@ -1,5 +1,5 @@
 /** Parley's wire protocol as code: what docs/protocol.md, the contract, says. */
-export const PROTOCOL_VERSION = 1;
+export * from "./versions.ts";
 export * from "./limits.ts";
 export * from "./errors.ts";
 export * from "./models.ts";

@@ -16,6 +16,11 @@ export const LIMITS = {
   clientIdMax: 64,
   requestIdMax: 128,
   suggestTextMax: 4000,
+  /** Users listed in a v2 `subscribed` frame; past it the list is cut and `onlineTruncated: true`. */
+  onlineListMax: 500,
+  /** Users per page of `GET /api/rooms/:roomId/presence` (the default and the most `?limit=` may ask). */
+  presencePageDefault: 500,
+  presencePageMax: 1000,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

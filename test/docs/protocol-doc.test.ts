@@ -67,11 +67,11 @@ function fields(cell: string): Record<string, "optional" | "required"> {
 type FieldMap<F> = { [K in Exclude<keyof F, "type">]-?: {} extends Pick<F, K> ? "optional" : "required" };
 const SERVER_FIELDS: { [T in ServerFrame["type"]]: FieldMap<Extract<ServerFrame, { type: T }>> } = {
   hello: { user: "required", worker: "required", protocol: "required" },
-  subscribed: { roomId: "required", online: "required", lastSeq: "required", limited: "required" },
+  subscribed: { roomId: "required", online: "required", onlineCount: "optional", onlineTruncated: "optional", lastSeq: "required", limited: "required" },
   unsubscribed: { roomId: "required", reason: "required" },
   message: { message: "required" },
   ack: { clientId: "required", message: "required" },
-  presence: { roomId: "required", event: "required", user: "required", online: "required" },
+  presence: { roomId: "required", event: "required", user: "required", online: "optional", onlineCount: "optional" },
   typing: { roomId: "required", user: "required" },
   suggestion: { requestId: "required", delta: "required", done: "required", source: "required" },
   error: { code: "required", message: "required", requestId: "optional", clientId: "optional", roomId: "optional", retryAfter: "optional" },

@@ -54,8 +54,8 @@ export class ApiClient {
     return res.json;
   }
 
-  /** Opens /ws the way browsers do (subprotocol token) and waits for `hello`. */
-  socket(options: { headers?: Record<string, string> } = {}) {
+  /** Opens /ws the way browsers do (subprotocol token; parley.v1 unless `protocols` says) and waits for `hello`. */
+  socket(options: { headers?: Record<string, string>; protocols?: string[] } = {}) {
     return SocketClient.open(this.baseUrl.replace(/^http/, "ws") + "/ws", this.token!, options);
   }
 }
@@ -63,12 +63,15 @@ export class ApiClient {
 /** A WebSocket test client that records every frame and waits for the ones a test expects. */
 export class SocketClient {
   readonly frames: ServerFrame[] = [];
+  /** Bytes of every frame received. */
+  bytes = 0;
   private waiters: Array<{ match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }> = [];
   closed?: { code: number; reason: string };
   private closeWaiters: Array<(c: { code: number; reason: string }) => void> = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => {
+      this.bytes += (data as Buffer).length;
       const frame = JSON.parse(data.toString()) as ServerFrame;
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
@@ -79,8 +82,8 @@ export class SocketClient {
     });
   }
 
-  static open(url: string, token: string, options: { headers?: Record<string, string> } = {}): Promise<SocketClient> {
-    const ws = new WebSocket(url, ["parley.v1", `bearer.${token}`], { headers: options.headers });
+  static open(url: string, token: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<SocketClient> {
+    const ws = new WebSocket(url, [...(options.protocols ?? ["parley.v1"]), `bearer.${token}`], { headers: options.headers });
     const client = new SocketClient(ws);
     return new Promise((resolve, reject) => {
       ws.once("unexpected-response", (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));

@@ -90,7 +90,7 @@ describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
       const b = sockets.add(await bob.socket());
       expect((await b.subscribe(room.id)).online).toHaveLength(2);
       const join = await a.next("presence", (f) => f.event === "join" && f.user.id === bobUser.id);
-      expect(join.online.map((u: User) => u.id).sort()).toEqual([aliceUser.id, bobUser.id].sort());
+      expect(join.online!.map((u: User) => u.id).sort()).toEqual([aliceUser.id, bobUser.id].sort());
 
       // Both send at once, each from its own gateway: the room's order is the database's.
       await Promise.all(range(1, 30).map((i) => (i % 2 ? a : b).sendMessage(room.id, `message ${i}`, `c-${i}`)));

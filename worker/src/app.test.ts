@@ -143,7 +143,7 @@ describe("WebSocket frame validation", () => {
     const user = { id: crypto.randomUUID(), username: "framer" };
     const messages = new MessageService(store, parley.hub, systemClock, { max: 1000, windowSeconds: 60 });
     const ws = new WsSession(
-      { id: crypto.randomUUID(), user, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
+      { id: crypto.randomUUID(), user, version: 1, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
       { hub: parley.hub, messages, suggester: noSuggester, clock: systemClock, logger: silentLogger, frameRate: { max: 1800, windowSeconds: 60 } },
     );
     return { ws, frames, closes };

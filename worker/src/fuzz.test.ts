@@ -71,7 +71,7 @@ describe("fuzzed input", () => {
     const closes: number[] = [];
     const user = { id: (await store.findUserByName("fuzzer"))!.id, username: "fuzzer" };
     const session = new WsSession(
-      { id: "fuzz", user, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
+      { id: "fuzz", user, version: 1, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
       { hub: parley.hub, messages: new MessageService(store, parley.hub, systemClock, { max: 1e9, windowSeconds: 60 }), suggester: noSuggester, clock: systemClock, logger: silentLogger, frameRate: { max: 1e9, windowSeconds: 60 } },
     );
     const frame = fc.oneof(

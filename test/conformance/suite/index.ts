@@ -7,6 +7,7 @@ import { messageTests } from "./messages.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
+import { presenceTests } from "./presence.ts";
 import { textRuleTests } from "./text-rules.ts";
 import { trackSockets, type SuiteContext } from "./support.ts";
 
@@ -33,6 +34,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     upgradeTests(context);
     frameTests(context);
     realtimeTests(context);
+    presenceTests(context);
     textRuleTests(context);
   });
 }

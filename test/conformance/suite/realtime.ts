@@ -99,7 +99,7 @@ export function realtimeTests({ first, target, sockets }: SuiteContext) {
         expect(sortById(subscribed.online)).toEqual(sortById([aliceUser, bobUser]));
         const join = await a.next("presence", (f) => f.event === "join" && f.user.id === bobUser.id);
         expect(join).toMatchObject({ roomId: room.id, user: bobUser });
-        expect(sortById(join.online)).toEqual(sortById([aliceUser, bobUser]));
+        expect(sortById(join.online!)).toEqual(sortById([aliceUser, bobUser]));
         expect(sortById((await bob.request("GET", `/api/rooms/${room.id}/presence`)).json.online)).toEqual(sortById([aliceUser, bobUser]));
 
         await b.close();

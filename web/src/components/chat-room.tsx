@@ -34,7 +34,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
               </Show>
             </div>
             <button type="button" class="people-toggle" aria-expanded={showPeople()} aria-controls="room-presence" onClick={() => setShowPeople(!showPeople())}>
-              <span class="online-dot" aria-hidden="true" /> {online().length} online
+              <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
             </button>
             <button type="button" class="quiet" onClick={() => void chat.leave(props.roomId).then(props.onLeft)}>
               Leave
@@ -55,7 +55,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
               )}
             </Show>
             <div id="room-presence">
-              <PresencePanel online={online()} meId={me().id} />
+              <PresencePanel online={online()} count={chat.presence.count(props.roomId)} meId={me().id} />
             </div>
           </div>
           <p class="typing" aria-live="polite" classList={{ visible: typing() !== "" }}>

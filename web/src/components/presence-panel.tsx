@@ -3,11 +3,11 @@ import type { User } from "@parley/protocol";
 import { hueOf } from "../lib/format.ts";
 
 /** Who is online in the room now. */
-export function PresencePanel(props: { online: User[]; meId: string }) {
+export function PresencePanel(props: { online: User[]; count: number; meId: string }) {
   return (
     <aside class="presence" aria-labelledby="presence-title">
       <h2 id="presence-title">
-        Online <span class="count">{props.online.length}</span>
+        Online <span class="count">{props.count}</span>
       </h2>
       <ul aria-live="polite">
         <For each={props.online}>
@@ -23,6 +23,7 @@ export function PresencePanel(props: { online: User[]; meId: string }) {
           )}
         </For>
       </ul>
+      {props.count > props.online.length ? <p class="muted">and {props.count - props.online.length} more</p> : null}
     </aside>
   );
 }

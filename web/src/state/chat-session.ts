@@ -40,8 +40,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     switch (frame.type) {
       case "subscribed":
         if (frame.limited) timeline.reset(frame.roomId);
-        presence.setOnline(frame.roomId, frame.online);
-        rooms.setOnlineCount(frame.roomId, frame.online.length);
+        presence.setOnline(frame.roomId, frame.online, frame.onlineCount);
+        rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
         return seen(frame.roomId, frame.lastSeq, false);
       case "message":
       case "ack": {
@@ -50,11 +50,17 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         presence.stoppedTyping(m.roomId, m.user.username);
         return seen(m.roomId, m.seq, m.user.id === me());
       }
-      case "presence":
-        presence.setOnline(frame.roomId, frame.online);
-        rooms.setOnlineCount(frame.roomId, frame.online.length);
-        if (frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
+      case "presence": {
+        // parley.v2 sends the change and the count; a v1 server the whole list.
+        const known = presence.online(frame.roomId).some((u) => u.id === frame.user.id);
+        if (frame.online) presence.setOnline(frame.roomId, frame.online);
+        else presence.changed(frame.roomId, frame.event, frame.user, frame.onlineCount ?? presence.count(frame.roomId));
+        rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
+        // A v2 state the list already had (a join and leave within one window) is no news.
+        const news = frame.online !== undefined || known !== (frame.event === "join");
+        if (news && frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
         return;
+      }
       case "typing":
         if (frame.user.id !== me()) presence.typed(frame.roomId, frame.user.username);
         return;

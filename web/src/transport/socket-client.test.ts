@@ -72,7 +72,7 @@ describe("SocketClient", () => {
     const client = make();
     client.connect();
     await vi.advanceTimersByTimeAsync(0);
-    expect(last().protocols).toEqual(["parley.v1", "bearer.tok"]);
+    expect(last().protocols).toEqual(["parley.v2", "bearer.tok"]);
     last().open();
     expect(states).toEqual(["connecting", "connected"]);
   });

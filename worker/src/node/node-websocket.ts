@@ -4,7 +4,7 @@ import { STATUS_CODES } from "node:http";
 import type { Env, Hono } from "hono";
 import { defineWebSocketHelper, WSContext, type WSReadyState } from "hono/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
+import { LIMITS, negotiateProtocol } from "@parley/protocol";
 
 /** Where the upgrade helper leaves its claim on a request, so the upgrade listener can find it. */
 const CLAIM = Symbol("parley.ws-claim");
@@ -20,13 +20,13 @@ interface UpgradeEnv {
  * upgrade context (the Hono Context, the IncomingMessage, headers, URLs) reachable from the socket's
  * listeners for as long as it is open — three times the memory of a bare `ws` socket. Here the route
  * runs as usual (authentication, origin check), its events are taken, and only they and the raw
- * socket outlive the upgrade. Limits are set at construction: 64 KiB frames, the parley.v1 subprotocol.
+ * socket outlive the upgrade. Limits are set at construction: 64 KiB frames, the parley.v2 or parley.v1 subprotocol.
  */
 export function createNodeWebSocket<E extends Env>(app: Hono<E>) {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: LIMITS.frameBytes,
-    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+    handleProtocols: (protocols) => negotiateProtocol([...protocols].join(",")).subprotocol ?? false,
   });
 
   const upgradeWebSocket = defineWebSocketHelper(async (c, events) => {

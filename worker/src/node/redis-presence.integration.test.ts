@@ -154,6 +154,23 @@ describe("RedisPresence across workers", () => {
     expect(await w2.add(room, alice)).toBe(true);
   });
 
+  it("keeps a room as one hash of users: adding and removing a user touches only that user's field", async () => {
+    const key = `${prefix}:presence:${room}`;
+    await w1.add(room, alice);
+    await w2.add(room, alice);
+    await w2.add(room, bob);
+    expect(await admin.type(key)).toBe("hash");
+    expect(await admin.hlen(key)).toBe(2);
+    expect(JSON.parse((await admin.hget(key, alice.id))!)).toEqual({ n: "alice", w: { w1: 1, w2: 1 } });
+    // One score per worker, refreshed by its heartbeat, whatever it holds.
+    expect(await admin.zrange(`${prefix}:presence-workers`, "0", "-1")).toEqual(["w1", "w2"]);
+    await w1.remove(room, alice);
+    expect(JSON.parse((await admin.hget(key, alice.id))!)).toEqual({ n: "alice", w: { w2: 1 } });
+    await w2.remove(room, alice);
+    expect(await admin.hexists(key, alice.id)).toBe(0);
+    expect(await admin.smembers(`${prefix}:presence-of:w2`)).toEqual([`${room}|${bob.id}`]);
+  });
+
   it("keeps working after Redis lost its scripts (SCRIPT FLUSH, as a restart does)", async () => {
     // Each script runs once, so each connection believes the server has it...
     expect(await w1.add(room, alice)).toBe(true);

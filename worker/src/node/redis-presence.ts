@@ -3,67 +3,31 @@ import type { User } from "@parley/protocol";
 import type { Logger } from "@parley/common";
 import { sortUsers, type Presence } from "../ports/presence.ts";
 import { createRedis, defineScripts } from "./redis-client.ts";
+import { ADD, CLAIM, DROP, HEARTBEAT, REMOVE } from "./redis-presence-scripts.ts";
 
-/*
- * Layout: one sorted set per room, `<prefix>:presence:<roomId>`, members `<userId>|<workerId>|<username>`
- * scored by the time the entry expires; `<prefix>:presence-rooms` lists rooms with entries. Each worker
- * refreshes its own entries every ttl/3; entries of a worker that died expire and `sweep` removes them.
- * The scripts answer "first entry of this user?" and "last one?" atomically.
- */
-
-/**
- * KEYS: room set, rooms set. ARGV: member, expiry, now, userId|, roomId. Returns 1 when no live entry of the user existed.
- * Expired entries are left for `sweep`, which must see them to announce their users as gone.
- */
-const ADD = `
-local fresh = 1
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], '+inf')) do
-  if string.sub(m, 1, #ARGV[4]) == ARGV[4] then fresh = 0 break end
-end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[5])
-return fresh`;
-
-/** KEYS: room set. ARGV: member, now, userId|. Returns 1 when the user has no live entry left. */
-const REMOVE = `
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-if removed == 0 then return 0 end
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf')) do
-  if string.sub(m, 1, #ARGV[3]) == ARGV[3] then return 0 end
-end
-return 1`;
-
-/** KEYS: room set, rooms set. ARGV: now, roomId. Removes expired entries; returns the members of users now gone. */
-const SWEEP = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if #expired == 0 then
-  if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
-  return {}
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local live = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  live[string.match(m, '^[^|]*')] = true
-end
-local gone, seen = {}, {}
-for _, m in ipairs(expired) do
-  local user = string.match(m, '^[^|]*')
-  if not live[user] and not seen[user] then seen[user] = true table.insert(gone, m) end
-end
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
-return gone`;
-
-/** The scripts as commands on the presence connection; arguments are KEYS then ARGV, as documented above. */
+/** The scripts as commands on the presence connection; arguments are KEYS then ARGV (redis-presence-scripts.ts). */
 interface PresenceScripts {
-  presenceAdd(roomKey: string, roomsKey: string, member: string, expiry: number, now: number, userPrefix: string, roomId: string): Promise<number>;
-  presenceRemove(roomKey: string, member: string, now: number, userPrefix: string): Promise<number>;
-  presenceSweep(roomKey: string, roomsKey: string, now: number, roomId: string): Promise<string[]>;
+  presenceAdd(room: string, held: string, workers: string, userId: string, username: string, workerId: string, expiry: number, now: number, roomId: string): Promise<number>;
+  presenceRemove(room: string, held: string, workers: string, userId: string, workerId: string, now: number, roomId: string): Promise<number>;
+  presenceHeartbeat(workers: string, workerId: string, expiry: number): Promise<number>;
+  presenceClaim(workers: string, held: string, workerId: string, now: number): Promise<string[]>;
+  presenceDrop(room: string, userId: string, workerId: string): Promise<string | null>;
 }
 
-/** Presence shared by all workers through Redis, with heartbeats and expiry. */
+interface Entry {
+  n: string;
+  w: Record<string, 1>;
+}
+
+/**
+ * Presence shared by all workers through Redis: a hash per room (user → the workers they are online
+ * through), so adding or removing a user costs O(1) whatever the room's size. Each worker heartbeats
+ * one score; the users of a worker that stopped are hidden once it expires and announced gone by the
+ * next `sweep` of any worker.
+ */
 export class RedisPresence implements Presence {
   private readonly redis: Redis & PresenceScripts;
-  private readonly local = new Map<string, User>(); // key: roomId|userId
+  private readonly local = new Map<string, { roomId: string; user: User }>(); // key: roomId|userId
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -75,88 +39,93 @@ export class RedisPresence implements Presence {
     private readonly now: () => number = Date.now,
   ) {
     this.redis = defineScripts<PresenceScripts>(createRedis(url, `presence-${workerId}`, logger), {
-      presenceAdd: { numberOfKeys: 2, lua: ADD },
-      presenceRemove: { numberOfKeys: 1, lua: REMOVE },
-      presenceSweep: { numberOfKeys: 2, lua: SWEEP },
+      presenceAdd: ADD,
+      presenceRemove: REMOVE,
+      presenceHeartbeat: HEARTBEAT,
+      presenceClaim: CLAIM,
+      presenceDrop: DROP,
     });
     this.timer = setInterval(() => void this.heartbeat(), Math.max(1000, Math.floor(ttlMs / 3)));
     this.timer.unref();
   }
 
   private roomKey = (roomId: string) => `${this.prefix}:presence:${roomId}`;
-  private roomsKey = () => `${this.prefix}:presence-rooms`;
-  private member = (user: User) => `${user.id}|${this.workerId}|${user.username}`;
+  private heldKey = (workerId = this.workerId) => `${this.prefix}:presence-of:${workerId}`;
+  private workersKey = () => `${this.prefix}:presence-workers`;
 
   async add(roomId: string, user: User) {
-    this.local.set(`${roomId}|${user.id}`, user);
-    const now = this.now();
-    const fresh = await this.redis.presenceAdd(this.roomKey(roomId), this.roomsKey(), this.member(user), now + this.ttlMs, now, `${user.id}|`, roomId);
-    return fresh === 1;
+    this.local.set(`${roomId}|${user.id}`, { roomId, user });
+    const result = await this.write(roomId, user);
+    // Not listed: a sweep took this worker's entries while it stalled; put the others back too.
+    if (result & 2 && this.local.size > 1) void this.restore();
+    return (result & 1) === 1;
   }
 
   async remove(roomId: string, user: User) {
     this.local.delete(`${roomId}|${user.id}`);
-    const gone = await this.redis.presenceRemove(this.roomKey(roomId), this.member(user), this.now(), `${user.id}|`);
+    const gone = await this.redis.presenceRemove(this.roomKey(roomId), this.heldKey(), this.workersKey(), user.id, this.workerId, this.now(), roomId);
     return gone === 1;
   }
 
   async online(roomId: string) {
-    const members = await this.redis.zrangebyscore(this.roomKey(roomId), this.now(), "+inf");
-    const users = new Map<string, User>();
-    for (const m of members) {
-      const user = parseMember(m);
-      if (user) users.set(user.id, user);
+    const [entries, live] = await Promise.all([this.redis.hgetall(this.roomKey(roomId)), this.liveWorkers()]);
+    const users: User[] = [];
+    for (const [id, raw] of Object.entries(entries)) {
+      const entry = JSON.parse(raw) as Entry;
+      if (Object.keys(entry.w).some((w) => live.has(w))) users.push({ id, username: entry.n });
     }
-    return sortUsers([...users.values()]);
+    return sortUsers(users);
   }
 
   async onlineCounts(roomIds: string[]) {
-    const now = this.now();
+    if (roomIds.length === 0) return new Map<string, number>();
     const pipeline = this.redis.pipeline();
-    for (const id of roomIds) pipeline.zrangebyscore(this.roomKey(id), now, "+inf");
+    for (const id of roomIds) pipeline.hlen(this.roomKey(id));
     const results = (await pipeline.exec()) ?? [];
-    return new Map(
-      roomIds.map((id, i) => {
-        const members = (results[i]?.[1] as string[] | undefined) ?? [];
-        return [id, new Set(members.map((m) => m.split("|", 1)[0])).size];
-      }),
-    );
+    return new Map(roomIds.map((id, i) => [id, Number(results[i]?.[1] ?? 0)]));
   }
 
+  /** Unlists every expired worker and drops its users; returns those now online nowhere. */
   async sweep() {
     const now = this.now();
-    const rooms = await this.redis.smembers(this.roomsKey());
+    const dead = await this.redis.zrangebyscore(this.workersKey(), "-inf", now);
     const gone: Array<{ roomId: string; user: User }> = [];
-    for (const roomId of rooms) {
-      const members = await this.redis.presenceSweep(this.roomKey(roomId), this.roomsKey(), now, roomId);
-      for (const m of members) {
-        const user = parseMember(m);
-        if (user) gone.push({ roomId, user });
+    for (const workerId of dead) {
+      for (const held of await this.redis.presenceClaim(this.workersKey(), this.heldKey(workerId), workerId, now)) {
+        const [roomId, userId] = held.split("|") as [string, string];
+        const username = await this.redis.presenceDrop(this.roomKey(roomId), userId, workerId);
+        if (username) gone.push({ roomId, user: { id: userId, username } });
       }
     }
     return gone;
   }
 
-  /** Refreshes this worker's entries so they outlive the next heartbeat. */
+  /** Keeps this worker listed past the next heartbeat; puts its entries back if a sweep took them. */
   async heartbeat() {
     if (this.local.size === 0) return;
-    const expiry = this.now() + this.ttlMs;
-    const pipeline = this.redis.pipeline();
-    for (const [key, user] of this.local) {
-      const roomId = key.split("|", 1)[0]!;
-      // A sweep may have dropped the room while this worker stalled: list it again so the entry stays sweepable.
-      pipeline.zadd(this.roomKey(roomId), expiry, this.member(user)).sadd(this.roomsKey(), roomId);
+    try {
+      const listed = await this.redis.presenceHeartbeat(this.workersKey(), this.workerId, this.now() + this.ttlMs);
+      if (listed === 0) await this.restore();
+    } catch (err) {
+      this.logger.warn({ err }, "presence heartbeat failed");
     }
-    await pipeline.exec().catch((err) => this.logger.warn({ err }, "presence heartbeat failed"));
   }
 
   async close() {
     clearInterval(this.timer);
     this.redis.disconnect();
   }
-}
 
-function parseMember(member: string): User | null {
-  const [id, , username] = member.split("|");
-  return id && username ? { id, username } : null;
+  private write(roomId: string, user: User) {
+    const now = this.now();
+    return this.redis.presenceAdd(this.roomKey(roomId), this.heldKey(), this.workersKey(), user.id, user.username, this.workerId, now + this.ttlMs, now, roomId);
+  }
+
+  private async restore() {
+    await Promise.all([...this.local.values()].map(({ roomId, user }) => this.write(roomId, user))).catch((err) => this.logger.warn({ err }, "presence restore failed"));
+  }
+
+  private async liveWorkers(): Promise<Set<string>> {
+    return new Set(await this.redis.zrangebyscore(this.workersKey(), `(${this.now()}`, "+inf"));
+  }
 }

@@ -106,7 +106,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   });
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
-  // 64 KiB frames and the parley.v1 subprotocol (the ws defaults are 100 MiB and any subprotocol).
+  // 64 KiB frames and the parley.v2/v1 subprotocols (the ws defaults are 100 MiB and any subprotocol).
   const ws = (overrides.webSocket ?? createNodeWebSocket)(parley.app);
   upgrade = ws.upgradeWebSocket;
 

@@ -3,7 +3,8 @@ import type { Message, User } from "@parley/protocol";
 /** What workers tell each other about a room. */
 export type RoomEvent =
   | { kind: "message"; message: Message }
-  | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User; online: User[] }
+  /** A user's first connection to the room anywhere, or last one gone: receivers read counts and lists from Presence. */
+  | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User }
   | { kind: "typing"; roomId: string; user: User }
   /** The user left the room: every worker drops that user's subscriptions to it. */
   | { kind: "left"; roomId: string; userId: string }

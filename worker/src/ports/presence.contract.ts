@@ -83,6 +83,34 @@ export function presenceContract(name: string, make: () => Promise<PresenceFixtu
       expect(await presence.onlineCounts([])).toEqual(new Map());
     });
 
+    it("counts each online user once, whatever the order of adds and removes", async () => {
+      const people = Array.from({ length: 12 }, (_, i) => user(`user${i}`));
+      const online = new Set<string>();
+      // A fixed pseudo-random walk: adds of users already online and removes of absent ones included.
+      let state = 7;
+      for (let step = 0; step < 80; step++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        const who = people[state % people.length]!;
+        if ((state >> 8) % 3 === 0) {
+          expect(await presence.remove(room, who)).toBe(online.delete(who.id));
+        } else {
+          expect(await presence.add(room, who)).toBe(!online.has(who.id));
+          online.add(who.id);
+        }
+        expect((await presence.onlineCounts([room])).get(room)).toBe(online.size);
+      }
+      expect((await presence.online(room)).map((u) => u.id).sort()).toEqual([...online].sort());
+    });
+
+    it("counts a large room without listing it", async () => {
+      const crowd = Array.from({ length: 1500 }, (_, i) => user(`crowd${i}`));
+      await Promise.all(crowd.map((u) => presence.add(room, u)));
+      expect(await presence.onlineCounts([room])).toEqual(new Map([[room, 1500]]));
+      await Promise.all(crowd.slice(0, 500).map((u) => presence.remove(room, u)));
+      expect(await presence.onlineCounts([room])).toEqual(new Map([[room, 1000]]));
+      expect(await presence.online(room)).toHaveLength(1000);
+    });
+
     it("sweeps nobody while its own entries are live", async () => {
       await presence.add(room, user("alice"));
       expect(await presence.sweep()).toEqual([]);

@@ -51,5 +51,8 @@ export class MemoryPresence implements Presence {
   }
 }
 
+/** The order of online lists: by name, then id, so every worker shows the same order. */
+export const compareUsers = (a: User, b: User) => a.username.localeCompare(b.username) || a.id.localeCompare(b.id);
+
 /** Online lists are sorted by name so every worker shows the same order. */
-export const sortUsers = (users: User[]) => users.sort((a, b) => a.username.localeCompare(b.username) || a.id.localeCompare(b.id));
+export const sortUsers = (users: User[]) => users.sort(compareUsers);

@@ -45,7 +45,7 @@ describe("subscribe racing leave", () => {
     for (let round = 0; round < ROUNDS; round++) {
       await store.join(roomId, carol.id);
       const frames: ServerFrame[] = [];
-      const peer: Peer = { id: crypto.randomUUID(), user: carol, send: (text) => frames.push(JSON.parse(text)), close: () => {} };
+      const peer: Peer = { id: crypto.randomUUID(), user: carol, version: 1, send: (text) => frames.push(JSON.parse(text)), close: () => {} };
       const session = new WsSession(peer, { hub, messages, suggester: noSuggestions, clock: systemClock, logger: silentLogger, frameRate: { max: 1e6, windowSeconds: 60 } });
       session.receive(JSON.stringify({ type: "subscribe", roomId }));
       // What POST /api/rooms/:roomId/leave does, started a little later each round.
@@ -71,7 +71,7 @@ describe("subscribe racing leave", () => {
     const here = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger });
     const messages = new MessageService(store, here, systemClock, { max: 1e6, windowSeconds: 60 });
     await store.join(roomId, carol.id);
-    const peer: Peer = { id: crypto.randomUUID(), user: carol, send: () => {}, close: () => {} };
+    const peer: Peer = { id: crypto.randomUUID(), user: carol, version: 1, send: () => {}, close: () => {} };
     await here.subscribe(peer, roomId);
     // The leave commits elsewhere and its `left` publish is lost: the subscription is stale until resync.
     network.drop = () => true;

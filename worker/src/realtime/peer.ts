@@ -1,9 +1,11 @@
-import type { ServerFrame, User } from "@parley/protocol";
+import type { ProtocolVersion, ServerFrame, User } from "@parley/protocol";
 
 /** One client connection as the realtime core sees it: runtime-neutral. */
 export interface Peer {
   readonly id: string;
   readonly user: User;
+  /** The protocol version the connection speaks (its subprotocol); frame-versions.ts encodes for it. */
+  readonly version: ProtocolVersion;
   /** The token the connection lives on: the one it was opened with, or the last one of an `auth` frame. */
   token?: PeerToken;
   /** Sends an already serialized frame; a peer that cannot keep up is closed instead. */

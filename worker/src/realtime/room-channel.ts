@@ -1,4 +1,6 @@
 import type { Message, User } from "@parley/protocol";
+import { frameVersions, type OnlineSnapshot } from "./frame-versions.ts";
+import { changesAfter, type PresenceWindow } from "./presence-coalescer.ts";
 import { encode, type Peer } from "./peer.ts";
 import { SerialQueue } from "./serial-queue.ts";
 
@@ -6,6 +8,8 @@ export interface Subscription {
   peer: Peer;
   /** The highest seq this peer has been sent: it never gets one at or below it again. */
   cursor: number;
+  /** The presence changes up to this number were in the `subscribed` it was sent (PresenceCoalescer.mark). */
+  presenceMark: number;
 }
 
 /**
@@ -38,6 +42,32 @@ export class RoomChannel {
   /** Sends a frame to every local subscriber, optionally skipping one user's connections. */
   broadcast(text: string, exceptUserId?: string): void {
     for (const sub of this.subscribers.values()) if (sub.peer.user.id !== exceptUserId) sub.peer.send(text);
+  }
+
+  /**
+   * Sends a presence window to every subscriber in its version, without what its `subscribed` already
+   * said; the snapshot (count, list) is read once, and only when someone has something to hear.
+   */
+  async sendPresence(window: PresenceWindow, readSnapshot: () => Promise<OnlineSnapshot>): Promise<void> {
+    const due = [...this.subscribers.values()].map((sub) => ({ sub, changes: changesAfter(window, sub.presenceMark) })).filter((d) => d.changes.length > 0);
+    if (due.length === 0) return;
+    const snapshot = await readSnapshot();
+    const shared = new Map<string, string[]>();
+    for (const { sub, changes } of due) {
+      if (this.subscribers.get(sub.peer.id) !== sub) continue; // gone meanwhile
+      const { version } = sub.peer;
+      // Subscribers from before the window all hear the same; only those who came during it differ.
+      const key = sub.presenceMark < window.firstSeq ? `${version}` : `${version}/${sub.presenceMark}`;
+      let texts = shared.get(key);
+      if (!texts) shared.set(key, (texts = frameVersions.presence(version, this.roomId, changes, snapshot)));
+      for (const text of texts) sub.peer.send(text);
+    }
+  }
+
+  /** Whether a subscriber's version needs the whole online list with presence. */
+  needsOnlineList(): boolean {
+    for (const sub of this.subscribers.values()) if (frameVersions.needsList(sub.peer.version)) return true;
+    return false;
   }
 
   /** Counts a user's connection; true when it is the user's first here. */

@@ -3,7 +3,10 @@ import type { Store } from "@parley/db";
 import { ApiError, notFound, type Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
 import type { Presence } from "../ports/presence.ts";
+import { frameVersions } from "./frame-versions.ts";
+import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
+import { PresenceCoalescer, type PresenceWindow, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
 
 /** Gap fills and replays read the store in pages of this many messages. */
@@ -14,20 +17,28 @@ export interface HubDeps {
   bus: Bus;
   presence: Presence;
   logger: Logger;
+  /** Presence changes are coalesced per room over this window (PRESENCE_WINDOW_MS when absent). */
+  presenceWindowMs?: number;
+  /** Runs the windows' flushes; setTimeout when absent. */
+  schedule?: Scheduler;
 }
 
 /**
  * Real-time rooms on one worker. Messages reach local subscribers exactly once and in seq order:
  * from this worker's own commits, from the bus (at most once), and from the store whenever a seq
  * is skipped. Presence is counted per user: a user's first connection in a room makes a `join`,
- * the last one gone a `leave`.
+ * the last one gone a `leave`; joins and leaves, local or from the bus, reach subscribers coalesced
+ * per room window (PresenceCoalescer), in each connection's protocol version (frame-versions.ts).
  */
 export class RoomHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly peerRooms = new Map<string, Set<string>>();
   private revokedListener: (event: SessionEvent) => void = () => {};
+  private readonly coalescer: PresenceCoalescer;
 
   constructor(private readonly deps: HubDeps) {
+    this.coalescer = new PresenceCoalescer(
+      (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")), deps.presenceWindowMs, deps.schedule);
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
     deps.bus.onResume(() => void this.resync());
   }
@@ -53,12 +64,14 @@ export class RoomHub {
         this.trackPeerRoom(peer.id, roomId, true);
         if (ch.addConnection(peer.user)) await this.announce(ch, peer.user, "join");
       }
-      const online = await this.online(roomId, ch);
-      peer.send(encode({ type: "subscribed", roomId, online, lastSeq: ch.delivered, limited }));
+      // Taken before the read: every change up to it is in the list read, so it is not sent again.
+      const presenceMark = this.coalescer.mark();
+      const online = await readOnline(this.deps.presence, ch);
+      peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
       for (const message of replay) peer.send(encode({ type: "message", message }));
       // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
       // client, a restored database) must not hold back the messages stored from now on.
-      ch.subscribers.set(peer.id, { peer, cursor: ch.delivered });
+      ch.subscribers.set(peer.id, { peer, cursor: ch.delivered, presenceMark });
     });
   }
 
@@ -106,10 +119,7 @@ export class RoomHub {
 
   /** Announces the users of dead workers as gone; run periodically. */
   async sweep(): Promise<void> {
-    for (const { roomId, user } of await this.deps.presence.sweep()) {
-      const online = await this.deps.presence.online(roomId);
-      this.emitPresence(roomId, { kind: "presence", roomId, event: "leave", user, online });
-    }
+    for (const { roomId, user } of await this.deps.presence.sweep()) this.emitPresence(roomId, "leave", user);
   }
 
   /**
@@ -207,7 +217,7 @@ export class RoomHub {
         void this.run(roomId, (c) => this.ingest(c, event.message));
         break;
       case "presence":
-        ch.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
+        this.coalescer.add(roomId, event.event, event.user);
         break;
       case "typing":
         ch.broadcast(encode({ type: "typing", roomId, user: event.user }), event.user.id);
@@ -246,26 +256,23 @@ export class RoomHub {
     const { presence, logger } = this.deps;
     try {
       const changed = event === "join" ? await presence.add(ch.roomId, user) : await presence.remove(ch.roomId, user);
-      if (!changed) return;
-      const online = await presence.online(ch.roomId);
-      this.emitPresence(ch.roomId, { kind: "presence", roomId: ch.roomId, event, user, online });
+      if (changed) this.emitPresence(ch.roomId, event, user);
     } catch (error) {
       // Presence is best effort: chat goes on while Redis is away.
       logger.warn({ err: error, roomId: ch.roomId }, `presence ${event} failed`);
     }
   }
 
-  private emitPresence(roomId: string, event: Extract<RoomEvent, { kind: "presence" }>) {
-    this.channels.get(roomId)?.broadcast(encode({ type: "presence", roomId, event: event.event, user: event.user, online: event.online }));
-    this.publish(roomId, event);
+  /** A change this worker saw first: its subscribers hear it at the window's end, the other workers now. */
+  private emitPresence(roomId: string, event: "join" | "leave", user: User) {
+    this.coalescer.add(roomId, event, user);
+    this.publish(roomId, { kind: "presence", roomId, event, user });
   }
 
-  private async online(roomId: string, ch: RoomChannel): Promise<User[]> {
-    try {
-      return await this.deps.presence.online(roomId);
-    } catch {
-      return [...ch.localUsers.values()].map((e) => e.user);
-    }
+  /** Sends a window's changes to the room's subscribers, with the count (and list) read once for all. */
+  private async flushPresence(roomId: string, window: PresenceWindow): Promise<void> {
+    const ch = this.channels.get(roomId);
+    if (ch) await ch.sendPresence(window, () => readSnapshot(this.deps.presence, ch, ch.needsOnlineList()));
   }
 
   private publish(roomId: string, event: RoomEvent) {

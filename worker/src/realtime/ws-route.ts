@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { CLOSE_CODES, PROTOCOL_VERSION } from "@parley/protocol";
+import { CLOSE_CODES, negotiateProtocol } from "@parley/protocol";
 import { ApiError, type Logger, upgradeToken } from "@parley/common";
 import type { Sessions } from "../auth/sessions.ts";
 import type { AppEnv } from "../http/context.ts";
@@ -71,6 +71,8 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       const user = c.get("user");
       const { jti, sid, iat, exp } = c.get("session");
       const place = c.get("socketPlace");
+      // The runtime's helper answers the same subprotocol from the same header (negotiateProtocol).
+      const { version } = negotiateProtocol(c.req.header("sec-websocket-protocol"));
       let session: WsSession | undefined;
       return {
         onOpen(_event, ws) {
@@ -79,6 +81,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
             id: `${workerId}/${++counter}`,
             user,
             token: { jti, sid, iat, exp },
+            version,
             send(text) {
               if (ws.readyState !== 1) return;
               if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {
@@ -91,7 +94,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
           };
           session = new WsSession(peer, deps, limits);
           deps.openSockets.add(session);
-          ws.send(encode({ type: "hello", user, worker: workerId, protocol: PROTOCOL_VERSION }));
+          ws.send(encode({ type: "hello", user, worker: workerId, protocol: version }));
         },
         onMessage(event) {
           if (typeof event.data !== "string") return session?.peer.close(CLOSE_CODES.unsupportedData, "text frames only");

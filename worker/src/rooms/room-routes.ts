@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { createRoomSchema, roomSearchSchema, type Room } from "@parley/protocol";
+import { createRoomSchema, presenceQuerySchema, roomSearchSchema, type Room } from "@parley/protocol";
 import type { RoomRecord, Store } from "@parley/db";
 import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { parseWith, readJson } from "../http/body.ts";
@@ -8,6 +8,7 @@ import type { Presence } from "../ports/presence.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
 import { rateLimited } from "../auth/auth-service.ts";
 import { nameSkeleton } from "./name-skeleton.ts";
+import { presencePage } from "./presence-page.ts";
 import { roomIdParam } from "./room-id.ts";
 
 /** Rooms listed at most per request (extensions: `?q=` narrows by name, `?joined=true` to the user's rooms). */
@@ -63,8 +64,9 @@ export function registerRoomRoutes(
   });
 
   app.get("/api/rooms/:roomId/presence", authenticate, async (c) => {
+    const query = parseWith(presenceQuerySchema, c.req.query());
     const room = await loadRoom(c.req.param("roomId"));
-    return c.json({ online: await presence.online(room.id) });
+    return c.json(presencePage(await presence.online(room.id), query));
   });
 
   app.post("/api/rooms/:roomId/join", authenticate, async (c) => {

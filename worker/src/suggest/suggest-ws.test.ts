@@ -31,7 +31,7 @@ function session(suggest: Suggester) {
   const frames: Array<ServerFrame & { at: number }> = [];
   const messages = new MessageService(store, parley.hub, systemClock, { max: 1e6, windowSeconds: 60 });
   const ws = new WsSession(
-    { id: crypto.randomUUID(), user, send: (t) => frames.push({ ...JSON.parse(t), at: performance.now() }), close: () => {} },
+    { id: crypto.randomUUID(), user, version: 1, send: (t) => frames.push({ ...JSON.parse(t), at: performance.now() }), close: () => {} },
     { hub: parley.hub, messages, suggester: suggest, clock: systemClock, logger: silentLogger, frameRate: { max: 1e6, windowSeconds: 60 } },
   );
   const send = (frame: object) => ws.receive(JSON.stringify(frame));

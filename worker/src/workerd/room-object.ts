@@ -191,7 +191,8 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
   private announce(from: string, user: User, event: "join" | "leave"): void {
     const roomId = this.roomId();
     if (!roomId) return;
-    const presence: RoomEvent = { kind: "presence", roomId, event, user, online: this.onlineUsers() };
+    // Gateways coalesce these and read the list or count from the room when they flush (RoomObjectPresence).
+    const presence: RoomEvent = { kind: "presence", roomId, event, user };
     this.relay(from, JSON.stringify(presence));
   }
 

@@ -1,5 +1,5 @@
 import { defineWebSocketHelper, WSContext, type WSReadyState } from "hono/ws";
-import { CLOSE_CODES, LIMITS, WS_SUBPROTOCOL } from "@parley/protocol";
+import { CLOSE_CODES, LIMITS, negotiateProtocol } from "@parley/protocol";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
 
 const utf8 = new TextEncoder();
@@ -13,19 +13,19 @@ function frameBytes(data: unknown): number {
 
 /**
  * Hono's WebSocket helper for workerd, doing what `hono/cloudflare-workers` leaves out and Node's `ws`
- * does for us: it answers the `parley.v1` subprotocol, calls `onOpen` (so the core can say hello), and
+ * does for us: it answers the `parley.v2` or `parley.v1` subprotocol, calls `onOpen` (so the core can say hello), and
  * closes with 1009 on frames over the 64 KiB limit (workerd's own limit is 1 MiB).
  */
 export const upgradeWebSocket = defineWebSocketHelper(async (c, events) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
-  const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  const { subprotocol } = negotiateProtocol(c.req.header("sec-websocket-protocol"));
   const pair = new WebSocketPair();
   const client = pair[0];
   const server = pair[1];
   const ws = new WSContext({
     raw: server,
     url: null,
-    protocol: offered.includes(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : null,
+    protocol: subprotocol ?? null,
     get readyState() {
       return server.readyState as WSReadyState;
     },
@@ -48,7 +48,7 @@ export const upgradeWebSocket = defineWebSocketHelper(async (c, events) => {
   });
   server.addEventListener("error", (event) => events.onError?.(event, ws));
   events.onOpen?.(new Event("open"), ws);
-  const headers: Record<string, string> = offered.includes(WS_SUBPROTOCOL) ? { "sec-websocket-protocol": WS_SUBPROTOCOL } : {};
+  const headers: Record<string, string> = subprotocol ? { "sec-websocket-protocol": subprotocol } : {};
   return new Response(null, { status: 101, webSocket: client, headers });
 });
 
