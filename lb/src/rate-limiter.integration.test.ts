@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { silentLogger as logger, systemClock } from "@parley/common";
 import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from "../../test/support/services.ts";
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limiter.ts";
@@ -46,6 +46,13 @@ describe.each(limiters)("takeAll (%s)", (_name, make) => {
     expect(await limiter.takeAll([{ key: "ip:b", rate: ip }, { key: "user:u", rate: user }])).toMatchObject({ index: 1, decision: { ok: false, limit: 3 } });
   });
 
+  it("grants exactly a bucket's tokens to calls made at once", async () => {
+    const limiter = make();
+    const results = await Promise.all(Array.from({ length: 10 }, () => limiter.takeAll([{ key: "ip:d", rate: user }])));
+    expect(results.filter((r) => r === undefined)).toHaveLength(3);
+    expect(results.slice(3).every((r) => r?.index === 0 && r.decision.remaining === 0)).toBe(true);
+  });
+
   it("shares buckets with take", async () => {
     const limiter = make();
     expect((await limiter.take("ip:c", ip)).ok).toBe(true);
@@ -79,6 +86,26 @@ describe("RedisRateLimiter scripts", () => {
       expect(await limiter.takeAll([{ key: "k", rate }])).toBeUndefined();
     } finally {
       monitor.disconnect();
+    }
+  });
+});
+
+describe("RedisRateLimiter batches", () => {
+  it("sends the calls of one event-loop turn in one write", async () => {
+    const limiter = new RedisRateLimiter(redis, `${prefix}:${Math.random()}`, logger);
+    const rate = { max: 600, windowSeconds: 60 };
+    await limiter.takeAll([{ key: "warm", rate }]); // the script's source goes out once
+    const stream = redis.stream as unknown as { _write: () => void; _writev: () => void };
+    const write = vi.spyOn(stream, "_write");
+    const writev = vi.spyOn(stream, "_writev");
+    try {
+      const results = await Promise.all([1, 2, 3, 4, 5].map((i) => limiter.takeAll([{ key: `k${i}`, rate }, { key: "u", rate }])));
+      expect(results).toEqual([undefined, undefined, undefined, undefined, undefined]);
+      expect(write).not.toHaveBeenCalled();
+      expect(writev).toHaveBeenCalledTimes(1);
+    } finally {
+      write.mockRestore();
+      writev.mockRestore();
     }
   });
 });
