@@ -133,7 +133,7 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
     await screenshot(phone.page, "04-mobile-chat");
     await phone.context.close();
 
-    await bob.page.getByRole("button", { name: "Sign out" }).click();
+    await bob.page.getByRole("button", { name: "Sign out", exact: true }).click();
     await bob.page.getByRole("heading", { name: "Welcome back" }).waitFor();
     await bob.page.reload();
     await bob.page.getByRole("heading", { name: "Welcome back" }).waitFor();

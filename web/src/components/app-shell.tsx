@@ -49,11 +49,20 @@ export function AppShell() {
         <button type="button" class="quiet" onClick={() => auth.signOut()}>
           Sign out
         </button>
-        <button type="button" class="quiet" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
+        <button type="button" class="quiet wide-only" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
           Sign out everywhere
         </button>
       </header>
-      <RoomSidebar route={router.route()} onNavigate={() => setNavOpen(false)} />
+      <RoomSidebar
+        route={router.route()}
+        onNavigate={() => setNavOpen(false)}
+        footer={
+          // On a phone the top bar has no room for it: it sits at the end of the drawer.
+          <button type="button" class="quiet narrow-only sidebar-action" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
+            Sign out everywhere
+          </button>
+        }
+      />
       <main id="main" class="content">
         <Switch>
           <Match when={roomId()} keyed>

@@ -1,9 +1,9 @@
-import { For, Show } from "solid-js";
+import { For, Show, type JSX } from "solid-js";
 import { DIRECTORY_HREF, roomHref, type Route } from "../lib/hash-route.ts";
 import { useChat } from "../state/app-context.tsx";
 
 /** The rooms the user belongs to, with unread counts, and the way to the directory. */
-export function RoomSidebar(props: { route: Route; onNavigate: () => void }) {
+export function RoomSidebar(props: { route: Route; onNavigate: () => void; footer?: JSX.Element }) {
   const chat = useChat();
   const current = () => (props.route.view === "room" ? props.route.roomId : undefined);
   return (
@@ -35,6 +35,7 @@ export function RoomSidebar(props: { route: Route; onNavigate: () => void }) {
           }}
         </For>
       </ul>
+      {props.footer}
     </nav>
   );
 }

@@ -41,7 +41,7 @@ describe("sign-in throttling", () => {
     expect(registered.status).toBe(201);
     const cookie = registered.headers.get("set-cookie")!;
     expect(cookie).toMatch(/^parley_device=[\w.~-]+; Max-Age=15552000; Path=\/api\/auth; HttpOnly; SameSite=Strict$/);
-    expect(Object.keys(registered.json).sort()).toEqual(["expiresAt", "token", "user"]);
+    expect(Object.keys(registered.json).sort()).toEqual(["expiresAt", "refreshExpiresAt", "refreshToken", "token", "user"]);
     const res = await login(PASSWORD);
     expect(res.status).toBe(200);
     expect(res.headers.get("set-cookie")).toMatch(/^parley_device=.+HttpOnly; SameSite=Strict$/);
