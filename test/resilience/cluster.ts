@@ -62,6 +62,9 @@ export class Cluster {
         LB_IP_RATE: "1000000/60s",
         LB_USER_RATE: "1000000/60s",
         LB_UPGRADE_RATE: "1000000/60s",
+        // Every chaos client comes from 127.0.0.1: per-address ceilings would measure themselves, not the faults.
+        LB_UPGRADE_ADDRESS_RATE: "1000000/60s",
+        LB_CONNECTIONS_PER_ADDRESS: "100000",
         ...options.balancerEnv,
       });
     } catch (error) {
@@ -90,6 +93,7 @@ export class Cluster {
       REDIS_PREFIX: this.prefix,
       JWT_SECRET: this.secret,
       TRUSTED_PROXIES: "127.0.0.1",
+      WS_PER_ADDRESS: "100000",
       REGISTER_RATE: "100000/60s",
       MESSAGE_RATE: "1000000/60s",
       ROOM_RATE: "100000/60s",
