@@ -56,7 +56,11 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "^@parley/worker|/worker/src/", message: "lb/ and common/ import nothing from the worker: shared pieces live in @parley/common" }] },
+        {
+          patterns: [
+            { regex: "^@parley/worker|/worker/src/", message: "lb/ and common/ import nothing from the worker: shared pieces live in @parley/common" },
+          ],
+        },
       ],
     },
   },

@@ -68,7 +68,13 @@ async function roundTrip(from: string, to: string) {
   return { ...summary(samples), lost: MESSAGES - samples.length };
 }
 
-const env = (extra: Record<string, string>) => ({ MESSAGE_RATE: "1000000/60s", FRAME_RATE: "1000000/60s", REGISTER_RATE: "100000/60s", LOG_LEVEL: "warn", ...extra });
+const env = (extra: Record<string, string>) => ({
+  MESSAGE_RATE: "1000000/60s",
+  FRAME_RATE: "1000000/60s",
+  REGISTER_RATE: "100000/60s",
+  LOG_LEVEL: "warn",
+  ...extra,
+});
 const workers: WorkerProcess[] = [];
 const database = await createTestDatabase();
 const prefix = testRedisPrefix();
@@ -96,7 +102,9 @@ try {
   console.log(`\n${results.date} — ${results.machine}; ${MESSAGES} messages at ${RATE_PER_SECOND}/s`);
   console.log("measure                          n     p50 ms   p99 ms   max ms   lost");
   const row = (name: string, r: { n: number; p50: number; p99: number; max: number; lost?: number }) =>
-    console.log(`${name.padEnd(32)} ${String(r.n).padEnd(5)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}   ${r.lost ?? ""}`);
+    console.log(
+      `${name.padEnd(32)} ${String(r.n).padEnd(5)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}   ${r.lost ?? ""}`,
+    );
   row("registration (embedded)", results.registrationMs.embedded);
   row("registration (postgres)", results.registrationMs.postgres);
   row("round trip, embedded, 1 worker", results.roundTripMs.embeddedOneWorker);

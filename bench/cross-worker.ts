@@ -17,19 +17,38 @@ export const run: Bench = async (options) => {
   const cleanup: Array<() => unknown> = [() => database.drop(), () => deleteRedisKeys(prefix)];
   try {
     const env = parleyEnv(database.url, prefix, secret, { CPUS: options.serverCpus });
-    const [a, b] = await startAll(cleanup, [startWorkerProcess({ ...env, WORKER_ID: "bench-a" }), startWorkerProcess({ ...env, WORKER_ID: "bench-b" })] as const);
+    const [a, b] = await startAll(cleanup, [
+      startWorkerProcess({ ...env, WORKER_ID: "bench-a" }),
+      startWorkerProcess({ ...env, WORKER_ID: "bench-b" }),
+    ] as const);
     const fleet = SocketFleet.start(options.clientCpus);
     cleanup.unshift(() => fleet.stop());
     // One room per run, so the two runs of a size do not share a channel or a seq.
-    const rooms = await seedRooms(database.url, secret, sizes.flatMap((n) => [Math.min(n, MAX_USERS), Math.min(n, MAX_USERS)]));
+    const rooms = await seedRooms(
+      database.url,
+      secret,
+      sizes.flatMap((n) => [Math.min(n, MAX_USERS), Math.min(n, MAX_USERS)]),
+    );
     const pids = [a.child.pid!, b.child.pid!];
 
     const results: Array<{ size: number; two: RoomRun; one: RoomRun }> = [];
     for (const [i, size] of sizes.entries()) {
       // The one-worker run sets the offered rate of both latency phases: half its capacity.
-      const one = await measureRoom(fleet, roomTargets(rooms[2 * i]!, size, () => a.url), pids, timing, (c) => c.messagesPerSecond / 2);
+      const one = await measureRoom(
+        fleet,
+        roomTargets(rooms[2 * i]!, size, () => a.url),
+        pids,
+        timing,
+        (c) => c.messagesPerSecond / 2,
+      );
       // Sockets 0 … n/2-1 (the senders among them) on a, the rest on b.
-      const two = await measureRoom(fleet, roomTargets(rooms[2 * i + 1]!, size, (s) => (s < size / 2 ? a.url : b.url)), pids, timing, () => one.offeredRate);
+      const two = await measureRoom(
+        fleet,
+        roomTargets(rooms[2 * i + 1]!, size, (s) => (s < size / 2 ? a.url : b.url)),
+        pids,
+        timing,
+        () => one.offeredRate,
+      );
       results.push({ size, two, one });
     }
     return {
@@ -51,8 +70,37 @@ export const run: Bench = async (options) => {
 function crossFigures(r: { size: number; two: RoomRun; one: RoomRun }): Figure[] {
   const common = { baselineLabel: "1 worker" };
   return [
-    figure({ ...common, id: `cross.${r.size}.rate`, label: `room of ${r.size} on 2 workers: delivered`, unit: "msg/s", better: "higher", ours: r.two.capacity.deliveredPerSecond, baseline: r.one.capacity.deliveredPerSecond, note: cpuNote([["2 workers", r.two], ["1 worker", r.one]]) }),
-    figure({ ...common, id: `cross.${r.size}.p50`, label: `room of ${r.size} on 2 workers: send→receive p50`, unit: "ms", better: "lower", ours: r.two.latency.latency.p50, baseline: r.one.latency.latency.p50, note: `open loop at ${r.one.offeredRate} messages/s for both` }),
-    figure({ ...common, id: `cross.${r.size}.p99`, label: `room of ${r.size} on 2 workers: send→receive p99`, unit: "ms", better: "lower", ours: r.two.latency.latency.p99, baseline: r.one.latency.latency.p99 }),
+    figure({
+      ...common,
+      id: `cross.${r.size}.rate`,
+      label: `room of ${r.size} on 2 workers: delivered`,
+      unit: "msg/s",
+      better: "higher",
+      ours: r.two.capacity.deliveredPerSecond,
+      baseline: r.one.capacity.deliveredPerSecond,
+      note: cpuNote([
+        ["2 workers", r.two],
+        ["1 worker", r.one],
+      ]),
+    }),
+    figure({
+      ...common,
+      id: `cross.${r.size}.p50`,
+      label: `room of ${r.size} on 2 workers: send→receive p50`,
+      unit: "ms",
+      better: "lower",
+      ours: r.two.latency.latency.p50,
+      baseline: r.one.latency.latency.p50,
+      note: `open loop at ${r.one.offeredRate} messages/s for both`,
+    }),
+    figure({
+      ...common,
+      id: `cross.${r.size}.p99`,
+      label: `room of ${r.size} on 2 workers: send→receive p99`,
+      unit: "ms",
+      better: "lower",
+      ours: r.two.latency.latency.p99,
+      baseline: r.one.latency.latency.p99,
+    }),
   ];
 }

@@ -50,7 +50,8 @@ export async function seedRooms(databaseUrl: string, secret: string, members: nu
         await sql`insert into users ${sql(rows)}`;
       }
       await sql`insert into rooms ${sql({ id: roomId, name: `bench ${tag} ${r}`, name_key: `bench ${tag} ${r}`, created_by: users[0]!.id })}`;
-      for (let i = 0; i < users.length; i += 1000) await sql`insert into memberships ${sql(users.slice(i, i + 1000).map((u) => ({ room_id: roomId, user_id: u.id })))}`;
+      for (let i = 0; i < users.length; i += 1000)
+        await sql`insert into memberships ${sql(users.slice(i, i + 1000).map((u) => ({ room_id: roomId, user_id: u.id })))}`;
       rooms.push({ roomId, tokens: await Promise.all(users.map(async (u) => (await issuer.issue(u)).token)) });
     }
     return rooms;
@@ -88,7 +89,8 @@ export async function measureRoom(
     const phase = async (mode: { kind: "closed"; window: number } | { kind: "open"; rate: number }) => {
       const samples: Array<{ cpu: number; at: number }> = [];
       // A server that died mid-run has no /proc entry: its CPU is unknown, and the run fails on its own.
-      const sample = () => samples.push({ cpu: pids.reduce((sum, pid) => sum + (existsSync(`/proc/${pid}`) ? cpuSeconds(pid) : NaN), 0), at: performance.now() });
+      const sample = () =>
+        samples.push({ cpu: pids.reduce((sum, pid) => sum + (existsSync(`/proc/${pid}`) ? cpuSeconds(pid) : NaN), 0), at: performance.now() });
       const result = await fleet.load({ roomId, senders: Math.min(SENDERS, targets.length), mode, drainMs: 5000, ...timing }, sample);
       const dead = pids.filter((pid) => !existsSync(`/proc/${pid}`));
       if (dead.length) throw new Error(`server process ${dead.join(", ")} died during the run`);
@@ -115,7 +117,10 @@ export async function teardown(steps: Array<() => unknown>): Promise<void> {
 }
 
 /** Starts processes at once; each one that started is stopped by `cleanup`, even when another failed. */
-export async function startAll<T extends readonly Promise<{ stop(): unknown }>[]>(cleanup: Array<() => unknown>, starts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+export async function startAll<T extends readonly Promise<{ stop(): unknown }>[]>(
+  cleanup: Array<() => unknown>,
+  starts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(starts);
   for (const s of settled) if (s.status === "fulfilled") cleanup.unshift(() => s.value.stop());
   for (const s of settled) if (s.status === "rejected") throw s.reason;
@@ -143,14 +148,30 @@ export const run: Bench = async (options) => {
     ] as const);
     const fleet = SocketFleet.start(options.clientCpus);
     cleanup.unshift(() => fleet.stop());
-    const rooms = await seedRooms(database.url, secret, sizes.map((n) => Math.min(n, MAX_USERS)));
+    const rooms = await seedRooms(
+      database.url,
+      secret,
+      sizes.map((n) => Math.min(n, MAX_USERS)),
+    );
 
     const results: Array<{ size: number; ours: RoomRun; ws: RoomRun }> = [];
     for (const [i, size] of sizes.entries()) {
       const room = rooms[i]!;
       // Ours first: the latency phase of both runs at half of Parley's capacity, the same offered load.
-      const ours = await measureRoom(fleet, roomTargets(room, size, () => worker.url), [worker.child.pid!], timing, (c) => c.messagesPerSecond / 2);
-      const ws = await measureRoom(fleet, roomTargets({ ...room, tokens: room.tokens.map((_, u) => `user${u}`) }, size, () => baseline.url), [baseline.pid], timing, () => ours.offeredRate);
+      const ours = await measureRoom(
+        fleet,
+        roomTargets(room, size, () => worker.url),
+        [worker.child.pid!],
+        timing,
+        (c) => c.messagesPerSecond / 2,
+      );
+      const ws = await measureRoom(
+        fleet,
+        roomTargets({ ...room, tokens: room.tokens.map((_, u) => `user${u}`) }, size, () => baseline.url),
+        [baseline.pid],
+        timing,
+        () => ours.offeredRate,
+      );
       results.push({ size, ours, ws });
     }
     return {
@@ -159,7 +180,14 @@ export const run: Bench = async (options) => {
       method: fanoutMethod(timing.durationMs),
       figures: results.flatMap(fanoutFigures),
       charts: [fanoutChart(results)],
-      details: { timing, senders: SENDERS, window: WINDOW, maxUsersPerRoom: MAX_USERS, database: "PostgreSQL (fresh test database) + Redis bus and presence", results },
+      details: {
+        timing,
+        senders: SENDERS,
+        window: WINDOW,
+        maxUsersPerRoom: MAX_USERS,
+        database: "PostgreSQL (fresh test database) + Redis bus and presence",
+        results,
+      },
     };
   } finally {
     await teardown(cleanup);
@@ -196,9 +224,39 @@ export function cpuNote(runs: Array<[string, RoomRun]>): string {
 function fanoutFigures(r: { size: number; ours: RoomRun; ws: RoomRun }): Figure[] {
   const common = { baselineLabel: "ws" };
   return [
-    figure({ ...common, id: `fanout.${r.size}.rate`, label: `room of ${r.size}: delivered`, unit: "msg/s", better: "higher", ours: r.ours.capacity.deliveredPerSecond, baseline: r.ws.capacity.deliveredPerSecond, goal: { ratio: { op: ">=", value: 0.5 }, text: "≥ 0.5× ws" }, note: cpuNote([["Parley", r.ours], ["ws", r.ws]]) }),
-    figure({ ...common, id: `fanout.${r.size}.p50`, label: `room of ${r.size}: send→receive p50`, unit: "ms", better: "lower", ours: r.ours.latency.latency.p50, baseline: r.ws.latency.latency.p50, note: `open loop at ${r.ours.offeredRate} messages/s (${r.ours.offeredRate * r.size} deliveries/s) for both` }),
-    figure({ ...common, id: `fanout.${r.size}.p99`, label: `room of ${r.size}: send→receive p99`, unit: "ms", better: "lower", ours: r.ours.latency.latency.p99, baseline: r.ws.latency.latency.p99 }),
+    figure({
+      ...common,
+      id: `fanout.${r.size}.rate`,
+      label: `room of ${r.size}: delivered`,
+      unit: "msg/s",
+      better: "higher",
+      ours: r.ours.capacity.deliveredPerSecond,
+      baseline: r.ws.capacity.deliveredPerSecond,
+      goal: { ratio: { op: ">=", value: 0.5 }, text: "≥ 0.5× ws" },
+      note: cpuNote([
+        ["Parley", r.ours],
+        ["ws", r.ws],
+      ]),
+    }),
+    figure({
+      ...common,
+      id: `fanout.${r.size}.p50`,
+      label: `room of ${r.size}: send→receive p50`,
+      unit: "ms",
+      better: "lower",
+      ours: r.ours.latency.latency.p50,
+      baseline: r.ws.latency.latency.p50,
+      note: `open loop at ${r.ours.offeredRate} messages/s (${r.ours.offeredRate * r.size} deliveries/s) for both`,
+    }),
+    figure({
+      ...common,
+      id: `fanout.${r.size}.p99`,
+      label: `room of ${r.size}: send→receive p99`,
+      unit: "ms",
+      better: "lower",
+      ours: r.ours.latency.latency.p99,
+      baseline: r.ws.latency.latency.p99,
+    }),
   ];
 }
 

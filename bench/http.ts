@@ -23,7 +23,15 @@ export const run: Bench = async (options) => {
   let worker: WorkerProcess | undefined;
   let baseline: HttpBaseline | undefined;
   try {
-    worker = await startWorkerProcess({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret(), WORKER_ID: "w1", LOG_LEVEL: "warn", CPUS: options.serverCpus });
+    worker = await startWorkerProcess({
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET: testSecret(),
+      WORKER_ID: "w1",
+      LOG_LEVEL: "warn",
+      CPUS: options.serverCpus,
+    });
     const api = new ApiClient(worker.url);
     await api.register(uniqueName("bench"));
     const me = await api.request("GET", "/api/me");
@@ -37,16 +45,41 @@ export const run: Bench = async (options) => {
     const figures: Figure[] = [];
     const details: Record<string, unknown> = {};
     for (const route of routes) {
-      const target = (base: string, connections: number) => (s: number) => httpLoad({ url: base + route.path, headers, connections, seconds: s }, options.clientCpus);
+      const target = (base: string, connections: number) => (s: number) =>
+        httpLoad({ url: base + route.path, headers, connections, seconds: s }, options.clientCpus);
       // Throughput and tail under saturation; p50 with one connection, where it is the request's own latency, not queueing.
       const loaded = await interleaved({ parley: target(worker.url, CONNECTIONS), node: target(baseline.url, CONNECTIONS) }, rounds, seconds, warm);
       const single = await interleaved({ parley: target(worker.url, 1), node: target(baseline.url, 1) }, rounds, seconds, 0);
       const note = loaded.parley.errors || loaded.node.errors ? `errors: parley ${loaded.parley.errors}, node:http ${loaded.node.errors}` : undefined;
       const base = { baselineLabel: "bare node:http", note };
       figures.push(
-        figure({ id: `http.${route.id}.rps`, label: `${route.label} req/s (${CONNECTIONS} connections)`, unit: "req/s", better: "higher", ours: loaded.parley.rps, baseline: loaded.node.rps, ...base }),
-        figure({ id: `http.${route.id}.p50`, label: `${route.label} p50 (1 connection)`, unit: "ms", better: "lower", ours: single.parley.latency.p50, baseline: single.node.latency.p50, ...base }),
-        figure({ id: `http.${route.id}.p99`, label: `${route.label} p99 (${CONNECTIONS} connections)`, unit: "ms", better: "lower", ours: loaded.parley.latency.p99, baseline: loaded.node.latency.p99, ...base }),
+        figure({
+          id: `http.${route.id}.rps`,
+          label: `${route.label} req/s (${CONNECTIONS} connections)`,
+          unit: "req/s",
+          better: "higher",
+          ours: loaded.parley.rps,
+          baseline: loaded.node.rps,
+          ...base,
+        }),
+        figure({
+          id: `http.${route.id}.p50`,
+          label: `${route.label} p50 (1 connection)`,
+          unit: "ms",
+          better: "lower",
+          ours: single.parley.latency.p50,
+          baseline: single.node.latency.p50,
+          ...base,
+        }),
+        figure({
+          id: `http.${route.id}.p99`,
+          label: `${route.label} p99 (${CONNECTIONS} connections)`,
+          unit: "ms",
+          better: "lower",
+          ours: loaded.parley.latency.p99,
+          baseline: loaded.node.latency.p99,
+          ...base,
+        }),
       );
       details[route.id] = { loaded, single };
     }

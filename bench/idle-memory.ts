@@ -60,14 +60,24 @@ export const run: Bench = async (options) => {
     const fleet = SocketFleet.start(options.clientCpus);
     cleanup.unshift(() => fleet.stop());
 
-    const rooms = await seedRooms(database.url, secret, Array.from({ length: Math.ceil(sockets / ROOM_SIZE) }, () => ROOM_SIZE));
+    const rooms = await seedRooms(
+      database.url,
+      secret,
+      Array.from({ length: Math.ceil(sockets / ROOM_SIZE) }, () => ROOM_SIZE),
+    );
     const targets = (url: string, token: (room: number, i: number) => string) =>
       rooms.flatMap((room, r) => room.tokens.map((t, i) => ({ url, token: token(r, i), roomId: room.roomId }))).slice(0, sockets);
     const pauseMs = options.quick ? 500 : 2000;
     const token = (r: number, i: number) => rooms[r]!.tokens[i]!;
     const ours = await measure(fleet, worker.child.pid!, oursInspector, targets(worker.url, token), pauseMs);
     const honoNodeWs = await measure(fleet, hono.child.pid!, honoInspector, targets(hono.url, token), pauseMs);
-    const ws = await measure(fleet, baseline.pid, wsInspector, targets(baseline.url, (r, i) => `u${r}_${i}`), pauseMs);
+    const ws = await measure(
+      fleet,
+      baseline.pid,
+      wsInspector,
+      targets(baseline.url, (r, i) => `u${r}_${i}`),
+      pauseMs,
+    );
     return {
       id: "idle",
       title: "Memory per idle WebSocket",
@@ -76,11 +86,47 @@ export const run: Bench = async (options) => {
         `Parley is one worker on PostgreSQL + Redis; the baselines are a bare \`ws\` server holding the same sockets and room sets, and the same worker upgrading with \`@hono/node-ws\` instead of its own node-websocket.ts. Server RSS (/proc VmRSS) before and after, each time ` +
         `after two full GCs forced through the V8 inspector and a pause; ${WARM_UP} sockets are opened and closed first so lazily loaded code is not counted. Per socket = (after − before) ÷ ${sockets}.`,
       figures: [
-        figure({ id: "idle.rss", label: `RSS per idle socket (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.rssPerSocket, baseline: ws.rssPerSocket, baselineLabel: "ws", goal: { ratio: { op: "<=", value: 2 }, text: "≤ 2× ws" } }),
-        figure({ id: "idle.heap", label: `JS heap per idle socket (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.heapPerSocket, baseline: ws.heapPerSocket, baselineLabel: "ws", note: "informational: the part of RSS that V8's heap holds" }),
-        figure({ id: "idle.rss.hono-node-ws", label: `RSS per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.rssPerSocket, baseline: honoNodeWs.rssPerSocket, baselineLabel: "@hono/node-ws, same app", note: "the reason the worker keeps node-websocket.ts" }),
+        figure({
+          id: "idle.rss",
+          label: `RSS per idle socket (${sockets} sockets)`,
+          unit: "bytes",
+          better: "lower",
+          ours: ours.rssPerSocket,
+          baseline: ws.rssPerSocket,
+          baselineLabel: "ws",
+          goal: { ratio: { op: "<=", value: 2 }, text: "≤ 2× ws" },
+        }),
+        figure({
+          id: "idle.heap",
+          label: `JS heap per idle socket (${sockets} sockets)`,
+          unit: "bytes",
+          better: "lower",
+          ours: ours.heapPerSocket,
+          baseline: ws.heapPerSocket,
+          baselineLabel: "ws",
+          note: "informational: the part of RSS that V8's heap holds",
+        }),
+        figure({
+          id: "idle.rss.hono-node-ws",
+          label: `RSS per idle socket vs @hono/node-ws (${sockets} sockets)`,
+          unit: "bytes",
+          better: "lower",
+          ours: ours.rssPerSocket,
+          baseline: honoNodeWs.rssPerSocket,
+          baselineLabel: "@hono/node-ws, same app",
+          note: "the reason the worker keeps node-websocket.ts",
+        }),
         // The goal is on the heap: what each upgrade keeps reachable per socket, steadier than RSS from run to run.
-        figure({ id: "idle.heap.hono-node-ws", label: `JS heap per idle socket vs @hono/node-ws (${sockets} sockets)`, unit: "bytes", better: "lower", ours: ours.heapPerSocket, baseline: honoNodeWs.heapPerSocket, baselineLabel: "@hono/node-ws, same app", goal: { ratio: { op: "<=", value: 0.9 }, text: "≥ 10% below @hono/node-ws" } }),
+        figure({
+          id: "idle.heap.hono-node-ws",
+          label: `JS heap per idle socket vs @hono/node-ws (${sockets} sockets)`,
+          unit: "bytes",
+          better: "lower",
+          ours: ours.heapPerSocket,
+          baseline: honoNodeWs.heapPerSocket,
+          baselineLabel: "@hono/node-ws, same app",
+          goal: { ratio: { op: "<=", value: 0.9 }, text: "≥ 10% below @hono/node-ws" },
+        }),
       ],
       details: { sockets, roomSize: ROOM_SIZE, ours, honoNodeWs, ws },
     };

@@ -62,7 +62,12 @@ async function loginBurst(url: string, usernames: string[], loops: number, signa
         const t = performance.now();
         // Each loop is its own client address: one address may have only 4 hashes queued (docs/protocol.md).
         const headers = { "content-type": "application/json", "x-forwarded-for": `198.51.100.${i % 250}` };
-        const res = await fetch(`${url}/api/auth/login`, { method: "POST", headers, body: JSON.stringify({ username: usernames[n % usernames.length], password: PASSWORD }), signal: AbortSignal.timeout(60_000) });
+        const res = await fetch(`${url}/api/auth/login`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ username: usernames[n % usernames.length], password: PASSWORD }),
+          signal: AbortSignal.timeout(60_000),
+        });
         await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 200) times.push(performance.now() - t);
@@ -82,10 +87,11 @@ function bcryptRate(cost: number, ms: number): number {
 }
 
 /** How many CPUs a taskset list like "0-1,4" names: the worker's pool has min(2, that) threads. */
-const cpuCount = (list: string) => list.split(",").reduce((sum, part) => {
-  const [a, b] = part.split("-").map(Number);
-  return sum + (b === undefined ? 1 : b - a! + 1);
-}, 0);
+const cpuCount = (list: string) =>
+  list.split(",").reduce((sum, part) => {
+    const [a, b] = part.split("-").map(Number);
+    return sum + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
 
 export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   pinSelf(clientCpus);
@@ -100,7 +106,15 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   let worker: WorkerProcess | undefined;
   const sockets: WebSocket[] = [];
   try {
-    worker = await startWorkerProcess(parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", LOGIN_RATE: "1000000/60s", LOGIN_ADDRESS_RATE: "1000000/60s", TRUSTED_PROXIES: "127.0.0.1" }));
+    worker = await startWorkerProcess(
+      parleyEnv(database.url, prefix, testSecret(), {
+        CPUS: serverCpus,
+        REGISTER_RATE: "100000/60s",
+        LOGIN_RATE: "1000000/60s",
+        LOGIN_ADDRESS_RATE: "1000000/60s",
+        TRUSTED_PROXIES: "127.0.0.1",
+      }),
+    );
     const a = new ApiClient(worker.url);
     const b = new ApiClient(worker.url);
     const accounts = Array.from({ length: ACCOUNTS }, () => uniqueName("login"));
@@ -122,7 +136,15 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
 
     await chat(tx!, rx!, room.id, 1000, "warm");
     const idle = { trips: [] as number[], pongs: [] as number[], lost: 0 };
-    const burst = { trips: [] as number[], pongs: [] as number[], lost: 0, ok: 0, seconds: 0, statuses: [] as Array<Record<number, number>>, times: [] as number[] };
+    const burst = {
+      trips: [] as number[],
+      pongs: [] as number[],
+      lost: 0,
+      ok: 0,
+      seconds: 0,
+      statuses: [] as Array<Record<number, number>>,
+      times: [] as number[],
+    };
     for (let r = 0; r < rounds; r++) {
       const calm = await chat(tx!, rx!, room.id, phaseMs, `idle${r}`);
       idle.trips.push(...calm.trips);
@@ -160,9 +182,34 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
         `Phases of ${phaseMs / 1000} s alternate ${rounds}× between idle and ${loops} concurrent closed-loop logins over ${ACCOUNTS} accounts. ` +
         "ping → pong on the receiving socket is answered on the event loop with no database: it shows event-loop stalls.",
       figures: [
-        figure({ id: "logins.chat.p99", label: "chat round trip p99 during logins", unit: "ms", better: "lower", ours: chatBusy.p99, baseline: chatIdle.p99, baselineLabel: "idle", goal: { ratio: { op: "<=", value: 3 }, text: "≤ 3× idle (proposed)" } }),
-        figure({ id: "logins.chat.p50", label: "chat round trip p50 during logins", unit: "ms", better: "lower", ours: chatBusy.p50, baseline: chatIdle.p50, baselineLabel: "idle" }),
-        figure({ id: "logins.pong.p99", label: "ping → pong p99 during logins (event loop)", unit: "ms", better: "lower", ours: pongBusy.p99, baseline: pongIdle.p99, baselineLabel: "idle" }),
+        figure({
+          id: "logins.chat.p99",
+          label: "chat round trip p99 during logins",
+          unit: "ms",
+          better: "lower",
+          ours: chatBusy.p99,
+          baseline: chatIdle.p99,
+          baselineLabel: "idle",
+          goal: { ratio: { op: "<=", value: 3 }, text: "≤ 3× idle (proposed)" },
+        }),
+        figure({
+          id: "logins.chat.p50",
+          label: "chat round trip p50 during logins",
+          unit: "ms",
+          better: "lower",
+          ours: chatBusy.p50,
+          baseline: chatIdle.p50,
+          baselineLabel: "idle",
+        }),
+        figure({
+          id: "logins.pong.p99",
+          label: "ping → pong p99 during logins (event loop)",
+          unit: "ms",
+          better: "lower",
+          ours: pongBusy.p99,
+          baseline: pongIdle.p99,
+          baselineLabel: "idle",
+        }),
         figure({
           id: "logins.rate",
           label: "logins per second",
@@ -173,7 +220,15 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
           baselineLabel: `bcrypt verifies/s, ${poolThreads} thread(s)`,
           note: "the baseline is bcryptjs compareSync in a loop on the load generator's CPU, times the pool's threads: the most the pool could do",
         }),
-        figure({ id: "logins.chat.missing", label: "chat messages not received within 10 s", unit: "messages", better: "lower", ours: idle.lost + burst.lost, baseline: null, goal: { value: { op: "==", value: 0 }, text: "0" } }),
+        figure({
+          id: "logins.chat.missing",
+          label: "chat messages not received within 10 s",
+          unit: "messages",
+          better: "lower",
+          ours: idle.lost + burst.lost,
+          baseline: null,
+          goal: { value: { op: "==", value: 0 }, text: "0" },
+        }),
       ],
       details: { chatIdle, chatBusy, pongIdle, pongBusy, loginMs: latency(burst.times), loginStatuses: burst.statuses, loops, chatRate: CHAT_RATE },
     };

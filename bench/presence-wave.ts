@@ -68,7 +68,15 @@ try {
     const bytes = clients.reduce((sum, c) => sum + c.bytes, 0);
     const maxPresence = Math.max(...clients.map((c) => c.presenceFrames));
     console.log(
-      JSON.stringify({ protocol: `parley.${version}`, users: N, bytes, megabytes: +(bytes / 1e6).toFixed(2), frames: clients.reduce((s, c) => s + c.frames, 0), maxPresenceFramesPerClient: maxPresence, ms: Date.now() - started }),
+      JSON.stringify({
+        protocol: `parley.${version}`,
+        users: N,
+        bytes,
+        megabytes: +(bytes / 1e6).toFixed(2),
+        frames: clients.reduce((s, c) => s + c.frames, 0),
+        maxPresenceFramesPerClient: maxPresence,
+        ms: Date.now() - started,
+      }),
     );
     for (const c of clients) c.ws.close();
     await new Promise((r) => setTimeout(r, 1000));

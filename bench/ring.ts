@@ -113,7 +113,13 @@ function measureRouting(seed: number, vnodes: number) {
   const h3 = homes(workers.slice(0, 3));
   const loads = workers.slice(0, 3).map((w) => h3.filter((x) => x === w).length);
   // The ideal: 1/4 of keys move to a new 4th worker, 1/3 off a removed one.
-  return { seed, loads, balance: maxOverMean(loads), addMoved: movedShare(h3, homes(workers)) / (1 / 4), removeMoved: movedShare(h3, homes(workers.slice(0, 2))) / (1 / 3) };
+  return {
+    seed,
+    loads,
+    balance: maxOverMean(loads),
+    addMoved: movedShare(h3, homes(workers)) / (1 / 4),
+    removeMoved: movedShare(h3, homes(workers.slice(0, 2))) / (1 / 3),
+  };
 }
 
 /** WebSocket placement (bounded loads) for one seed; moves as if every user reconnected after the change. */
@@ -196,22 +202,63 @@ export const run: Bench = async ({ quick }) => {
   const movedGoal = { value: { op: "<=" as const, value: 1.1 }, text: "≤ 1.10 × ideal" };
   const spread = (xs: number[], o: ReturnType<typeof over>) =>
     `seeds range ${o.best}–${o.worst} × ideal; ${xs.filter((x) => x >= 0.9 && x <= 1.1).length} of ${xs.length} seeds within 0.9–1.1; mean ${o.mean >= 0.9 ? "≥" : "<"} 0.9`;
-  const balance = (id: string, label: string, ours: number, note?: string) => figure({ id, label, unit: "×", better: "lower", ours, baseline: null, goal: balanceGoal, ...(note ? { note } : {}) });
-  const moved = (id: string, label: string, ours: number, note?: string) => figure({ id, label, unit: "×", better: "lower", ours, baseline: null, goal: movedGoal, ...(note ? { note } : {}) });
+  const balance = (id: string, label: string, ours: number, note?: string) =>
+    figure({ id, label, unit: "×", better: "lower", ours, baseline: null, goal: balanceGoal, ...(note ? { note } : {}) });
+  const moved = (id: string, label: string, ours: number, note?: string) =>
+    figure({ id, label, unit: "×", better: "lower", ours, baseline: null, goal: movedGoal, ...(note ? { note } : {}) });
   const figures: Figure[] = [
-    balance("ring.http.maxmean", "HTTP routing: busiest worker ÷ mean, mean of seeds", http.mean, `a perfectly even hash space with the same users gives ${even.mean} mean, ${even.worst} worst`),
+    balance(
+      "ring.http.maxmean",
+      "HTTP routing: busiest worker ÷ mean, mean of seeds",
+      http.mean,
+      `a perfectly even hash space with the same users gives ${even.mean} mean, ${even.worst} worst`,
+    ),
     balance("ring.http.maxmean.worst", "HTTP routing: busiest worker ÷ mean, worst seed", http.worst),
     balance("ring.sockets.maxmean", `WebSockets (pick, c = ${BOUND_C}): busiest ÷ mean, mean of seeds`, ws.mean),
     balance("ring.sockets.maxmean.worst", `WebSockets (pick, c = ${BOUND_C}): busiest ÷ mean, worst seed`, ws.worst),
-    moved("ring.moved.add", "keys moved 3 → 4 ÷ ideal (1/4), mean of seeds", add.mean, spread(routing.map((r) => r.addMoved), add)),
+    moved(
+      "ring.moved.add",
+      "keys moved 3 → 4 ÷ ideal (1/4), mean of seeds",
+      add.mean,
+      spread(
+        routing.map((r) => r.addMoved),
+        add,
+      ),
+    ),
     moved("ring.moved.add.worst", "keys moved 3 → 4 ÷ ideal, worst seed", add.worst),
-    moved("ring.moved.remove", "keys moved 3 → 2 ÷ ideal (1/3), mean of seeds", remove.mean, spread(routing.map((r) => r.removeMoved), remove)),
+    moved(
+      "ring.moved.remove",
+      "keys moved 3 → 2 ÷ ideal (1/3), mean of seeds",
+      remove.mean,
+      spread(
+        routing.map((r) => r.removeMoved),
+        remove,
+      ),
+    ),
     moved("ring.moved.remove.worst", "keys moved 3 → 2 ÷ ideal, worst seed", remove.worst),
-    figure({ id: "ring.lookup.http", label: "HTTP route lookup (walk, first routable)", unit: "ns", better: "lower", ours: ns.route, baseline: ns.modulo, baselineLabel: "murmur3 % n" }),
-    figure({ id: "ring.lookup.pick", label: "WebSocket lookup (pick with loads)", unit: "ns", better: "lower", ours: ns.pick, baseline: ns.modulo, baselineLabel: "murmur3 % n" }),
+    figure({
+      id: "ring.lookup.http",
+      label: "HTTP route lookup (walk, first routable)",
+      unit: "ns",
+      better: "lower",
+      ours: ns.route,
+      baseline: ns.modulo,
+      baselineLabel: "murmur3 % n",
+    }),
+    figure({
+      id: "ring.lookup.pick",
+      label: "WebSocket lookup (pick with loads)",
+      unit: "ns",
+      better: "lower",
+      ours: ns.pick,
+      baseline: ns.modulo,
+      baselineLabel: "murmur3 % n",
+    }),
   ];
 
-  const median = seeds.map((s) => ({ routing: routing[s]!, sockets: sockets[s]! })).sort((a, b) => a.routing.balance - b.routing.balance)[Math.floor(seeds.length / 2)]!;
+  const median = seeds.map((s) => ({ routing: routing[s]!, sockets: sockets[s]! })).sort((a, b) => a.routing.balance - b.routing.balance)[
+    Math.floor(seeds.length / 2)
+  ]!;
   const edges = [1, 1.02, 1.04, 1.06, 1.08, 1.1, 1.15, Infinity];
   const histogram = (xs: number[]) => edges.slice(0, -1).map((lo, i) => xs.filter((x) => x >= lo && x < edges[i + 1]!).length);
   const charts: BarChart[] = [
@@ -249,7 +296,11 @@ export const run: Bench = async ({ quick }) => {
       vnodes: DEFAULT_VNODES,
       boundC: BOUND_C,
       http,
-      sockets: { balance: ws, addMovedIfAllReconnect: over(sockets.map((r) => r.addMoved)), removeMovedIfAllReconnect: over(sockets.map((r) => r.removeMoved)) },
+      sockets: {
+        balance: ws,
+        addMovedIfAllReconnect: over(sockets.map((r) => r.addMoved)),
+        removeMovedIfAllReconnect: over(sockets.map((r) => r.removeMoved)),
+      },
       evenHashSpace: even,
       vnodeSweep: sweep,
       rendezvousForComparison: {
@@ -258,7 +309,13 @@ export const run: Bench = async ({ quick }) => {
         removeMoved: over(hrw.map((r) => r.removeMoved)),
         nsPerLookup: r3(ns.rendezvous),
       },
-      perSeed: seeds.map((s) => ({ seed: s, loads: routing[s]!.loads, socketLoads: sockets[s]!.loads, addMoved: r3(routing[s]!.addMoved), removeMoved: r3(routing[s]!.removeMoved) })),
+      perSeed: seeds.map((s) => ({
+        seed: s,
+        loads: routing[s]!.loads,
+        socketLoads: sockets[s]!.loads,
+        addMoved: r3(routing[s]!.addMoved),
+        removeMoved: r3(routing[s]!.removeMoved),
+      })),
     },
   };
 };

@@ -58,14 +58,19 @@ const report = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   pinning: split,
   quick: options.quick,
-  sections: previous ? previous.sections.map((old) => sections.find((s) => s.id === old.id) ?? old).concat(sections.filter((s) => !previous.sections.some((o) => o.id === s.id))) : sections,
+  sections: previous
+    ? previous.sections.map((old) => sections.find((s) => s.id === old.id) ?? old).concat(sections.filter((s) => !previous.sections.some((o) => o.id === s.id)))
+    : sections,
   failures,
 };
 mkdirSync(RESULTS, { recursive: true });
 const base = options.quick ? "quick" : wanted.length && !update ? "partial" : "latest";
 writeFileSync(`${RESULTS}${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(`${RESULTS}${base}.md`, renderMarkdown(report, base));
-for (const section of report.sections) for (const [i, chart] of (section.charts ?? []).entries()) writeFileSync(`${RESULTS}${base}-${section.id}-${i}.svg`, renderBarChart(chart));
+for (const section of report.sections)
+  for (const [i, chart] of (section.charts ?? []).entries()) writeFileSync(`${RESULTS}${base}-${section.id}-${i}.svg`, renderBarChart(chart));
 console.log(renderTable(sections));
-console.log(`\nwrote bench/results/${base}.json and ${base}.md${failures.length ? `; ${failures.length} bench(es) failed: ${failures.map((f) => f.id).join(", ")}` : ""}`);
+console.log(
+  `\nwrote bench/results/${base}.json and ${base}.md${failures.length ? `; ${failures.length} bench(es) failed: ${failures.map((f) => f.id).join(", ")}` : ""}`,
+);
 process.exit(failures.length ? 1 : 0);

@@ -88,7 +88,14 @@ export const run: Bench = async (options) => {
     const connection = connectPostgres(database.url, { max: 2 });
     await connection.migrate();
     await connection.close();
-    const env = { JWT_SECRET: testSecret(), MESSAGE_RATE: "1000000/60s", FRAME_RATE: "1000000/60s", REGISTER_RATE: "100000/60s", LOG_LEVEL: "warn", SUGGEST_ENGINE: "builtin" };
+    const env = {
+      JWT_SECRET: testSecret(),
+      MESSAGE_RATE: "1000000/60s",
+      FRAME_RATE: "1000000/60s",
+      REGISTER_RATE: "100000/60s",
+      LOG_LEVEL: "warn",
+      SUGGEST_ENGINE: "builtin",
+    };
     [node, workers] = await Promise.all([
       startWorkerProcess({ ...env, DATABASE_URL: database.url, WORKER_ID: "node", CPUS: options.serverCpus }),
       startWranglerDev(database.url, { ...env, WORKER_ID: "workerd" }, { cpus: options.serverCpus }),
@@ -148,7 +155,16 @@ export const run: Bench = async (options) => {
           ],
         },
       ],
-      details: { rate: RATE, rounds, perRound, warmup, workerd: { ...ours, lost: lost.workerd }, node: { ...base, lost: lost.node }, perRoundP50, servedBy: { workerd: targets.workerd.servedBy, node: targets.node.servedBy } },
+      details: {
+        rate: RATE,
+        rounds,
+        perRound,
+        warmup,
+        workerd: { ...ours, lost: lost.workerd },
+        node: { ...base, lost: lost.node },
+        perRoundP50,
+        servedBy: { workerd: targets.workerd.servedBy, node: targets.node.servedBy },
+      },
     };
   } finally {
     await Promise.all(pairs.flatMap((p) => [p.tx.close(), p.rx.close()]));

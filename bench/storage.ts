@@ -159,7 +159,9 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   let worker: WorkerProcess | undefined;
   const sockets: WebSocket[] = [];
   try {
-    worker = await startWorkerProcess(parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", ROOM_RATE: "100000/60s" }));
+    worker = await startWorkerProcess(
+      parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", ROOM_RATE: "100000/60s" }),
+    );
     const clients = Array.from({ length: SENDERS }, () => new ApiClient(worker!.url));
     const users = await Promise.all(clients.map((c) => c.register(uniqueName("store"))));
     const rooms = await Promise.all(Array.from({ length: ROOMS }, () => clients[0]!.createRoom(uniqueName("store"))));
@@ -201,7 +203,10 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     await admin.end();
     const beforeSeq = Math.floor(deepMessages / 2) + 1;
     const get = (query: string) => async () => {
-      const res = await fetch(`${worker!.url}/api/rooms/${deep.id}/messages?limit=50${query}`, { headers: { authorization: `Bearer ${clients[0]!.token}` }, signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${worker!.url}/api/rooms/${deep.id}/messages?limit=50${query}`, {
+        headers: { authorization: `Bearer ${clients[0]!.token}` },
+        signal: AbortSignal.timeout(30_000),
+      });
       if (res.status !== 200) throw new Error(`history: ${res.status} ${await res.text()}`);
       await res.text();
     };
@@ -209,7 +214,13 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     for (let r = 0; r < rounds; r++) {
       history.newest.push(...(await timed(pages / rounds, get(""))));
       history.deep.push(...(await timed(pages / rounds, get(`&beforeSeq=${beforeSeq}`))));
-      const b = await baseline<{ newest: number[]; deep: number[] }>(serverCpus, { mode: "history", databaseUrl: database.url, roomId: deep.id, beforeSeq, pages: pages / rounds });
+      const b = await baseline<{ newest: number[]; deep: number[] }>(serverCpus, {
+        mode: "history",
+        databaseUrl: database.url,
+        roomId: deep.id,
+        beforeSeq,
+        pages: pages / rounds,
+      });
       history.rawNewest.push(...b.newest);
       history.rawDeep.push(...b.deep);
     }
@@ -226,13 +237,28 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
         `vs ${SENDERS} serial loops of the store's single-message statement via postgres.js (update rooms.last_seq and insert with it, in a CTE; one statement per send), pool of 10 like the worker's. Parley's worker batches the sends waiting on a room into one statement (group commit). ` +
         `${rounds} × ${ms / 1000} s each, alternating, after a 1 s warm-up. Reads: ${pages} sequential GET …/messages?limit=50 (newest, and beforeSeq=${beforeSeq} in a room of ${deepMessages.toLocaleString("en")}) vs the same SELECT.`,
       figures: [
-        figure({ id: "storage.rate", label: "messages stored per second", unit: "msg/s", better: "higher", ours: rate(ours), baseline: rate(raw), baselineLabel: "raw postgres.js" }),
+        figure({
+          id: "storage.rate",
+          label: "messages stored per second",
+          unit: "msg/s",
+          better: "higher",
+          ours: rate(ours),
+          baseline: rate(raw),
+          baselineLabel: "raw postgres.js",
+        }),
         page("storage.history.newest.p50", "history, newest page p50", h.newest.p50, h.rawNewest.p50),
         page("storage.history.newest.p99", "history, newest page p99", h.newest.p99, h.rawNewest.p99),
         page("storage.history.deep.p50", `history, page at seq ${beforeSeq} p50`, h.deep.p50, h.rawDeep.p50),
         page("storage.history.deep.p99", `history, page at seq ${beforeSeq} p99`, h.deep.p99, h.rawDeep.p99),
       ],
-      details: { senders: SENDERS, rooms: ROOMS, window: WINDOW, ours: { stored: ours.stored, seconds: ours.seconds, ackMs: latency(ours.acks) }, raw, history: h },
+      details: {
+        senders: SENDERS,
+        rooms: ROOMS,
+        window: WINDOW,
+        ours: { stored: ours.stored, seconds: ours.seconds, ackMs: latency(ours.acks) },
+        raw,
+        history: h,
+      },
     };
   } finally {
     for (const ws of sockets) ws.terminate();

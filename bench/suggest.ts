@@ -63,7 +63,16 @@ async function session(url: string) {
 /** The built-in engine's quality on held-out messages, on an in-memory history. */
 async function quality(corpus: CorpusMessage[]) {
   const log: Message[] = [];
-  const append = (m: CorpusMessage) => log.push({ id: crypto.randomUUID(), roomId: m.roomId, seq: log.length + 1, user: { id: m.userId, username: m.userId }, body: m.body, clientId: null, createdAt: "" });
+  const append = (m: CorpusMessage) =>
+    log.push({
+      id: crypto.randomUUID(),
+      roomId: m.roomId,
+      seq: log.length + 1,
+      user: { id: m.userId, username: m.userId },
+      body: m.body,
+      clientId: null,
+      createdAt: "",
+    });
   const cut = Math.floor(corpus.length * 0.8);
   corpus.slice(0, cut).forEach(append);
   const clock = new ManualClock();
@@ -74,7 +83,8 @@ async function quality(corpus: CorpusMessage[]) {
   const engine = new BuiltinSuggester({ store, clock, maxChars: 80 });
   const suggest = async (m: CorpusMessage, text: string) => {
     let out = "";
-    for await (const c of engine.suggest({ user: { id: m.userId, username: m.userId }, roomId: m.roomId, text, signal: new AbortController().signal })) out += c.delta;
+    for await (const c of engine.suggest({ user: { id: m.userId, username: m.userId }, roomId: m.roomId, text, signal: new AbortController().signal }))
+      out += c.delta;
     return out;
   };
   return measureAutocomplete(corpus.slice(cut), suggest, (m) => (append(m), clock.advance(1000)));
@@ -112,11 +122,20 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
   fake.reply = () => ({ tokens: [" the", " standup", " at", " 10"] });
   const workers: WorkerProcess[] = [];
   const database = await createTestDatabase();
-  const env = { CPUS: serverCpus, FRAME_RATE: "1000000/60s", MESSAGE_RATE: "1000000/60s", REGISTER_RATE: "100000/60s", SUGGEST_RATE: "1000000/60s", OLLAMA_HOST: fake.url };
+  const env = {
+    CPUS: serverCpus,
+    FRAME_RATE: "1000000/60s",
+    MESSAGE_RATE: "1000000/60s",
+    REGISTER_RATE: "100000/60s",
+    SUGGEST_RATE: "1000000/60s",
+    OLLAMA_HOST: fake.url,
+  };
   try {
     // Started together; allSettled so that none is left running when another fails to start.
     const started = await Promise.allSettled(
-      ([{ SUGGEST_ENGINE: "ollama" }, { SUGGEST_ENGINE: "ollama", DATABASE_URL: database.url }, { SUGGEST_ENGINE: "builtin" }] as Array<Record<string, string>>).map((extra) => startWorkerProcess({ ...env, ...extra })),
+      (
+        [{ SUGGEST_ENGINE: "ollama" }, { SUGGEST_ENGINE: "ollama", DATABASE_URL: database.url }, { SUGGEST_ENGINE: "builtin" }] as Array<Record<string, string>>
+      ).map((extra) => startWorkerProcess({ ...env, ...extra })),
     );
     for (const s of started) if (s.status === "fulfilled") workers.push(s.value);
     for (const s of started) if (s.status === "rejected") throw s.reason;
@@ -133,7 +152,16 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     const readme = await quality(readmeSentences());
 
     const ms = (id: string, label: string, ours: number, base: number, goal?: boolean) =>
-      figure({ id, label, unit: "ms", better: "lower", ours, baseline: base, baselineLabel: "ping → pong", ...(goal ? { goal: { value: { op: "<", value: 5 }, text: "< 5 ms" } } : {}) });
+      figure({
+        id,
+        label,
+        unit: "ms",
+        better: "lower",
+        ours,
+        baseline: base,
+        baselineLabel: "ping → pong",
+        ...(goal ? { goal: { value: { op: "<", value: 5 }, text: "< 5 ms" } } : {}),
+      });
     const share = (id: string, label: string, x: number) => figure({ id, label, unit: "%", better: "higher", ours: x * 100, baseline: null });
     return {
       id: "suggest",
@@ -147,7 +175,14 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
         ms("suggest.added.p99", "added to first token p99 (Ollama, PostgreSQL)", postgres.added.p99, postgres.pingPong.p99),
         ms("suggest.added.embedded.p50", "added to first token p50 (Ollama, embedded PGlite)", embedded.added.p50, embedded.pingPong.p50, true),
         ms("suggest.added.embedded.p99", "added to first token p99 (Ollama, embedded PGlite)", embedded.added.p99, embedded.pingPong.p99),
-        figure({ id: "suggest.engine.p50", label: "fake Ollama's own first piece p50 (subtracted above)", unit: "ms", better: "lower", ours: postgres.engineFirst.p50, baseline: null }),
+        figure({
+          id: "suggest.engine.p50",
+          label: "fake Ollama's own first piece p50 (subtracted above)",
+          unit: "ms",
+          better: "lower",
+          ours: postgres.engineFirst.p50,
+          baseline: null,
+        }),
         ms("suggest.builtin.p50", "built-in engine, keystroke → first delta p50", builtinTotal.p50, builtinPong.p50),
         ms("suggest.builtin.p99", "built-in engine, keystroke → first delta p99", builtinTotal.p99, builtinPong.p99),
         share("suggest.quality.chat.saved", "built-in, chat held out: keystrokes saved", chat.keystrokesSaved),
@@ -155,7 +190,14 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
         share("suggest.quality.readme.saved", "built-in, README sentences: keystrokes saved", readme.keystrokesSaved),
         share("suggest.quality.readme.next", "built-in, README sentences: next word right", readme.nextWordAccuracy),
       ],
-      details: { requests, warmup, ollamaPostgres: postgres, ollamaEmbedded: embedded, builtin: { total: builtinTotal, pingPong: builtinPong }, quality: { chat, readme } },
+      details: {
+        requests,
+        warmup,
+        ollamaPostgres: postgres,
+        ollamaEmbedded: embedded,
+        builtin: { total: builtinTotal, pingPong: builtinPong },
+        quality: { chat, readme },
+      },
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

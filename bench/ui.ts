@@ -51,7 +51,9 @@ try {
   };
   writeFileSync(new URL("./results/ui.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
   console.log(`bundle: ${bundle.map((f) => `${f.file} ${f.gzip} B gzip`).join(", ")}; total ${(totalGzip / 1024).toFixed(1)} KiB gzip`);
-  console.log(`page load → first message shown (cold profile, signed in): p50 ${results.firstMessageMs.p50} ms, max ${results.firstMessageMs.max} ms over ${RUNS} runs`);
+  console.log(
+    `page load → first message shown (cold profile, signed in): p50 ${results.firstMessageMs.p50} ms, max ${results.firstMessageMs.max} ms over ${RUNS} runs`,
+  );
 } finally {
   await browser.close();
   await worker.stop();

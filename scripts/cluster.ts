@@ -37,7 +37,10 @@ async function ensureClusterDatabase(url: string): Promise<void> {
   try {
     if (await ensureDatabase(url)) log(`created database ${name}`);
   } catch (error) {
-    throw new Error(`cannot check or create database "${name}" on ${new URL(url).host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`, { cause: error });
+    throw new Error(
+      `cannot check or create database "${name}" on ${new URL(url).host}: ${(error as Error).message}. Start PostgreSQL, create the database yourself, or set DATABASE_URL.`,
+      { cause: error },
+    );
   }
 }
 
@@ -48,7 +51,10 @@ async function ensureClusterDatabase(url: string): Promise<void> {
 function start(name: string, entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ["--import", "tsx", entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const child: Child = { name, proc, tail: [], closed: new Promise((resolve) => proc.once("close", () => resolve())) };
-  for (const [stream, out] of [[proc.stdout!, process.stdout], [proc.stderr!, process.stderr]] as const) {
+  for (const [stream, out] of [
+    [proc.stdout!, process.stdout],
+    [proc.stderr!, process.stderr],
+  ] as const) {
     createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
       child.tail.push(line);
       if (child.tail.length > 20) child.tail.shift();
@@ -58,7 +64,8 @@ function start(name: string, entry: string, env: Record<string, string>): Child 
   proc.once("error", (error) => failStartup(new Error(`${name} could not start: ${error.message}`)));
   proc.once("close", (code, signal) => {
     const how = signal ? `signal ${signal}` : `code ${code}`;
-    if (phase === "starting") failStartup(new Error(`${name} exited with ${how} during startup. Its last output:\n${child.tail.map((l) => `  ${l}`).join("\n")}`));
+    if (phase === "starting")
+      failStartup(new Error(`${name} exited with ${how} during startup. Its last output:\n${child.tail.map((l) => `  ${l}`).join("\n")}`));
     else if (phase === "running") log(`${name} exited with ${how}; the others keep running`);
   });
   children.push(child);
@@ -70,7 +77,13 @@ async function waitUntilOk(url: string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   const poll = async () => {
     while (Date.now() < deadline) {
-      if (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await sleep(250);
     }
     throw new Error(`${url} did not answer 200 within ${STARTUP_TIMEOUT_MS / 1000} s`);
@@ -135,7 +148,13 @@ try {
   const shared = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, JWT_SECRET: jwtSecret };
   for (const url of workers) {
     const port = new URL(url).port;
-    start(`worker-${port}`, "worker/src/entry/node.ts", { ...shared, PORT: port, HOST: "127.0.0.1", WORKER_ID: `worker-${port}`, TRUSTED_PROXIES: "127.0.0.1" });
+    start(`worker-${port}`, "worker/src/entry/node.ts", {
+      ...shared,
+      PORT: port,
+      HOST: "127.0.0.1",
+      WORKER_ID: `worker-${port}`,
+      TRUSTED_PROXIES: "127.0.0.1",
+    });
   }
   await Promise.all(workers.map((url) => waitUntilOk(`${url}/readyz`)));
   const lb = `http://127.0.0.1:${lbPort}`;

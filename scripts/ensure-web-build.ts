@@ -37,7 +37,9 @@ export async function ensureWebBuild(web = new URL("../web/", import.meta.url).p
   const vite = await loadVite();
   if (!vite) {
     if (existsSync(built)) return; // what was built before this install is what there is to serve
-    throw new Error("web/dist is missing and Vite is not installed (a production install?): run `npm ci && npm run build` first, or copy a built web/dist here.");
+    throw new Error(
+      "web/dist is missing and Vite is not installed (a production install?): run `npm ci && npm run build` first, or copy a built web/dist here.",
+    );
   }
   console.error("parley: building the web UI (web/dist)…");
   // Vite sets NODE_ENV=production when it is unset; the worker started next in this process must not see that.

@@ -21,7 +21,11 @@ function* files(dir: string): Generator<string> {
 }
 
 /** `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
-const packageOf = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 const problems: string[] = [];
 for (const workspace of WORKSPACES) {
@@ -30,7 +34,9 @@ for (const workspace of WORKSPACES) {
   for (const file of files(join(ROOT, workspace, "src"))) {
     const source = readFileSync(file, "utf8");
     // `import type` vanishes at run time; every other static or dynamic import must resolve.
-    for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)(?!\s+type\s)[^"'`;]*?from\s*["']([^"'.][^"']*)["']|import\(\s*["']([^"'.][^"']*)["']\s*\)|(?:^|\n)\s*import\s*["']([^"'.][^"']*)["']/g)) {
+    for (const match of source.matchAll(
+      /(?:^|\n)\s*(?:import|export)(?!\s+type\s)[^"'`;]*?from\s*["']([^"'.][^"']*)["']|import\(\s*["']([^"'.][^"']*)["']\s*\)|(?:^|\n)\s*import\s*["']([^"'.][^"']*)["']/g,
+    )) {
       const specifier = (match[1] ?? match[2] ?? match[3])!;
       if (PROVIDED.some((pattern) => pattern.test(specifier))) continue;
       if (!declared.has(packageOf(specifier))) problems.push(`${relative(ROOT, file)}: imports ${specifier}, not in ${workspace}/package.json "dependencies"`);

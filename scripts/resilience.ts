@@ -33,5 +33,8 @@ for (const name of names) {
 }
 console.log(`\n${formatTable(results)}\n\n${names.length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 mkdirSync("test-results", { recursive: true });
-writeFileSync("test-results/resilience.json", JSON.stringify({ mode: short ? "short" : "long", sizes, startedAt: new Date(started).toISOString(), results }, null, 2));
+writeFileSync(
+  "test-results/resilience.json",
+  JSON.stringify({ mode: short ? "short" : "long", sizes, startedAt: new Date(started).toISOString(), results }, null, 2),
+);
 process.exit(results.some((r) => r.failures.length) ? 1 : 0);

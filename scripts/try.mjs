@@ -7,7 +7,9 @@
 import { randomBytes } from "node:crypto";
 
 if (typeof WebSocket === "undefined") {
-  console.error(`npm run try needs Node 22 or later (for its built-in WebSocket); this is Node ${process.versions.node}. Run it as \`npm run try\`, which uses the project's Node 24.`);
+  console.error(
+    `npm run try needs Node 22 or later (for its built-in WebSocket); this is Node ${process.versions.node}. Run it as \`npm run try\`, which uses the project's Node 24.`,
+  );
   process.exit(1);
 }
 
@@ -63,7 +65,9 @@ async function connect(token) {
   const closed = new Promise((resolve) => ws.addEventListener("close", (event) => resolve(event)));
   await new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
-    ws.addEventListener("error", () => reject(new Stop(`the WebSocket ${url} did not open (wrong token, or no WebSocket support at this address)`)), { once: true });
+    ws.addEventListener("error", () => reject(new Stop(`the WebSocket ${url} did not open (wrong token, or no WebSocket support at this address)`)), {
+      once: true,
+    });
   });
   closed.then((event) => waiters.splice(0).forEach((w) => w.reject(new Stop(`the WebSocket closed: ${event.code} ${event.reason}`))));
   const next = (what, test) =>

@@ -67,7 +67,9 @@ export async function startNginx(upstreams: string[], cpus: string): Promise<Ngi
   chmodSync(dir, 0o755);
   const port = await freePort();
   writeFileSync(join(dir, "nginx.conf"), config(dir, port, upstreams));
-  const child = spawn("taskset", ["-c", cpus, "nginx", "-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("taskset", ["-c", cpus, "nginx", "-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let output = "";
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -40,7 +40,11 @@ const wss = new WebSocketServer({
 });
 
 wss.on("connection", (ws, req) => {
-  const name = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim()).find((p) => p.startsWith(BEARER))?.slice(BEARER.length);
+  const name = (req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(BEARER))
+    ?.slice(BEARER.length);
   if (!name) return ws.close(1008, "no user");
   const client: Client = { ws, user: { id: name, username: name }, rooms: new Set() };
   ws.send(JSON.stringify({ type: "hello", user: client.user, worker: "ws-broadcast" }));

@@ -106,7 +106,12 @@ export function medianRun(runs: HttpLoadResult[]): HttpLoadResult & { runs: numb
   const cpuNames = Object.keys(runs[0]?.cpu ?? {});
   return {
     rps: median(runs.map((r) => r.rps)),
-    latency: { n: median(runs.map((r) => r.latency.n)), p50: median(runs.map((r) => r.latency.p50)), p99: median(runs.map((r) => r.latency.p99)), max: Math.max(...runs.map((r) => r.latency.max)) },
+    latency: {
+      n: median(runs.map((r) => r.latency.n)),
+      p50: median(runs.map((r) => r.latency.p50)),
+      p99: median(runs.map((r) => r.latency.p99)),
+      max: Math.max(...runs.map((r) => r.latency.max)),
+    },
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     runs: runs.map((r) => r.rps),
     ...(cpuNames.length ? { cpu: Object.fromEntries(cpuNames.map((name) => [name, median(runs.map((r) => r.cpu![name]!))])) } : {}),
@@ -118,7 +123,12 @@ export function medianRun(runs: HttpLoadResult[]): HttpLoadResult & { runs: numb
  * elsewhere on the machine lands on all of them alike, after one short discarded warm-up each
  * (none with `warmSeconds` 0, for targets just warmed by another series).
  */
-export async function interleaved<K extends string>(targets: Record<K, (seconds: number) => Promise<HttpLoadResult>>, rounds: number, seconds: number, warmSeconds = 1): Promise<Record<K, ReturnType<typeof medianRun>>> {
+export async function interleaved<K extends string>(
+  targets: Record<K, (seconds: number) => Promise<HttpLoadResult>>,
+  rounds: number,
+  seconds: number,
+  warmSeconds = 1,
+): Promise<Record<K, ReturnType<typeof medianRun>>> {
   const keys = Object.keys(targets) as K[];
   if (warmSeconds > 0) for (const key of keys) await targets[key](warmSeconds);
   const runs = new Map<K, HttpLoadResult[]>(keys.map((k) => [k, []]));

@@ -52,7 +52,8 @@ export interface LoadResult {
   sendLagP99: number;
 }
 
-type Request = { id: number; cmd: "open"; targets: SocketTarget[]; concurrency: number } | { id: number; cmd: "load"; spec: LoadSpec } | { id: number; cmd: "close" };
+type Request =
+  { id: number; cmd: "open"; targets: SocketTarget[]; concurrency: number } | { id: number; cmd: "load"; spec: LoadSpec } | { id: number; cmd: "close" };
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string } | { event: "window"; phase: "start" | "end" };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -94,7 +95,11 @@ export class SocketFleet {
 
   /** Forks the fleet, pinned to `cpus`. */
   static start(cpus: string): SocketFleet {
-    const child = fork(SELF, ["--fleet"], { execArgv: ["--import", "tsx"], env: { ...process.env, FLEET_CPUS: cpus }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(SELF, ["--fleet"], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, FLEET_CPUS: cpus },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     return new SocketFleet(child);
   }
 
@@ -236,11 +241,13 @@ class Fleet {
     this.sockets = [];
     await Promise.all(
       sockets.map((ws) =>
-        ws.readyState === WebSocket.CLOSED ? undefined : new Promise<void>((resolve) => {
-          ws.once("close", () => resolve());
-          ws.close();
-          setTimeout(() => (ws.terminate(), resolve()), 5000).unref();
-        }),
+        ws.readyState === WebSocket.CLOSED
+          ? undefined
+          : new Promise<void>((resolve) => {
+              ws.once("close", () => resolve());
+              ws.close();
+              setTimeout(() => (ws.terminate(), resolve()), 5000).unref();
+            }),
       ),
     );
   }
@@ -256,7 +263,11 @@ class Fleet {
     const inFlight = new Array<number>(senders.length).fill(0);
     const samples: number[] = [];
     const lags: number[] = [];
-    let sent = 0, receipts = 0, completed = 0, errors = 0, serial = 0;
+    let sent = 0,
+      receipts = 0,
+      completed = 0,
+      errors = 0,
+      serial = 0;
     const tag = `${Date.now().toString(36)}-`;
     const pending = new Map<string, Sent>();
 
@@ -325,7 +336,16 @@ class Fleet {
     for (const entry of pending.values()) if (entry.inWindow) lost += entry.remaining;
     this.run = undefined;
     const seconds = spec.durationMs / 1000;
-    return { sent, deliveredPerSecond: receipts / seconds, messagesPerSecond: completed / seconds, latency: latency(samples), lost, errors, clientCpu: cpu, sendLagP99: latency(lags).p99 || 0 };
+    return {
+      sent,
+      deliveredPerSecond: receipts / seconds,
+      messagesPerSecond: completed / seconds,
+      latency: latency(samples),
+      lost,
+      errors,
+      clientCpu: cpu,
+      sendLagP99: latency(lags).p99 || 0,
+    };
   }
 }
 
@@ -336,7 +356,11 @@ if (process.argv[1] === SELF && process.argv.includes("--fleet")) {
   process.on("disconnect", () => process.exit(0));
   process.on("message", (request: Request) => {
     const work =
-      request.cmd === "open" ? fleet.open(request.targets, request.concurrency) : request.cmd === "load" ? fleet.load(request.spec, (phase) => reply({ event: "window", phase })) : fleet.close();
+      request.cmd === "open"
+        ? fleet.open(request.targets, request.concurrency)
+        : request.cmd === "load"
+          ? fleet.load(request.spec, (phase) => reply({ event: "window", phase }))
+          : fleet.close();
     work.then(
       (result) => reply({ id: request.id, ok: true, result: result ?? null }),
       (error: Error) => reply({ id: request.id, ok: false, error: error.message }),

@@ -1,6 +1,9 @@
 /** What a Node HTTP server offers for requests it cannot parse (typed here so the core imports no runtime). */
 interface ParsingServer {
-  on(event: "clientError", listener: (error: Error & { code?: string }, socket: { writable: boolean; end(data: string): void; destroy(): void }) => void): unknown;
+  on(
+    event: "clientError",
+    listener: (error: Error & { code?: string }, socket: { writable: boolean; end(data: string): void; destroy(): void }) => void,
+  ): unknown;
 }
 
 const answer = (status: string, code: string, message: string) => {

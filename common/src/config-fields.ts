@@ -4,7 +4,12 @@ import { z } from "zod";
 export const csvList = z
   .string()
   .optional()
-  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 /** A rate like `120/60s`: at most `max` in any `windowSeconds`. Unset gives the default. */
 export const rateField = (max: number, windowSeconds: number) =>

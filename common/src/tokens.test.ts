@@ -36,28 +36,40 @@ describe("TokenIssuer", () => {
     ["a wrong issuer", () => sign({ ...claims(), iss: "evil" }, SECRET, "HS256")],
     ["a wrong audience", () => sign({ ...claims(), aud: "other" }, SECRET, "HS256")],
     ["no subject", () => sign({ ...claims(), sub: undefined }, SECRET, "HS256")],
-    ["a tampered payload", async () => {
-      const [h, , s] = (await issuer.issue(user)).token.split(".");
-      return `${h}.${b64({ ...claims(), sub: "someone-else" })}.${s}`;
-    }],
-    ["an RS256 header over an HMAC signature (key confusion)", async () => {
-      const good = await sign(claims(), SECRET, "HS256");
-      const [, p, s] = good.split(".");
-      return `${b64({ alg: "RS256", typ: "JWT" })}.${p}.${s}`;
-    }],
-    ["an embedded jwk header", async () => {
-      const attacker = "a".repeat(48);
-      const header = b64({ alg: "HS256", typ: "JWT", jwk: { kty: "oct", k: Buffer.from(attacker).toString("base64url") } });
-      const payload = b64(claims());
-      const { createHmac } = await import("node:crypto");
-      return `${header}.${payload}.${createHmac("sha256", attacker).update(`${header}.${payload}`).digest("base64url")}`;
-    }],
-    ["a wrong typ", async () => {
-      const header = b64({ alg: "HS256", typ: "at+jwt" });
-      const payload = b64(claims());
-      const { createHmac } = await import("node:crypto");
-      return `${header}.${payload}.${createHmac("sha256", SECRET).update(`${header}.${payload}`).digest("base64url")}`;
-    }],
+    [
+      "a tampered payload",
+      async () => {
+        const [h, , s] = (await issuer.issue(user)).token.split(".");
+        return `${h}.${b64({ ...claims(), sub: "someone-else" })}.${s}`;
+      },
+    ],
+    [
+      "an RS256 header over an HMAC signature (key confusion)",
+      async () => {
+        const good = await sign(claims(), SECRET, "HS256");
+        const [, p, s] = good.split(".");
+        return `${b64({ alg: "RS256", typ: "JWT" })}.${p}.${s}`;
+      },
+    ],
+    [
+      "an embedded jwk header",
+      async () => {
+        const attacker = "a".repeat(48);
+        const header = b64({ alg: "HS256", typ: "JWT", jwk: { kty: "oct", k: Buffer.from(attacker).toString("base64url") } });
+        const payload = b64(claims());
+        const { createHmac } = await import("node:crypto");
+        return `${header}.${payload}.${createHmac("sha256", attacker).update(`${header}.${payload}`).digest("base64url")}`;
+      },
+    ],
+    [
+      "a wrong typ",
+      async () => {
+        const header = b64({ alg: "HS256", typ: "at+jwt" });
+        const payload = b64(claims());
+        const { createHmac } = await import("node:crypto");
+        return `${header}.${payload}.${createHmac("sha256", SECRET).update(`${header}.${payload}`).digest("base64url")}`;
+      },
+    ],
     ["garbage", async () => "not.a.token"],
     ["an oversized token", async () => "a".repeat(5000)],
   ];

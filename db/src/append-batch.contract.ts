@@ -26,13 +26,20 @@ export function appendBatchContract(name: string, connect: () => Promise<Databas
     const storeWith = (options: AppendBatchOptions = {}) =>
       createDrizzleStore(fixture.db, { appendBatch: { ...options, onStatement: (n) => statements.push(n) } });
     const newRoom = async () => {
-      const room = await store.createRoom({ id: crypto.randomUUID(), name: `room_${crypto.randomUUID()}`, topic: "", createdBy: users[0]!.id, createdAt: new Date() });
+      const room = await store.createRoom({
+        id: crypto.randomUUID(),
+        name: `room_${crypto.randomUUID()}`,
+        topic: "",
+        createdBy: users[0]!.id,
+        createdAt: new Date(),
+      });
       for (const user of users) await store.join(room!.id, user.id);
       return room!.id;
     };
     const sendWith = (s: Store, roomId: string, user: User, body: string, clientId: string | null = null, createdAt = new Date()) =>
       s.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt });
-    const send = (roomId: string, user: User, body: string, clientId: string | null = null, createdAt?: Date) => sendWith(store, roomId, user, body, clientId, createdAt);
+    const send = (roomId: string, user: User, body: string, clientId: string | null = null, createdAt?: Date) =>
+      sendWith(store, roomId, user, body, clientId, createdAt);
     const allMessages = async (roomId: string) => store.range(roomId, 0, Number.MAX_SAFE_INTEGER, 10_000);
 
     beforeAll(async () => {
@@ -44,7 +51,8 @@ export function appendBatchContract(name: string, connect: () => Promise<Databas
       statements = [];
       store = storeWith();
       users = [];
-      for (let i = 0; i < 4; i++) users.push((await store.createUser({ id: crypto.randomUUID(), username: `u_${crypto.randomUUID().slice(0, 12)}`, passwordHash: "h" }))!);
+      for (let i = 0; i < 4; i++)
+        users.push((await store.createUser({ id: crypto.randomUUID(), username: `u_${crypto.randomUUID().slice(0, 12)}`, passwordHash: "h" }))!);
       roomId = await newRoom();
       statements = [];
     });
@@ -156,7 +164,7 @@ export function appendBatchContract(name: string, connect: () => Promise<Databas
       expect(stored.map((m) => Buffer.from(m.body).toString("hex"))).toEqual(bodies.map((b) => Buffer.from(b).toString("hex")));
       expect(stored.map((m) => m.createdAt)).toEqual(bodies.map((_, i) => new Date(base + i).toISOString()));
       expect(statements.some((n) => n > 1)).toBe(true);
-      expect(stored.filter((m) => m.clientId !== null).map((m) => m.clientId)).toEqual(["id \"1\" ✓", "id \"3\" ✓", "id \"5\" ✓"]);
+      expect(stored.filter((m) => m.clientId !== null).map((m) => m.clientId)).toEqual(['id "1" ✓', 'id "3" ✓', 'id "5" ✓']);
     });
   });
 }

@@ -51,7 +51,12 @@ describe("AppendBatcher", () => {
     await fake.release();
     expect(fake.calls[1]).toEqual({ kind: "many", bodies: ["b", "c", "d"] });
     await fake.release();
-    expect((await Promise.all(results)).map((r) => [r.message.body, r.message.seq, r.created])).toEqual([["a", 1, true], ["b", 2, true], ["c", 3, true], ["d", 4, true]]);
+    expect((await Promise.all(results)).map((r) => [r.message.body, r.message.seq, r.created])).toEqual([
+      ["a", 1, true],
+      ["b", 2, true],
+      ["c", 3, true],
+      ["d", 4, true],
+    ]);
   });
 
   it("writes different rooms at the same time", async () => {

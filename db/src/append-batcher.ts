@@ -84,7 +84,10 @@ export class AppendBatcher {
     if (batch.length === 1) return this.writeOne(batch[0]!);
     try {
       this.options.onStatement?.(batch.length);
-      const stored = await this.writer.many(roomId, batch.map((p) => p.message));
+      const stored = await this.writer.many(
+        roomId,
+        batch.map((p) => p.message),
+      );
       batch.forEach((p, i) => p.resolve({ message: stored[i]!, created: true }));
     } catch (error) {
       if (!this.writer.isPerMessageError(error)) return batch.forEach((p) => p.reject(error));

@@ -7,7 +7,9 @@ describe("withDeadline", () => {
 
   it("fails a call the database does not answer in time, with a retriable code", async () => {
     const started = performance.now();
-    const error = await withDeadline(fake, 50).ping().catch((e: unknown) => e);
+    const error = await withDeadline(fake, 50)
+      .ping()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreTimeout);
     expect(error).toMatchObject({ code: "ETIMEDOUT", message: expect.stringContaining("ping within 50 ms") });
     expect(performance.now() - started).toBeGreaterThanOrEqual(45);

@@ -9,14 +9,28 @@ export function idempotencyContract(store: () => Store) {
   describe("idempotency keys", () => {
     const claim = (overrides: Partial<IdempotencyClaim> = {}): IdempotencyClaim => {
       const now = new Date();
-      return { scope: `user:${crypto.randomUUID()}`, key: "key-1", method: "POST", path: "/api/rooms", bodyHash: "h1", createdAt: now, expiresAt: new Date(now.getTime() + 24 * HOUR), ...overrides };
+      return {
+        scope: `user:${crypto.randomUUID()}`,
+        key: "key-1",
+        method: "POST",
+        path: "/api/rooms",
+        bodyHash: "h1",
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 24 * HOUR),
+        ...overrides,
+      };
     };
     const longAgo = () => new Date(Date.now() - HOUR);
 
     it("claims a new key once; the second claim sees it running, then its answer", async () => {
       const first = claim();
       expect(await store().claimIdempotencyKey(first, longAgo())).toBeNull();
-      expect(await store().claimIdempotencyKey({ ...first, bodyHash: "h2" }, longAgo())).toMatchObject({ method: "POST", path: "/api/rooms", bodyHash: "h1", response: null });
+      expect(await store().claimIdempotencyKey({ ...first, bodyHash: "h2" }, longAgo())).toMatchObject({
+        method: "POST",
+        path: "/api/rooms",
+        bodyHash: "h1",
+        response: null,
+      });
       await store().completeIdempotencyKey(first.scope, first.key, { status: 201, body: '{"room":{"id":"r"}}' });
       expect(await store().claimIdempotencyKey(first, longAgo())).toMatchObject({ bodyHash: "h1", response: { status: 201, body: '{"room":{"id":"r"}}' } });
     });

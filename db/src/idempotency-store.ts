@@ -59,7 +59,15 @@ export function idempotencyStore(db: Database): IdempotencyStore {
         .values({ ...claim, status: null, response: null })
         .onConflictDoUpdate({
           target: [idempotencyKeys.scope, idempotencyKeys.key],
-          set: { method: claim.method, path: claim.path, bodyHash: claim.bodyHash, status: null, response: null, createdAt: claim.createdAt, expiresAt: claim.expiresAt },
+          set: {
+            method: claim.method,
+            path: claim.path,
+            bodyHash: claim.bodyHash,
+            status: null,
+            response: null,
+            createdAt: claim.createdAt,
+            expiresAt: claim.expiresAt,
+          },
           setWhere: or(lte(idempotencyKeys.expiresAt, claim.createdAt), and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, staleBefore))),
         })
         .returning({ key: idempotencyKeys.key });

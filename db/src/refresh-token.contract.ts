@@ -29,7 +29,10 @@ export function refreshTokenContract(store: () => Store, newUser: () => Promise<
     it("lets only one of two concurrent uses of a token win", async () => {
       const user = await newUser();
       const first = await start(user);
-      const results = await Promise.all([store().rotateRefreshToken(first.tokenHash, next(), new Date()), store().rotateRefreshToken(first.tokenHash, next(), new Date())]);
+      const results = await Promise.all([
+        store().rotateRefreshToken(first.tokenHash, next(), new Date()),
+        store().rotateRefreshToken(first.tokenHash, next(), new Date()),
+      ]);
       expect(results.map((r) => r.status).sort()).toEqual(["reused", "rotated"]);
     });
 

@@ -70,7 +70,10 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       });
     });
 
-    refreshTokenContract(() => store, () => newUser());
+    refreshTokenContract(
+      () => store,
+      () => newUser(),
+    );
 
     describe("rooms", () => {
       it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {
@@ -81,11 +84,20 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         // Both made without skeletons (as before they existed); this skeleton makes them lookalikes.
         const skeleton = (name: string) => (name.startsWith(base) ? `skel:${base}` : `skel:${name}`);
         let looked = 0;
-        for (let n; (n = await store.fillNameSkeletons(skeleton, 100)) > 0; ) looked += n;
+        for (let n; (n = await store.fillNameSkeletons(skeleton, 100)) > 0;) looked += n;
         expect(looked).toBeGreaterThanOrEqual(2);
         expect(await store.fillNameSkeletons(skeleton, 100)).toBe(0);
         // The older room holds the skeleton now: a new lookalike is refused, and the second room is still there.
-        expect(await store.createRoom({ id: crypto.randomUUID(), name: `${base}-three`, topic: "", createdBy: alice.id, createdAt: new Date(), nameSkeleton: `skel:${base}` })).toBeNull();
+        expect(
+          await store.createRoom({
+            id: crypto.randomUUID(),
+            name: `${base}-three`,
+            topic: "",
+            createdBy: alice.id,
+            createdAt: new Date(),
+            nameSkeleton: `skel:${base}`,
+          }),
+        ).toBeNull();
         expect(await store.getRoom(first.id)).not.toBeNull();
         expect(await store.getRoom(second.id)).not.toBeNull();
       });
@@ -119,7 +131,12 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         for (const u of [bob, carol]) await store.join(busy.id, u.id);
         await store.join(middling.id, bob.id);
         const listed = await store.listRooms({ query: tag, limit: 10 });
-        const expected = [[busy.id, 3], [middling.id, 2], [alsoQuiet.id, 1], [quiet.id, 1]];
+        const expected = [
+          [busy.id, 3],
+          [middling.id, 2],
+          [alsoQuiet.id, 1],
+          [quiet.id, 1],
+        ];
         expect(listed.map((r) => [r.id, r.memberCount])).toEqual(expected);
         expect(listed[0]).toEqual({ ...busy, memberCount: 3 });
         expect(await store.listRooms({ query: tag, limit: 2 })).toEqual(listed.slice(0, 2));
@@ -233,7 +250,11 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect((await send(other, bob, "elsewhere")).message.seq).toBe(1);
         expect((await send(roomId, alice, "three")).message.seq).toBe(3);
         const page = await store.history(roomId, { limit: 10 });
-        const expected = [[1, "one", alice.username], [2, "two", bob.username], [3, "three", alice.username]];
+        const expected = [
+          [1, "one", alice.username],
+          [2, "two", bob.username],
+          [3, "three", alice.username],
+        ];
         expect(page.messages.map((m) => [m.seq, m.body, m.user.username])).toEqual(expected);
         expect(page.messages[0]).toEqual(first.message);
       });
@@ -342,7 +363,11 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         const empty = (await newRoom(alice)).id;
         for (const body of ["a", "b", "c"]) await send(roomId, alice, body);
         await send(other, alice, "x");
-        const expected = new Map([[roomId, 3], [other, 1], [empty, 0]]);
+        const expected = new Map([
+          [roomId, 3],
+          [other, 1],
+          [empty, 0],
+        ]);
         expect(await store.lastSeqs([roomId, other, empty])).toEqual(expected);
         expect(await store.lastSeqs([])).toEqual(new Map());
         expect((await store.lastSeqs([crypto.randomUUID()])).size).toBe(0);

@@ -25,7 +25,9 @@ describe("PostgreSQL migrations", () => {
         expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "refresh_tokens", "rooms", "users"]);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
         expect(applied?.count).toBe(4);
-        const [lock] = await sql<{ count: number }[]>`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
+        const [lock] = await sql<
+          { count: number }[]
+        >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
         expect(lock?.count).toBe(0);
       } finally {
         await sql.end();

@@ -217,7 +217,12 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     },
 
     async fillNameSkeletons(skeleton, limit) {
-      const pending = await db.select({ id: rooms.id, name: rooms.name }).from(rooms).where(isNull(rooms.nameSkeleton)).orderBy(asc(rooms.createdAt)).limit(limit);
+      const pending = await db
+        .select({ id: rooms.id, name: rooms.name })
+        .from(rooms)
+        .where(isNull(rooms.nameSkeleton))
+        .orderBy(asc(rooms.createdAt))
+        .limit(limit);
       for (const room of pending) {
         // The oldest room keeps a contested skeleton; a later lookalike (allowed once) is marked with
         // its own id instead, a value no name's skeleton can be, so it is not looked at again.

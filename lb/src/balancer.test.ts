@@ -41,7 +41,9 @@ async function openTunnel(lbUrl: string) {
   const tunnel = { socket, received: "", closed: false };
   socket.on("data", (chunk) => (tunnel.received += chunk.toString("latin1")));
   socket.on("close", () => (tunnel.closed = true));
-  socket.write(`GET /ws HTTP/1.1\r\nHost: lb\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  socket.write(
+    `GET /ws HTTP/1.1\r\nHost: lb\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+  );
   await expect.poll(() => tunnel.received).toContain("101 Switching Protocols");
   tunnel.received = "";
   return tunnel;

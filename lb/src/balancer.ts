@@ -101,7 +101,8 @@ export function createBalancer(deps: BalancerDeps) {
   app.post("/lb/workers", async (c) => {
     admin(c.req.header("authorization"));
     const url = (parseJson(await readLimited(c.req.raw)) as { url?: unknown } | null)?.url;
-    if (typeof url !== "string" || !/^https?:\/\/[^/]+$/.test(normalize(url))) throw new ApiError("invalid_request", "body must be {\"url\": \"http://host:port\"}");
+    if (typeof url !== "string" || !/^https?:\/\/[^/]+$/.test(normalize(url)))
+      throw new ApiError("invalid_request", 'body must be {"url": "http://host:port"}');
     pool.add(url);
     await pool.checkAll();
     return c.json({ workers: pool.all().map((w) => w.url) }, 201);
@@ -125,7 +126,9 @@ export function createBalancer(deps: BalancerDeps) {
     const fail = (error: ApiError) => {
       const body = JSON.stringify({ error: { code: error.code, message: error.message } });
       const extra = error.retryAfter ? `Retry-After: ${error.retryAfter}\r\n` : "";
-      socket.end(`HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-served-by: ${deps.id}\r\n${extra}Connection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${error.status} ${error.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-served-by: ${deps.id}\r\n${extra}Connection: close\r\n\r\n${body}`,
+      );
     };
     try {
       if (originForm(req.url ?? "/").split("?")[0] !== "/ws") throw new ApiError("not_found", "WebSockets are served at /ws");

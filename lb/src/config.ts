@@ -8,7 +8,10 @@ export const lbConfigSchema = z
     LB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     LB_HOST: z.string().default("127.0.0.1"),
     /** Shown in `x-served-by` on the balancer's own answers; default lb-<hostname>:<port>. */
-    LB_ID: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
+    LB_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/)
+      .optional(),
     /** Comma-separated worker base URLs, e.g. http://127.0.0.1:8001,http://127.0.0.1:8002 */
     LB_WORKERS: list.pipe(z.array(z.string().url())),
     /** Guards POST/DELETE /lb/workers; without it the admin endpoints are off. */
@@ -16,7 +19,10 @@ export const lbConfigSchema = z
     /** The workers' JWT key: the balancer verifies tokens to route by user. */
     JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 bytes"),
     REDIS_URL: z.string().url().optional(),
-    REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]+$/)
+      .default("parley"),
     LB_BOUND_C: z.coerce.number().min(1).max(10).default(1.25),
     LB_VNODES: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_VNODES),
     LB_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),

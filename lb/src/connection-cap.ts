@@ -11,8 +11,7 @@ export const TOO_MANY_CONNECTIONS = {
 };
 
 /** The same answer as raw bytes, for a WebSocket upgrade (no ServerResponse there). */
-export const TOO_MANY_CONNECTIONS_RAW =
-  `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${TOO_MANY_CONNECTIONS.body.length}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${TOO_MANY_CONNECTIONS.body}`;
+export const TOO_MANY_CONNECTIONS_RAW = `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${TOO_MANY_CONNECTIONS.body.length}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${TOO_MANY_CONNECTIONS.body}`;
 
 /**
  * Concurrent connections per client address (the TCP peer: the balancer reads no header before a

@@ -83,15 +83,21 @@ describe("HashRing", () => {
 
   it("bounds loads: no worker above c × mean, overflow goes clockwise", () => {
     const ring = ringOf("w1", "w2", "w3");
-    const load = new Map<string, number>([["w1", 0], ["w2", 0], ["w3", 0]]);
+    const load = new Map<string, number>([
+      ["w1", 0],
+      ["w2", 0],
+      ["w3", 0],
+    ]);
     // Adversarial: every key's home is w1.
-    const hot = users(20_000).filter((u) => ring.home(u) === "w1").slice(0, 3000);
+    const hot = users(20_000)
+      .filter((u) => ring.home(u) === "w1")
+      .slice(0, 3000);
     for (const u of hot) {
       const w = ring.pick(u, { load: (x) => load.get(x)!, c: 1.25 })!;
       load.set(w, load.get(w)! + 1);
     }
     const mean = hot.length / 3;
-    expect(Math.max(...load.values())).toBeLessThanOrEqual(Math.ceil(1.25 * (hot.length + 1) / 3));
+    expect(Math.max(...load.values())).toBeLessThanOrEqual(Math.ceil((1.25 * (hot.length + 1)) / 3));
     expect(Math.max(...load.values()) / mean).toBeLessThanOrEqual(1.26);
   });
 

@@ -4,10 +4,39 @@ import { responseHeaders } from "./upstream.ts";
 
 describe("requestHeaders", () => {
   it("keeps the client's headers, drops hop-by-hop ones and adds forwarding information", () => {
-    const raw = ["Host", "chat.example", "Authorization", "Bearer t", "Connection", "keep-alive", "X-Forwarded-For", "6.6.6.6", "X-Request-Id", "old", "Content-Length", "2", "Accept", "a", "Accept", "b"];
+    const raw = [
+      "Host",
+      "chat.example",
+      "Authorization",
+      "Bearer t",
+      "Connection",
+      "keep-alive",
+      "X-Forwarded-For",
+      "6.6.6.6",
+      "X-Request-Id",
+      "old",
+      "Content-Length",
+      "2",
+      "Accept",
+      "a",
+      "Accept",
+      "b",
+    ];
     expect(requestHeaders(raw, "chat.example", { address: "1.2.3.4", forwardedFor: undefined, requestId: "rid" })).toEqual([
-      "Authorization", "Bearer t", "Accept", "a", "Accept", "b",
-      "X-Forwarded-For", "1.2.3.4", "X-Forwarded-Proto", "http", "X-Forwarded-Host", "chat.example", "X-Request-Id", "rid",
+      "Authorization",
+      "Bearer t",
+      "Accept",
+      "a",
+      "Accept",
+      "b",
+      "X-Forwarded-For",
+      "1.2.3.4",
+      "X-Forwarded-Proto",
+      "http",
+      "X-Forwarded-Host",
+      "chat.example",
+      "X-Request-Id",
+      "rid",
     ]);
   });
 
@@ -20,7 +49,14 @@ describe("requestHeaders", () => {
 
 describe("responseHeaders", () => {
   it("drops hop-by-hop response headers and spreads repeated ones", () => {
-    const headers = { "content-type": "application/json", connection: "keep-alive", "keep-alive": "timeout=5", "transfer-encoding": "chunked", "set-cookie": ["a=1", "b=2"], "x-served-by": "w1" };
+    const headers = {
+      "content-type": "application/json",
+      connection: "keep-alive",
+      "keep-alive": "timeout=5",
+      "transfer-encoding": "chunked",
+      "set-cookie": ["a=1", "b=2"],
+      "x-served-by": "w1",
+    };
     expect(responseHeaders(headers)).toEqual(["content-type", "application/json", "set-cookie", "a=1", "set-cookie", "b=2", "x-served-by", "w1"]);
   });
 });

@@ -19,12 +19,24 @@ export const noWorker = () => new ApiError("unavailable", "no healthy worker; re
 
 /** Hop-by-hop request headers (RFC 9110 §7.6.1) and those the balancer sets itself. */
 const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-  "host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "expect", "x-request-id",
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "expect",
+  "x-request-id",
 ]);
 /** A worker's answer that cannot be relayed (its head is over the limit). */
 const badGateway = () => new ApiError("bad_gateway", "the worker's answer could not be relayed");
-
 
 export interface HttpProxyDeps {
   config: LbConfig;
@@ -210,5 +222,12 @@ export function isIdempotent(method: string, path: string, headers: IncomingHttp
 /** True when the connection failed or broke before the answer's head: an idempotent request may go elsewhere. */
 export function isConnectError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "EPIPE";
+  return (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "EHOSTUNREACH" ||
+    code === "UND_ERR_SOCKET" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    code === "EPIPE"
+  );
 }

@@ -24,7 +24,9 @@ describe("the balancer's own answers", () => {
     for (const extra of ["", "Upgrade: websocket\r\nConnection: Upgrade\r\n"]) {
       const raw = await rawExchange(lb.url, `GET http://[ HTTP/1.1\r\nHost: lb\r\n${extra}Connection: close\r\n\r\n`, { untilMs: 2000 });
       expect(raw).toMatch(/^HTTP\/1\.1 400/);
-      expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toBe(JSON.stringify({ error: { code: "invalid_request", message: "the request target is not a valid URL" } }));
+      expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toBe(
+        JSON.stringify({ error: { code: "invalid_request", message: "the request target is not a valid URL" } }),
+      );
     }
   });
 

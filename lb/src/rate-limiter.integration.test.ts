@@ -35,15 +35,28 @@ describe.each(limiters)("takeAll (%s)", (_name, make) => {
 
   it("takes from every bucket in order and names the first that refused", async () => {
     const limiter = make();
-    const both = [{ key: "ip:a", rate: ip }, { key: "user:u", rate: user }];
+    const both = [
+      { key: "ip:a", rate: ip },
+      { key: "user:u", rate: user },
+    ];
     expect(await limiter.takeAll(both)).toBeUndefined();
     expect(await limiter.takeAll(both)).toBeUndefined();
     const refused = await limiter.takeAll(both);
     expect(refused).toMatchObject({ index: 0, decision: { ok: false, limit: 2, remaining: 0 } });
     expect(refused!.decision.retryAfter).toBeGreaterThanOrEqual(1);
     // The address' refusal stopped there: the user's bucket still has its third token.
-    expect(await limiter.takeAll([{ key: "ip:b", rate: ip }, { key: "user:u", rate: user }])).toBeUndefined();
-    expect(await limiter.takeAll([{ key: "ip:b", rate: ip }, { key: "user:u", rate: user }])).toMatchObject({ index: 1, decision: { ok: false, limit: 3 } });
+    expect(
+      await limiter.takeAll([
+        { key: "ip:b", rate: ip },
+        { key: "user:u", rate: user },
+      ]),
+    ).toBeUndefined();
+    expect(
+      await limiter.takeAll([
+        { key: "ip:b", rate: ip },
+        { key: "user:u", rate: user },
+      ]),
+    ).toMatchObject({ index: 1, decision: { ok: false, limit: 3 } });
   });
 
   it("grants exactly a bucket's tokens to calls made at once", async () => {
@@ -99,7 +112,14 @@ describe("RedisRateLimiter batches", () => {
     const write = vi.spyOn(stream, "_write");
     const writev = vi.spyOn(stream, "_writev");
     try {
-      const results = await Promise.all([1, 2, 3, 4, 5].map((i) => limiter.takeAll([{ key: `k${i}`, rate }, { key: "u", rate }])));
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) =>
+          limiter.takeAll([
+            { key: `k${i}`, rate },
+            { key: "u", rate },
+          ]),
+        ),
+      );
       expect(results).toEqual([undefined, undefined, undefined, undefined, undefined]);
       expect(write).not.toHaveBeenCalled();
       expect(writev).toHaveBeenCalledTimes(1);

@@ -159,7 +159,10 @@ export class RedisRateLimiter implements RateLimiter {
       const index = reply[0] - 1;
       const { capacity, refillPerMs } = bucketOf(takes[index]!.rate);
       const left = Number(reply[1]);
-      return { index, decision: { ok: false, limit: capacity, remaining: Math.floor(left), retryAfter: Math.max(1, Math.ceil((1 - left) / refillPerMs / 1000)) } };
+      return {
+        index,
+        decision: { ok: false, limit: capacity, remaining: Math.floor(left), retryAfter: Math.max(1, Math.ceil((1 - left) / refillPerMs / 1000)) },
+      };
     } catch (err) {
       this.warn(err);
       return undefined;

@@ -48,7 +48,9 @@ async function front(port: number, maxSockets = 1, timeoutMs = 5000) {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const relay = new Relay(res);
       pool.dispatch({ method: req.method!, path: req.url!, headers: ["Accept", "*/*"], body: chunks.length ? Buffer.concat(chunks) : undefined }, relay);
-      await relay.answered.catch((e: { code: string; connectFailed: boolean }) => res.writeHead(599, { "x-code": e.code, "x-connect-failed": String(e.connectFailed) }).end());
+      await relay.answered.catch((e: { code: string; connectFailed: boolean }) =>
+        res.writeHead(599, { "x-code": e.code, "x-connect-failed": String(e.connectFailed) }).end(),
+      );
     }),
   )}`;
   return (path = "/", init?: RequestInit) => fetch(`${url}${path}`, init);
@@ -90,7 +92,9 @@ describe("upstreamPool and Relay", () => {
   });
 
   it("skips interim answers, relays no body for HEAD or 204, and reads until close without a length", async () => {
-    const port = await rawServer((socket) => socket.end("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"));
+    const port = await rawServer((socket) =>
+      socket.end("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"),
+    );
     const res = await (await front(port))();
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("until the end");
@@ -107,7 +111,11 @@ describe("upstreamPool and Relay", () => {
     await new Promise((r) => servers.pop()!.close(r));
     expect(failure(await (await front(closed))())).toEqual({ status: 599, code: "ECONNREFUSED", connectFailed: "true" });
     const hangUp = await rawServer((socket) => socket.destroy());
-    expect(failure(await (await front(hangUp))())).toMatchObject({ status: 599, code: expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/), connectFailed: "false" });
+    expect(failure(await (await front(hangUp))())).toMatchObject({
+      status: 599,
+      code: expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/),
+      connectFailed: "false",
+    });
     const silent = await rawServer(() => {});
     expect(failure(await (await front(silent, 1, 100))())).toEqual({ status: 599, code: "UND_ERR_HEADERS_TIMEOUT", connectFailed: "false" });
   });

@@ -2,7 +2,16 @@ import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerPool } from "./worker-pool.ts";
 
-const silent = { debug() {}, info() {}, warn() {}, error() {}, fatal() {}, child() { return silent; } } as never;
+const silent = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  fatal() {},
+  child() {
+    return silent;
+  },
+} as never;
 
 /** A stand-in worker whose /readyz answers what the test says, over a real socket. */
 async function fakeWorker(): Promise<{ url: string; status: number; body: object; close(): Promise<void> }> {

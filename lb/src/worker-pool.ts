@@ -56,7 +56,19 @@ export class WorkerPool {
     const key = normalize(url);
     if (this.states.has(key)) return;
     // One good check brings a new worker in: rise applies to workers coming back from a failure.
-    this.states.set(key, { url: key, healthy, alive: healthy, missStreak: 0, draining: false, okStreak: this.health.rise - 1, failStreak: 0, httpInFlight: 0, webSockets: 0, routed: 0, lastChange: new Date().toISOString() });
+    this.states.set(key, {
+      url: key,
+      healthy,
+      alive: healthy,
+      missStreak: 0,
+      draining: false,
+      okStreak: this.health.rise - 1,
+      failStreak: 0,
+      httpInFlight: 0,
+      webSockets: 0,
+      routed: 0,
+      lastChange: new Date().toISOString(),
+    });
     this.ring.add(key);
   }
 

@@ -5,7 +5,11 @@ import type { Message, User } from "./models.ts";
 import type { ProtocolVersion } from "./versions.ts";
 import { clientIdSchema, messageBodySchema, suggestRequestSchema } from "./http.ts";
 
-const roomId = z.string().min(1).max(64).transform((s) => s.toLowerCase());
+const roomId = z
+  .string()
+  .min(1)
+  .max(64)
+  .transform((s) => s.toLowerCase());
 const requestId = z.string().min(1).max(LIMITS.requestIdMax);
 
 /** Frames a client may send, discriminated by `type`. */
@@ -56,5 +60,16 @@ export type ServerFrame =
   /** The `auth` frame's token was accepted: the connection is now closed (4001) at `exp`, seconds since the epoch. */
   | { type: "authed"; exp: number };
 /** Every `type` of ServerFrame, as a list (the protocol document's table is checked against it). */
-export const SERVER_FRAME_TYPES = ["hello", "subscribed", "unsubscribed", "message", "ack", "presence", "typing", "suggestion", "error", "pong", "authed"] as const satisfies readonly ServerFrame["type"][];
-
+export const SERVER_FRAME_TYPES = [
+  "hello",
+  "subscribed",
+  "unsubscribed",
+  "message",
+  "ack",
+  "presence",
+  "typing",
+  "suggestion",
+  "error",
+  "pong",
+  "authed",
+] as const satisfies readonly ServerFrame["type"][];

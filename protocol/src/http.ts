@@ -95,7 +95,11 @@ export const suggestRequestSchema = z.object({
 });
 
 /** An opaque refresh token as login, register and refresh hand it out. */
-export const refreshTokenSchema = z.string().min(16).max(256).regex(/^[\w-]+$/, "refreshToken must be a token this server issued");
+export const refreshTokenSchema = z
+  .string()
+  .min(16)
+  .max(256)
+  .regex(/^[\w-]+$/, "refreshToken must be a token this server issued");
 
 /** `POST /api/auth/refresh`: trades a refresh token (single use) for a new access and refresh token. */
 export const refreshRequestSchema = z.object({ refreshToken: refreshTokenSchema });

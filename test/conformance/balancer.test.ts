@@ -19,10 +19,15 @@ beforeAll(async () => {
   const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret() };
   const workers: WorkerProcess[] = [];
   for (let i = 1; i <= 3; i++) {
-    workers.push(await startWorkerProcess({ ...shared, WORKER_ID: `lbw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s" }));
+    workers.push(
+      await startWorkerProcess({ ...shared, WORKER_ID: `lbw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s" }),
+    );
   }
   processes.push(...workers);
-  lb = await startBalancerProcess(workers.map((w) => w.url), { ...shared, LB_IP_RATE: "1000000/60s", LB_USER_RATE: "1000000/60s", LB_UPGRADE_RATE: "1000000/60s" });
+  lb = await startBalancerProcess(
+    workers.map((w) => w.url),
+    { ...shared, LB_IP_RATE: "1000000/60s", LB_USER_RATE: "1000000/60s", LB_UPGRADE_RATE: "1000000/60s" },
+  );
   processes.push(lb);
 });
 afterAll(async () => {

@@ -44,7 +44,12 @@ describe.skipIf(!installed)("wrangler dev", () => {
     const index = () => readFileSync(new URL("../../web/dist/index.html", import.meta.url), "utf8");
 
     it("serves index.html at / and for client routes, with the Node server's CSP and caching", async () => {
-      for (const [path, headers] of [["/", {}], ["/", navigate], ["/rooms/some-room", navigate], ["/some/client/route", {}]] as const) {
+      for (const [path, headers] of [
+        ["/", {}],
+        ["/", navigate],
+        ["/rooms/some-room", navigate],
+        ["/some/client/route", {}],
+      ] as const) {
         const res = await fetch(`${workers.url}${path}`, { headers });
         expect(res.status, path).toBe(200);
         expect(res.headers.get("content-type")).toMatch(/^text\/html/);

@@ -42,7 +42,8 @@ function problem(from: string, target: string): string | undefined {
   if (!existsSync(file)) return `${target}: no such file ${relative(ROOT, file)}`;
   if (anchor === undefined) return undefined;
   if (!file.endsWith(".md")) return `${target}: an anchor into a file that is not Markdown`;
-  if (!githubSlugs(readFileSync(file, "utf8")).has(decodeURIComponent(anchor))) return `${target}: no heading with the anchor #${anchor} in ${relative(ROOT, file)}`;
+  if (!githubSlugs(readFileSync(file, "utf8")).has(decodeURIComponent(anchor)))
+    return `${target}: no heading with the anchor #${anchor} in ${relative(ROOT, file)}`;
   return undefined;
 }
 
@@ -71,12 +72,14 @@ describe("documentation links", () => {
 
 describe("the link checker", () => {
   it("reads inline links, images, titles and references, and skips code", () => {
-    const sample = ["[a](x.md) ![b](img/y.png \"title\") [c](<z w.md>)", "`[not](code.md)`", "```", "[nor](fenced.md)", "```", "[ref]: r.md"].join("\n");
+    const sample = ['[a](x.md) ![b](img/y.png "title") [c](<z w.md>)', "`[not](code.md)`", "```", "[nor](fenced.md)", "```", "[ref]: r.md"].join("\n");
     expect(linkTargets(sample)).toEqual(["x.md", "img/y.png", "z w.md", "r.md"]);
   });
 
   it("makes GitHub's anchors", () => {
-    const slugs = githubSlugs("# Running on Cloudflare Workers (wrangler dev)\n## `npm run cluster`\n## CI: `.ci/run`\n## Setup\n## Setup\n```\n# not a heading\n```");
+    const slugs = githubSlugs(
+      "# Running on Cloudflare Workers (wrangler dev)\n## `npm run cluster`\n## CI: `.ci/run`\n## Setup\n## Setup\n```\n# not a heading\n```",
+    );
     expect([...slugs]).toEqual(["running-on-cloudflare-workers-wrangler-dev", "npm-run-cluster", "ci-cirun", "setup", "setup-1"]);
   });
 

@@ -26,9 +26,17 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
   /** A few more rooms (through the API) so the directory looks like a used one. */
   async function seedRooms() {
     const post = (path: string, body: unknown, token?: string) =>
-      fetch(`${worker.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`${worker.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     const { token } = await post("/api/auth/register", { username: `dana_${tag}`, password: "correct horse battery" });
-    for (const [name, topic] of [[`design-${tag}`, "Mockups, reviews and the component library"], [`random-${tag}`, ""], [`support-${tag}`, "Customer questions, triaged daily"]]) {
+    for (const [name, topic] of [
+      [`design-${tag}`, "Mockups, reviews and the component library"],
+      [`random-${tag}`, ""],
+      [`support-${tag}`, "Customer questions, triaged daily"],
+    ]) {
       await post("/api/rooms", { name, topic }, token);
     }
   }
@@ -53,7 +61,11 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
     await register(alice.page, names.alice);
     await register(bob.page, names.bob);
 
-    await createAndJoinRoom({ page: alice.page, name: names.alice }, { page: bob.page, name: names.bob }, { name: names.room, topic: "Shipping the next release", tag });
+    await createAndJoinRoom(
+      { page: alice.page, name: names.alice },
+      { page: bob.page, name: names.bob },
+      { name: names.room, topic: "Shipping the next release", tag },
+    );
     await expect.poll(() => alice.page.locator(".notice").allInnerTexts()).toContain(`${names.bob} joined`);
   });
 

@@ -61,7 +61,12 @@ describe.skipIf(chromiumMissing || !wranglerInstalled())("web UI end to end unde
     await register(bob.page, names.bob);
 
     // Presence crosses a gateway and a room object (or two): about 0.5 s here, more on a busy machine.
-    await createAndJoinRoom({ page: alice.page, name: names.alice }, { page: bob.page, name: names.bob }, { name: names.room, topic: "Running on the edge", tag }, 10_000);
+    await createAndJoinRoom(
+      { page: alice.page, name: names.alice },
+      { page: bob.page, name: names.bob },
+      { name: names.room, topic: "Running on the edge", tag },
+      10_000,
+    );
   });
 
   it("exchanges messages both ways over the gateways' WebSockets", async () => {

@@ -22,9 +22,14 @@ describe("the balancer's retries after a worker committed", () => {
     database = await createTestDatabase();
     prefix = testRedisPrefix();
     const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret() };
-    for (let i = 1; i <= 2; i++) processes.push(await startWorkerProcess({ ...shared, WORKER_ID: `rw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s" }));
+    for (let i = 1; i <= 2; i++)
+      processes.push(await startWorkerProcess({ ...shared, WORKER_ID: `rw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s" }));
     proxy = await TcpProxy.start({ host: "127.0.0.1", port: processes[0]!.port });
-    lb = await startBalancerProcess([proxy.url(processes[0]!.url).replace(/\/$/, ""), processes[1]!.url], { ...shared, LB_IP_RATE: "100000/60s", LB_USER_RATE: "100000/60s" });
+    lb = await startBalancerProcess([proxy.url(processes[0]!.url).replace(/\/$/, ""), processes[1]!.url], {
+      ...shared,
+      LB_IP_RATE: "100000/60s",
+      LB_USER_RATE: "100000/60s",
+    });
     processes.push(lb);
     sql = postgres(database.url, { max: 1, onnotice: () => {} });
   });

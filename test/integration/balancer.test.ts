@@ -31,9 +31,14 @@ describe("balancer in front of three workers", () => {
     database = await createTestDatabase();
     shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix(), JWT_SECRET: testSecret() };
     for (let i = 1; i <= 3; i++) {
-      workers.push(await startWorkerProcess({ ...shared, WORKER_ID: `w${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "100000/60s", PRESENCE_TTL_SECONDS: "6" }));
+      workers.push(
+        await startWorkerProcess({ ...shared, WORKER_ID: `w${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "100000/60s", PRESENCE_TTL_SECONDS: "6" }),
+      );
     }
-    lb = await startBalancerProcess(workers.map((w) => w.url), { ...shared, ...HEALTH, LB_IP_RATE: "100000/60s", LB_USER_RATE: "100000/60s", LB_UPGRADE_RATE: "100000/60s", LB_ADMIN_SECRET: ADMIN });
+    lb = await startBalancerProcess(
+      workers.map((w) => w.url),
+      { ...shared, ...HEALTH, LB_IP_RATE: "100000/60s", LB_USER_RATE: "100000/60s", LB_UPGRADE_RATE: "100000/60s", LB_ADMIN_SECRET: ADMIN },
+    );
   });
   afterAll(async () => {
     await Promise.all([lb?.stop(), ...workers.map((w) => w.stop())]);
@@ -58,7 +63,11 @@ describe("balancer in front of three workers", () => {
   });
 
   it("answers oversized and malformed requests itself", async () => {
-    const big = await fetch(`${lb.url}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x".repeat(70_000) }) });
+    const big = await fetch(`${lb.url}/api/rooms`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(70_000) }),
+    });
     expect(big.status).toBe(413);
     expect(big.headers.get("x-served-by")).toMatch(/^lb-/);
     expect((await big.json()).error.code).toBe("too_large");
@@ -95,7 +104,11 @@ describe("balancer in front of three workers", () => {
       const api = await userOn("w1");
       const socket = await api.socket();
       const admin = (method: string, path: string, body?: unknown, secret = ADMIN) =>
-        fetch(`${lb.url}${path}`, { method, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+        fetch(`${lb.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
       expect((await admin("POST", "/lb/workers", { url: extra.url }, "wrong-secret-000000")).status).toBe(401);
       expect((await admin("POST", "/lb/workers", { url: "not a url" })).status).toBe(400);
       expect((await admin("POST", "/lb/workers", { url: extra.url })).status).toBe(201);
@@ -137,8 +150,7 @@ describe("balancer in front of three workers", () => {
         if (res.status === 201 || res.status === 200) {
           acked.set(`k-${i}`, res.json.message.seq);
           ackedAt.push(Date.now());
-        }
-        else failures.push(res.status);
+        } else failures.push(res.status);
         await sleep(20);
       }
     })();

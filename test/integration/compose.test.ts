@@ -162,7 +162,9 @@ describe("Dockerfile", () => {
   });
 
   it("keeps secrets, local state and build output out of the build context", () => {
-    const ignored = readFileSync(new URL(".dockerignore", ROOT), "utf8").split("\n").map((l) => l.trim());
+    const ignored = readFileSync(new URL(".dockerignore", ROOT), "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const entry of [".env", ".dev.vars", "data", "node_modules", "test-results", ".wrangler", "bench/results", ".git", "coverage", "web/dist"]) {
       expect(ignored, entry).toContain(entry);
     }

@@ -28,7 +28,14 @@ describe("account lockout by strangers, across workers", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix(), JWT_SECRET: testSecret(), TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "1000/60s" };
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: testRedisPrefix(),
+      JWT_SECRET: testSecret(),
+      TRUSTED_PROXIES: "127.0.0.1",
+      REGISTER_RATE: "1000/60s",
+    };
     for (const id of ["lock-a", "lock-b"]) workers.push(await startWorkerProcess({ ...env, WORKER_ID: id }));
   });
   afterAll(async () => {

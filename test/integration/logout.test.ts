@@ -26,7 +26,10 @@ describe("sign-out across workers", () => {
     await a!.register(uniqueName());
     for (const api of [b!, c!]) api.token = a!.token;
     const other = new ApiClient(workers[0]!.url);
-    const login = await other.request("POST", "/api/auth/login", { username: (await a!.request("GET", "/api/me")).json.user.username, password: "correct horse battery" });
+    const login = await other.request("POST", "/api/auth/login", {
+      username: (await a!.request("GET", "/api/me")).json.user.username,
+      password: "correct horse battery",
+    });
     other.token = login.json.token;
     const sockets = await Promise.all([a!, b!, c!].map((api) => api.socket()));
     const survivor = await other.socket();
@@ -55,7 +58,11 @@ describe("sign-out across workers", () => {
     const username = uniqueName();
     const first = await api.request("POST", "/api/auth/register", { username, password: "correct horse battery" });
     const second = await api.request("POST", "/api/auth/login", { username, password: "correct horse battery" });
-    return { username, tokens: [first.json.token as string, second.json.token as string], refreshTokens: [first.json.refreshToken as string, second.json.refreshToken as string] };
+    return {
+      username,
+      tokens: [first.json.token as string, second.json.token as string],
+      refreshTokens: [first.json.refreshToken as string, second.json.refreshToken as string],
+    };
   }
 
   /** Each session's token on the first two workers, with a socket on each: four sockets on two workers. */
@@ -82,7 +89,8 @@ describe("sign-out across workers", () => {
       expect((await api.request("GET", "/api/me")).status).toBe(401);
       await expect(api.socket()).rejects.toMatchObject({ status: 401 });
     }
-    for (const refreshToken of refreshTokens) expect((await new ApiClient(workers[1]!.url).request("POST", "/api/auth/refresh", { refreshToken })).status).toBe(401);
+    for (const refreshToken of refreshTokens)
+      expect((await new ApiClient(workers[1]!.url).request("POST", "/api/auth/refresh", { refreshToken })).status).toBe(401);
     kept.send({ type: "ping" });
     await kept.next("pong");
     await kept.close();

@@ -69,7 +69,11 @@ async function terminate(npmProcess: Npm): Promise<number | null> {
   return code;
 }
 
-const refused = (port: number) => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(() => false, () => true);
+const refused = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+    () => false,
+    () => true,
+  );
 
 /** A free port whose next `count - 1` ports are free too. */
 async function freeRange(count: number): Promise<number> {
@@ -101,10 +105,21 @@ describe("SIGTERM to npm", () => {
   it("npm run cluster: serves npm run try through the balancer, then stops every worker and the balancer and exits 0", { timeout: 2 * READY_MS }, async () => {
     const database = await createTestDatabase();
     const prefix = testRedisPrefix();
-    cleanups.push(() => database.drop(), () => deleteRedisKeys(prefix));
+    cleanups.push(
+      () => database.drop(),
+      () => deleteRedisKeys(prefix),
+    );
     const base = await freeRange(2);
     const lbPort = await freePort();
-    const env = { CLUSTER_BASE_PORT: String(base), LB_PORT: String(lbPort), DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: testSecret(), DATA_DIR: tempDir() };
+    const env = {
+      CLUSTER_BASE_PORT: String(base),
+      LB_PORT: String(lbPort),
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET: testSecret(),
+      DATA_DIR: tempDir(),
+    };
     const cluster = npm(["run", "cluster", "--", "--workers", "2"], env);
     await waitFor(cluster, /\[cluster\] ready: balancer/);
     const { stdout } = await promisify(execFile)(process.execPath, ["scripts/try.mjs", `http://127.0.0.1:${lbPort}`], { cwd: ROOT, timeout: 60_000 });

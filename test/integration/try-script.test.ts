@@ -62,7 +62,9 @@ describe("npm run try", () => {
   });
 
   it("names the error and exits 1 when the server answers one", async () => {
-    const server: Server = createServer((_, res) => res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"code":"unavailable","message":"database down"}}'));
+    const server: Server = createServer((_, res) =>
+      res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"code":"unavailable","message":"database down"}}'),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };
     const result = await tryScript([`http://127.0.0.1:${port}`]);

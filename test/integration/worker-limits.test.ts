@@ -18,7 +18,9 @@ async function halfOpen(port: number, count: number) {
       socket.on("error", () => {});
       socket.resume(); // read what the server sends, so its close is seen
       const closedAt = new Promise<number>((resolve) => socket.once("close", () => resolve(performance.now())));
-      const ready = new Promise<void>((resolve) => socket.once("connect", () => (socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "), resolve())));
+      const ready = new Promise<void>((resolve) =>
+        socket.once("connect", () => (socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "), resolve())),
+      );
       return { socket, closedAt, ready };
     });
     await Promise.all(batch.map((b) => b.ready));
@@ -66,18 +68,29 @@ describe("a worker under connection floods", () => {
       );
       expect(refused).toBe(429);
       await sockets.shift()!.close();
-      await expect.poll(async () => api.socket().then((s) => (sockets.push(s), true), () => false), { timeout: 3000 }).toBe(true);
+      await expect
+        .poll(
+          async () =>
+            api.socket().then(
+              (s) => (sockets.push(s), true),
+              () => false,
+            ),
+          { timeout: 3000 },
+        )
+        .toBe(true);
     } finally {
       await Promise.all(sockets.map((s) => s.close()));
     }
   });
 
   it("lets 24 users behind one address reconnect at once", async () => {
-    const users = await Promise.all(Array.from({ length: 24 }, async () => {
-      const api = new ApiClient(worker.url);
-      await api.register(uniqueName());
-      return api;
-    }));
+    const users = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const api = new ApiClient(worker.url);
+        await api.register(uniqueName());
+        return api;
+      }),
+    );
     const first = await Promise.all(users.map((u) => u.socket()));
     first.forEach((s) => s.ws.terminate());
     const started = performance.now();
@@ -96,7 +109,9 @@ describe("a worker at MAX_CONNECTIONS", () => {
   beforeAll(async () => {
     const { connection } = await memoryStore();
     closeStore = () => connection.close();
-    worker = await startNodeWorker(parseConfig({ PORT: "0", MAX_CONNECTIONS: "50", JWT_SECRET: testSecret(), SUGGEST_ENGINE: "off", LOG_LEVEL: "silent" }), { connection });
+    worker = await startNodeWorker(parseConfig({ PORT: "0", MAX_CONNECTIONS: "50", JWT_SECRET: testSecret(), SUGGEST_ENGINE: "off", LOG_LEVEL: "silent" }), {
+      connection,
+    });
   });
   afterAll(async () => {
     await worker?.shutdown();
@@ -105,7 +120,9 @@ describe("a worker at MAX_CONNECTIONS", () => {
 
   it("closes connections past the cap at once", async () => {
     const sockets = await halfOpen(worker.port, 80);
-    const closedSoon = await Promise.all(sockets.map((s) => Promise.race([s.closedAt.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))])));
+    const closedSoon = await Promise.all(
+      sockets.map((s) => Promise.race([s.closedAt.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))])),
+    );
     sockets.forEach((s) => s.socket.destroy());
     expect(closedSoon.filter(Boolean).length).toBeGreaterThanOrEqual(30);
     expect(closedSoon.filter((closed) => !closed).length).toBeGreaterThanOrEqual(40);

@@ -65,7 +65,19 @@ export class ChaosClient {
 
   constructor(private readonly options: ChaosClientOptions) {
     const { user } = options;
-    this.log = { userId: user.id, username: user.username, sends: [], acks: [], receives: [], subscriptions: [], errors: [], closes: [], connects: [], startSeq: {}, rejected: [] };
+    this.log = {
+      userId: user.id,
+      username: user.username,
+      sends: [],
+      acks: [],
+      receives: [],
+      subscriptions: [],
+      errors: [],
+      closes: [],
+      connects: [],
+      startSeq: {},
+      rejected: [],
+    };
   }
 
   get connected() {
@@ -127,7 +139,12 @@ export class ChaosClient {
   /** Queues a new message and sends it when it can. */
   send(roomId: string, options: { body?: string; dropAcks?: number; cutAfterSend?: boolean } = {}): string {
     const clientId = `${this.options.user.username}-${++this.counter}`;
-    this.pending.set(clientId, { roomId, body: options.body ?? `m ${this.counter} from ${this.options.user.username}`, dropAcks: options.dropAcks ?? 0, cutAfterSend: options.cutAfterSend });
+    this.pending.set(clientId, {
+      roomId,
+      body: options.body ?? `m ${this.counter} from ${this.options.user.username}`,
+      dropAcks: options.dropAcks ?? 0,
+      cutAfterSend: options.cutAfterSend,
+    });
     this.transmit(clientId);
     return clientId;
   }
@@ -246,7 +263,9 @@ export class ChaosClient {
     try {
       let from = afterSeq;
       while (from < toSeq) {
-        const res = await fetch(`${this.options.url}/api/rooms/${roomId}/messages?afterSeq=${from}&limit=100`, { headers: { authorization: `Bearer ${this.options.token}` } });
+        const res = await fetch(`${this.options.url}/api/rooms/${roomId}/messages?afterSeq=${from}&limit=100`, {
+          headers: { authorization: `Bearer ${this.options.token}` },
+        });
         if (!res.ok) throw new Error(`history ${res.status}`);
         const page = ((await res.json()) as { messages: Message[] }).messages.filter((m) => m.seq <= toSeq);
         if (page.length === 0) break;

@@ -40,7 +40,17 @@ export interface RunSummary {
 }
 
 /** The counts that must be zero. */
-export const VIOLATIONS = ["ackedNotStored", "ackConflicts", "deliveredTwice", "outOfOrder", "missingAfterResume", "duplicateClientIds", "phantom", "seqGaps", "unacked"] as const;
+export const VIOLATIONS = [
+  "ackedNotStored",
+  "ackConflicts",
+  "deliveredTwice",
+  "outOfOrder",
+  "missingAfterResume",
+  "duplicateClientIds",
+  "phantom",
+  "seqGaps",
+  "unacked",
+] as const;
 
 /** Checks client logs against the messages table. Pure: the caller reads the database. */
 export function checkRun(scenario: string, logs: ClientLog[], stored: StoredMessage[]): RunSummary {
@@ -48,12 +58,32 @@ export function checkRun(scenario: string, logs: ClientLog[], stored: StoredMess
   const bySeq = new Map(stored.map((m) => [`${m.roomId}:${m.seq}`, m]));
   const rowsOfRoom = groupBy(stored, (m) => m.roomId);
   const summary: RunSummary = {
-    scenario, clients: logs.length, sent: 0, sendAttempts: 0, acked: 0, stored: 0, received: 0, reconnects: 0,
-    ackedNotStored: 0, ackConflicts: 0, deliveredTwice: 0, outOfOrder: 0, missingAfterResume: 0, duplicateClientIds: 0, phantom: 0, seqGaps: 0, unacked: 0, storedNotAcked: 0,
+    scenario,
+    clients: logs.length,
+    sent: 0,
+    sendAttempts: 0,
+    acked: 0,
+    stored: 0,
+    received: 0,
+    reconnects: 0,
+    ackedNotStored: 0,
+    ackConflicts: 0,
+    deliveredTwice: 0,
+    outOfOrder: 0,
+    missingAfterResume: 0,
+    duplicateClientIds: 0,
+    phantom: 0,
+    seqGaps: 0,
+    unacked: 0,
+    storedNotAcked: 0,
     errors: {},
   };
 
-  for (const rows of groupBy(stored.filter((m) => m.clientId !== null), (m) => `${m.userId}\u0000${m.clientId}`).values()) summary.duplicateClientIds += rows.length - 1;
+  for (const rows of groupBy(
+    stored.filter((m) => m.clientId !== null),
+    (m) => `${m.userId}\u0000${m.clientId}`,
+  ).values())
+    summary.duplicateClientIds += rows.length - 1;
   for (const rows of rowsOfRoom.values()) summary.seqGaps += Math.max(...rows.map((m) => m.seq)) - new Set(rows.map((m) => m.seq)).size;
 
   for (const log of logs) {
@@ -69,7 +99,8 @@ export function checkRun(scenario: string, logs: ClientLog[], stored: StoredMess
     for (const [clientId, acks] of groupBy(log.acks, (a) => a.clientId)) {
       if (acks.some((a) => !a.dropped)) accepted.add(clientId);
       if (new Set(acks.map((a) => a.id)).size > 1) summary.ackConflicts++;
-      if (acks.some((a) => byId.get(a.id)?.seq !== a.seq || byId.get(a.id)?.roomId !== a.roomId || byId.get(a.id)?.clientId !== clientId)) summary.ackedNotStored++;
+      if (acks.some((a) => byId.get(a.id)?.seq !== a.seq || byId.get(a.id)?.roomId !== a.roomId || byId.get(a.id)?.clientId !== clientId))
+        summary.ackedNotStored++;
     }
     summary.acked += accepted.size;
     const rejected = new Set(log.rejected);

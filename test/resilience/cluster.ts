@@ -52,21 +52,24 @@ export class Cluster {
     try {
       // Migrations take an advisory lock: the workers may start together.
       await Promise.all(ports.map((_, i) => cluster.startWorker(i)));
-      cluster.lb = await startBalancerProcess(ports.map((p) => `http://127.0.0.1:${p}`), {
-        REDIS_URL: redis.url(TEST_REDIS_URL),
-        REDIS_PREFIX: cluster.prefix,
-        JWT_SECRET: cluster.secret,
-        LB_HEALTH_INTERVAL_MS: "500",
-        LB_RISE: "2",
-        LB_FALL: "3",
-        LB_IP_RATE: "1000000/60s",
-        LB_USER_RATE: "1000000/60s",
-        LB_UPGRADE_RATE: "1000000/60s",
-        // Every chaos client comes from 127.0.0.1: per-address ceilings would measure themselves, not the faults.
-        LB_UPGRADE_ADDRESS_RATE: "1000000/60s",
-        LB_CONNECTIONS_PER_ADDRESS: "100000",
-        ...options.balancerEnv,
-      });
+      cluster.lb = await startBalancerProcess(
+        ports.map((p) => `http://127.0.0.1:${p}`),
+        {
+          REDIS_URL: redis.url(TEST_REDIS_URL),
+          REDIS_PREFIX: cluster.prefix,
+          JWT_SECRET: cluster.secret,
+          LB_HEALTH_INTERVAL_MS: "500",
+          LB_RISE: "2",
+          LB_FALL: "3",
+          LB_IP_RATE: "1000000/60s",
+          LB_USER_RATE: "1000000/60s",
+          LB_UPGRADE_RATE: "1000000/60s",
+          // Every chaos client comes from 127.0.0.1: per-address ceilings would measure themselves, not the faults.
+          LB_UPGRADE_ADDRESS_RATE: "1000000/60s",
+          LB_CONNECTIONS_PER_ADDRESS: "100000",
+          ...options.balancerEnv,
+        },
+      );
     } catch (error) {
       await cluster.stop();
       throw error;

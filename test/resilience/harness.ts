@@ -110,11 +110,15 @@ export class ChaosLoad {
    * Returns false on timeout (the checker then says what is missing).
    */
   async settle(timeoutMs: number, clients: ChaosClient[] = this.clients): Promise<boolean> {
-    return waitFor(async () => {
-      if (!clients.every((c) => c.idle)) return false;
-      const last = await this.cluster.lastSeqs();
-      return clients.every((c) => c.rooms.every((roomId) => (c.seen(roomId) ?? 0) >= (last.get(roomId) ?? 0)));
-    }, timeoutMs, 250);
+    return waitFor(
+      async () => {
+        if (!clients.every((c) => c.idle)) return false;
+        const last = await this.cluster.lastSeqs();
+        return clients.every((c) => c.rooms.every((roomId) => (c.seen(roomId) ?? 0) >= (last.get(roomId) ?? 0)));
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** Every client reconnects and resubscribes with afterSeq, then everything settles again. */

@@ -105,7 +105,11 @@ export class SocketClient {
   }
 
   /** The first frame (already received or coming) of a type that matches. */
-  next<T extends ServerFrame["type"]>(type: T, match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true, timeoutMs = 10_000): Promise<Extract<ServerFrame, { type: T }>> {
+  next<T extends ServerFrame["type"]>(
+    type: T,
+    match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
     const test = (f: ServerFrame) => f.type === type && match(f as Extract<ServerFrame, { type: T }>);
     const seen = this.frames.find(test);
     if (seen) return Promise.resolve(seen as Extract<ServerFrame, { type: T }>);
@@ -122,7 +126,9 @@ export class SocketClient {
 
   /** Messages of a room received so far, in arrival order. */
   messages(roomId: string): Message[] {
-    return this.all("message").map((f) => f.message).filter((m) => m.roomId === roomId);
+    return this.all("message")
+      .map((f) => f.message)
+      .filter((m) => m.roomId === roomId);
   }
 
   /** Waits until `count` messages of the room arrived. */

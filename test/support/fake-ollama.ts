@@ -23,7 +23,14 @@ export interface FakeReply {
 
 /** One `/api/generate` the fake was asked, with what became of it. */
 export interface GenerateCall {
-  body: { model: string; prompt: string; raw?: boolean; stream?: boolean; keep_alive?: string | number; options?: { stop?: string[]; num_predict?: number; temperature?: number } };
+  body: {
+    model: string;
+    prompt: string;
+    raw?: boolean;
+    stream?: boolean;
+    keep_alive?: string | number;
+    options?: { stop?: string[]; num_predict?: number; temperature?: number };
+  };
   /** performance.now() when the request arrived and when the first piece went out. */
   receivedAt: number;
   firstPieceAt?: number;
@@ -71,7 +78,9 @@ export class FakeOllama {
     if (req.method === "GET" && req.url === "/api/tags") {
       this.tagsCalls++;
       const details = { parent_model: "", format: "gguf", family: "llama", families: ["llama"], parameter_size: "8.0B", quantization_level: "Q4_K_M" };
-      return json(200, { models: this.models.map((name) => ({ name, model: name, modified_at: "2025-01-01T00:00:00Z", size: 4_920_753_328, digest: "a".repeat(64), details })) });
+      return json(200, {
+        models: this.models.map((name) => ({ name, model: name, modified_at: "2025-01-01T00:00:00Z", size: 4_920_753_328, digest: "a".repeat(64), details })),
+      });
     }
     if (req.method !== "POST" || req.url !== "/api/generate") return json(404, { error: "404 page not found" });
     let text = "";
@@ -100,7 +109,16 @@ export class FakeOllama {
       call.firstPieceAt ??= performance.now();
     }
     if (reply.hang) return;
-    line({ response: "", done: true, done_reason: "stop", context: [1, 2, 3], total_duration: 1_000_000, load_duration: 1000, prompt_eval_count: 42, eval_count: pieces.length });
+    line({
+      response: "",
+      done: true,
+      done_reason: "stop",
+      context: [1, 2, 3],
+      total_duration: 1_000_000,
+      load_duration: 1000,
+      prompt_eval_count: 42,
+      eval_count: pieces.length,
+    });
     res.end();
   }
 }

@@ -29,7 +29,10 @@ export async function ensureTestServices(databaseUrl: string, redisUrl: string):
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`The tests need Redis at ${new URL(redisUrl).host} (TEST_REDIS_URL), and it failed: ${reason(cause ?? error)}. Start redis-server (bash .ci/run does) or point TEST_REDIS_URL at one.`, { cause: error });
+    throw new Error(
+      `The tests need Redis at ${new URL(redisUrl).host} (TEST_REDIS_URL), and it failed: ${reason(cause ?? error)}. Start redis-server (bash .ci/run does) or point TEST_REDIS_URL at one.`,
+      { cause: error },
+    );
   } finally {
     redis.disconnect();
   }

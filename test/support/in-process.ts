@@ -20,11 +20,27 @@ export const TEST_SETTINGS: AppSettings = {
   jwtTtlSeconds: 3600,
   allowedOrigins: [],
   trustedProxies: [],
-  rates: { message: { max: 1000, windowSeconds: 60 }, login: { max: 1000, windowSeconds: 60 }, register: { max: 1000, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } },
+  rates: {
+    message: { max: 1000, windowSeconds: 60 },
+    login: { max: 1000, windowSeconds: 60 },
+    register: { max: 1000, windowSeconds: 60 },
+    frame: { max: 1800, windowSeconds: 60 },
+  },
 };
 
 /** The app in-process, for `app.request()` tests: no sockets (the upgrade helper refuses). */
-export function inProcessApp(store: Store, options: { settings?: Partial<AppSettings>; clock?: Clock; bus?: Bus; presence?: Presence; address?: string; hasher?: PasswordHasher; suggester?: Suggester } = {}): ParleyApp {
+export function inProcessApp(
+  store: Store,
+  options: {
+    settings?: Partial<AppSettings>;
+    clock?: Clock;
+    bus?: Bus;
+    presence?: Presence;
+    address?: string;
+    hasher?: PasswordHasher;
+    suggester?: Suggester;
+  } = {},
+): ParleyApp {
   return createApp({
     settings: { ...TEST_SETTINGS, ...options.settings },
     store,
@@ -41,7 +57,12 @@ export function inProcessApp(store: Store, options: { settings?: Partial<AppSett
 }
 
 /** JSON request helper for `app.request()`. */
-export async function call(parley: ParleyApp, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function call(
+  parley: ParleyApp,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const res = await parley.app.request(path, {
     method,
     headers: {

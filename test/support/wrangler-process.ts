@@ -37,7 +37,20 @@ export async function startWranglerDev(databaseUrl: string, vars: Record<string,
   // Its own inspector port too: two wrangler dev at once (test files run in parallel) would both take 9229.
   const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "parley-wrangler-"));
-  const args = [WRANGLER, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false"];
+  const args = [
+    WRANGLER,
+    "dev",
+    "--local",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+  ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   // `cpus` pins wrangler and the workerd it spawns (benchmarks); taskset execs node, so the pid is node's.
   const [command, commandArgs] = options.cpus ? ["taskset", ["-c", options.cpus, process.execPath, ...args]] : [process.execPath, args];

@@ -195,7 +195,8 @@ describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
       const username = uniqueName("all");
       const first = new ApiClient(workers.url);
       await first.register(username);
-      const second = (await new ApiClient(workers.url).request("POST", "/api/auth/login", { username, password: "correct horse battery" })).json.token as string;
+      const second = (await new ApiClient(workers.url).request("POST", "/api/auth/login", { username, password: "correct horse battery" })).json
+        .token as string;
       const tokens = [first.token!, second];
       const open: SocketClient[] = [];
       for (const token of tokens) for (const n of range(0, SHARDS - 1)) open.push(sockets.add(await new ApiClient(pinned(n), token).socket()));

@@ -70,7 +70,12 @@ describe("HTTP validation", () => {
     const chunked = await parley.app.request(`/api/rooms/${roomId}/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } }),
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(big));
+          c.close();
+        },
+      }),
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(413);
@@ -84,7 +89,16 @@ describe("HTTP validation", () => {
 
   it("answers 401 without a token and 429 with Retry-After past the login limit", async () => {
     expect((await call(parley, "GET", "/api/me")).status).toBe(401);
-    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 2, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } } } });
+    const strict = inProcessApp(store, {
+      settings: {
+        rates: {
+          message: { max: 10, windowSeconds: 60 },
+          login: { max: 2, windowSeconds: 60 },
+          register: { max: 10, windowSeconds: 60 },
+          frame: { max: 1800, windowSeconds: 60 },
+        },
+      },
+    });
     const attempt = () => call(strict, "POST", "/api/auth/login", { body: { username: "validator", password: "wrong password" } });
     const statuses: number[] = [];
     let last;
@@ -123,7 +137,17 @@ describe("HTTP validation", () => {
   });
 
   it("limits how many rooms a user creates, with 429 and Retry-After", async () => {
-    const strict = inProcessApp(store, { settings: { rates: { message: { max: 10, windowSeconds: 60 }, login: { max: 10, windowSeconds: 60 }, register: { max: 10, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 }, room: { max: 6, windowSeconds: 3600 } } } });
+    const strict = inProcessApp(store, {
+      settings: {
+        rates: {
+          message: { max: 10, windowSeconds: 60 },
+          login: { max: 10, windowSeconds: 60 },
+          register: { max: 10, windowSeconds: 60 },
+          frame: { max: 1800, windowSeconds: 60 },
+          room: { max: 6, windowSeconds: 3600 },
+        },
+      },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await call(strict, "POST", "/api/rooms", { token, body: { name: `limited-${i}` } })).status);
     expect(statuses).toEqual([201, 429, 429]); // bursts of max/6 = 1

@@ -94,7 +94,8 @@ export function createApp(deps: AppDeps): ParleyApp {
   const closeSignedOut = (event: SessionEvent) => {
     for (const { peer } of openSockets) {
       const token = peer.token;
-      const hit = event.kind === "revoked" ? token?.jti === event.jti || token?.sid === event.jti : peer.user.id === event.userId && (token?.iat ?? 0) <= event.before;
+      const hit =
+        event.kind === "revoked" ? token?.jti === event.jti || token?.sid === event.jti : peer.user.id === event.userId && (token?.iat ?? 0) <= event.before;
       if (hit) peer.close(CLOSE_CODES.policyViolation, "signed out");
     }
   };
@@ -162,7 +163,10 @@ export function createApp(deps: AppDeps): ParleyApp {
   );
 
   registerHealthRoutes(app, {
-    checks: [{ name: "database", check: () => store.ping() }, { name: "bus", check: () => bus.ping() }],
+    checks: [
+      { name: "database", check: () => store.ping() },
+      { name: "bus", check: () => bus.ping() },
+    ],
     draining: () => draining,
     report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
   });

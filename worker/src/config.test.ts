@@ -71,11 +71,31 @@ describe("parseConfig", () => {
 
   it("reads the autocomplete settings, with defaults", () => {
     expect(parseConfig({}).suggest).toEqual({
-      engine: "auto", ollamaHost: "http://127.0.0.1:11434", ollamaModel: "llama3.1:8b", ollamaKeepAlive: "30m", deadlineMs: 2000,
-      rate: { max: 30, windowSeconds: 60 }, maxConcurrent: 4, contextMessages: 20, contextChars: 2000, maxChars: 80,
+      engine: "auto",
+      ollamaHost: "http://127.0.0.1:11434",
+      ollamaModel: "llama3.1:8b",
+      ollamaKeepAlive: "30m",
+      deadlineMs: 2000,
+      rate: { max: 30, windowSeconds: 60 },
+      maxConcurrent: 4,
+      contextMessages: 20,
+      contextChars: 2000,
+      maxChars: 80,
     });
-    const custom = parseConfig({ SUGGEST_ENGINE: "ollama", OLLAMA_HOST: "http://gpu:11434", OLLAMA_MODEL: "qwen2.5:3b", SUGGEST_RATE: "20/60s", SUGGEST_DEADLINE_MS: "1500" }).suggest;
-    expect(custom).toMatchObject({ engine: "ollama", ollamaHost: "http://gpu:11434", ollamaModel: "qwen2.5:3b", rate: { max: 20, windowSeconds: 60 }, deadlineMs: 1500 });
+    const custom = parseConfig({
+      SUGGEST_ENGINE: "ollama",
+      OLLAMA_HOST: "http://gpu:11434",
+      OLLAMA_MODEL: "qwen2.5:3b",
+      SUGGEST_RATE: "20/60s",
+      SUGGEST_DEADLINE_MS: "1500",
+    }).suggest;
+    expect(custom).toMatchObject({
+      engine: "ollama",
+      ollamaHost: "http://gpu:11434",
+      ollamaModel: "qwen2.5:3b",
+      rate: { max: 20, windowSeconds: 60 },
+      deadlineMs: 1500,
+    });
     expect(() => parseConfig({ SUGGEST_ENGINE: "gpt" })).toThrow(/SUGGEST_ENGINE/);
     expect(() => parseConfig({ SUGGEST_DEADLINE_MS: "5" })).toThrow(/SUGGEST_DEADLINE_MS/);
     expect(() => parseConfig({ OLLAMA_KEEP_ALIVE: "forever" })).toThrow(/OLLAMA_KEEP_ALIVE/);

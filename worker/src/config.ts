@@ -10,15 +10,31 @@ export const configSchema = z
     DATA_DIR: z.string().default("./data"),
     DATABASE_URL: z.string().url().optional(),
     REDIS_URL: z.string().url().optional(),
-    REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("parley"),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]+$/)
+      .default("parley"),
     JWT_SECRET: z.string().optional(),
     /** Access-token lifetime: short, as a refresh token keeps the session (5 s allows tests of expiry). */
-    JWT_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(900),
+    JWT_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 3600)
+      .default(900),
     /** Refresh-token lifetime: a session unused this long ends. */
-    REFRESH_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
+    REFRESH_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(365 * 24 * 3600)
+      .default(30 * 24 * 3600),
     ALLOWED_ORIGINS: list,
     TRUSTED_PROXIES: list,
-    WORKER_ID: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
+    WORKER_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/)
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(10),
     /** Messages per user in any window, with bursts up to a sixth of it. */
@@ -46,7 +62,10 @@ export const configSchema = z
     SUGGEST_ENGINE: z.enum(["auto", "ollama", "builtin", "off"]).default("auto"),
     OLLAMA_HOST: z.string().min(1).default("http://127.0.0.1:11434"),
     OLLAMA_MODEL: z.string().min(1).default("llama3.1:8b"),
-    OLLAMA_KEEP_ALIVE: z.string().regex(/^-?\d+(ms|s|m|h)?$/, "must be a duration like 30m or -1").default("30m"),
+    OLLAMA_KEEP_ALIVE: z
+      .string()
+      .regex(/^-?\d+(ms|s|m|h)?$/, "must be a duration like 30m or -1")
+      .default("30m"),
     SUGGEST_DEADLINE_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
     /** Language-model suggestions per user (all at once, refilled over the window). */
     SUGGEST_RATE: rate(30, 60),
@@ -71,7 +90,14 @@ export const configSchema = z
     workerId: env.WORKER_ID,
     logLevel: env.LOG_LEVEL,
     bcryptCost: env.BCRYPT_COST,
-    rates: { message: env.MESSAGE_RATE, login: env.LOGIN_RATE, loginAddress: env.LOGIN_ADDRESS_RATE, register: env.REGISTER_RATE, frame: env.FRAME_RATE, room: env.ROOM_RATE },
+    rates: {
+      message: env.MESSAGE_RATE,
+      login: env.LOGIN_RATE,
+      loginAddress: env.LOGIN_ADDRESS_RATE,
+      register: env.REGISTER_RATE,
+      frame: env.FRAME_RATE,
+      room: env.ROOM_RATE,
+    },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     dbTimeoutMs: env.DB_TIMEOUT_MS,

@@ -18,19 +18,51 @@ let roomId: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ store, parley, token, roomId, close } = await signedInApp("fuzzer", { settings: { rates: { message: { max: 1e9, windowSeconds: 60 }, login: { max: 1e9, windowSeconds: 60 }, register: { max: 1e9, windowSeconds: 60 }, frame: { max: 1e9, windowSeconds: 60 } } } }));
+  ({ store, parley, token, roomId, close } = await signedInApp("fuzzer", {
+    settings: {
+      rates: {
+        message: { max: 1e9, windowSeconds: 60 },
+        login: { max: 1e9, windowSeconds: 60 },
+        register: { max: 1e9, windowSeconds: 60 },
+        frame: { max: 1e9, windowSeconds: 60 },
+      },
+    },
+  }));
 });
 afterAll(() => close());
 
 /** Strings that break naive servers: NUL, lone surrogates, RTL marks, SQL, huge and unicode text. */
 const nasty = fc.oneof(
   fc.string({ unit: "binary", maxLength: 200 }),
-  fc.constantFrom("", " ", "\u0000", "\ud800", "\u202e", "' OR 1=1--", "\"; drop table messages; --", "%", "_", "\\", "null", "<script>alert(1)</script>", "😀".repeat(4001), "x".repeat(70_000)),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\ud800",
+    "\u202e",
+    "' OR 1=1--",
+    '"; drop table messages; --',
+    "%",
+    "_",
+    "\\",
+    "null",
+    "<script>alert(1)</script>",
+    "😀".repeat(4001),
+    "x".repeat(70_000),
+  ),
   fc.string({ unit: "grapheme", maxLength: 50 }),
 );
 /** Percent-encodes like a client would; an ill-formed string goes out as invalid UTF-8 bytes. */
 const enc = (s: string) => (s.isWellFormed() ? encodeURIComponent(s) : "%ED%A0%80");
-const anyJson = fc.oneof(nasty, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 3 }), fc.dictionary(nasty, nasty, { maxKeys: 3 }));
+const anyJson = fc.oneof(
+  nasty,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(nasty, { maxLength: 3 }),
+  fc.dictionary(nasty, nasty, { maxKeys: 3 }),
+);
 
 describe("fuzzed input", () => {
   it("HTTP: every body and query answers 2xx or a 4xx error, never 5xx", async () => {
@@ -39,7 +71,10 @@ describe("fuzzed input", () => {
       fc.asyncProperty(
         fc.constantFrom(...routes),
         fc.oneof(
-          fc.record({ body: anyJson, clientId: fc.option(nasty), name: anyJson, topic: anyJson, username: anyJson, password: anyJson, roomId: anyJson, text: anyJson }, { requiredKeys: [] }),
+          fc.record(
+            { body: anyJson, clientId: fc.option(nasty), name: anyJson, topic: anyJson, username: anyJson, password: anyJson, roomId: anyJson, text: anyJson },
+            { requiredKeys: [] },
+          ),
           anyJson,
           nasty,
         ),
@@ -72,13 +107,31 @@ describe("fuzzed input", () => {
     const user = { id: (await store.findUserByName("fuzzer"))!.id, username: "fuzzer" };
     const session = new WsSession(
       { id: "fuzz", user, version: 1, send: (t) => frames.push(JSON.parse(t)), close: (code) => closes.push(code) },
-      { hub: parley.hub, messages: new MessageService(store, parley.hub, systemClock, { max: 1e9, windowSeconds: 60 }), suggester: noSuggester, clock: systemClock, logger: silentLogger, frameRate: { max: 1e9, windowSeconds: 60 } },
+      {
+        hub: parley.hub,
+        messages: new MessageService(store, parley.hub, systemClock, { max: 1e9, windowSeconds: 60 }),
+        suggester: noSuggester,
+        clock: systemClock,
+        logger: silentLogger,
+        frameRate: { max: 1e9, windowSeconds: 60 },
+      },
     );
     const frame = fc.oneof(
       nasty,
       anyJson.map((v) => JSON.stringify(v)),
       fc
-        .record({ type: fc.constantFrom("subscribe", "unsubscribe", "message", "typing", "suggest", "ping", "nope"), roomId: fc.oneof(nasty, fc.constant(roomId)), body: anyJson, clientId: anyJson, afterSeq: anyJson, text: anyJson, requestId: anyJson }, { requiredKeys: ["type"] })
+        .record(
+          {
+            type: fc.constantFrom("subscribe", "unsubscribe", "message", "typing", "suggest", "ping", "nope"),
+            roomId: fc.oneof(nasty, fc.constant(roomId)),
+            body: anyJson,
+            clientId: anyJson,
+            afterSeq: anyJson,
+            text: anyJson,
+            requestId: anyJson,
+          },
+          { requiredKeys: ["type"] },
+        )
         .map((v) => JSON.stringify(v)),
     );
     await fc.assert(

@@ -19,7 +19,16 @@ export function registerHealthRoutes(app: Hono<AppEnv>, deps: { checks: Readines
   app.get("/readyz", async (c) => {
     if (deps.draining()) return c.json({ error: { code: "unavailable", message: "draining: shutting down" }, draining: true }, 503);
     const results = await Promise.all(
-      deps.checks.map(async ({ name, check }) => [name, await within(check(), CHECK_TIMEOUT_MS).then(() => "up", () => "down")] as const),
+      deps.checks.map(
+        async ({ name, check }) =>
+          [
+            name,
+            await within(check(), CHECK_TIMEOUT_MS).then(
+              () => "up",
+              () => "down",
+            ),
+          ] as const,
+      ),
     );
     const checks = Object.fromEntries(results);
     const report = deps.report?.() ?? {};

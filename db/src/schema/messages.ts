@@ -6,9 +6,13 @@ export const messages = pgTable(
   "messages",
   {
     id: uuid("id").primaryKey(),
-    roomId: uuid("room_id").notNull().references(() => rooms.id, { onDelete: "cascade" }),
+    roomId: uuid("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
     seq: bigint("seq", { mode: "number" }).notNull(),
-    userId: uuid("user_id").notNull().references(() => users.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
     body: text("body").notNull(),
     /** The sender's idempotency key: a repeated send returns the stored message. */
     clientId: text("client_id"),

@@ -12,7 +12,9 @@ export const rooms = pgTable("rooms", {
    */
   nameSkeleton: text("name_skeleton").unique("rooms_name_skeleton_unique"),
   topic: text("topic").notNull().default(""),
-  createdBy: uuid("created_by").notNull().references(() => users.id),
+  createdBy: uuid("created_by")
+    .notNull()
+    .references(() => users.id),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   /** The seq of the room's newest message. Incremented in the transaction that stores a message; its row lock orders sends. */
   lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),

@@ -24,7 +24,12 @@ for (const url of config.workers) pool.add(url);
 // Reconnects spread with full jitter (ioredis counts attempts from 1): balancers that lost Redis together do not return in step.
 const reconnectBackoff = fullJitterBackoff({ baseMs: 200, capMs: 2000 });
 const redis = config.redisUrl
-  ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, connectionName: "parley-lb", retryStrategy: (times) => reconnectBackoff(times - 1) })
+  ? new Redis(config.redisUrl, {
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      connectionName: "parley-lb",
+      retryStrategy: (times) => reconnectBackoff(times - 1),
+    })
   : undefined;
 redis?.on("error", (err) => logger.warn({ err, connection: "lb" }, "redis error"));
 const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);

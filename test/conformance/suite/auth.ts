@@ -11,7 +11,10 @@ export function authTests({ first }: SuiteContext) {
       const res = await new ApiClient(first()).request("POST", "/api/auth/register", { username, password: "correct horse battery" });
       expect(res.status, res.text).toBe(201);
       expect(res.json).toMatchObject({ user: { id: expect.any(String), username }, token: expect.any(String) });
-      const [header, payload] = res.json.token.split(".").slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, "base64url").toString()));
+      const [header, payload] = res.json.token
+        .split(".")
+        .slice(0, 2)
+        .map((part: string) => JSON.parse(Buffer.from(part, "base64url").toString()));
       expect(header.alg).toBe("HS256");
       expect(payload).toMatchObject({ sub: res.json.user.id, name: username, exp: expect.any(Number) });
       expect(payload.exp * 1000).toBeGreaterThan(Date.now());
@@ -155,7 +158,12 @@ export function authTests({ first }: SuiteContext) {
           controller.close();
         },
       });
-      const res = await fetch(first() + "/api/auth/register", { method: "POST", headers: { "content-type": "application/json" }, body: chunked, duplex: "half" } as RequestInit);
+      const res = await fetch(first() + "/api/auth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chunked,
+        duplex: "half",
+      } as RequestInit);
       expectError({ status: res.status, json: await res.json() }, 413, "too_large");
     });
   });

@@ -101,7 +101,8 @@ export function frameTests({ first, sockets }: SuiteContext) {
       const done = await socket.next("suggestion", (f) => f.done);
       const frames = socket.all("suggestion");
       expect(frames.at(-1)).toBe(done);
-      for (const frame of frames) expect(frame).toEqual({ type: "suggestion", requestId: "r-1", delta: expect.any(String), done: frame === done, source: expect.any(String) });
+      for (const frame of frames)
+        expect(frame).toEqual({ type: "suggestion", requestId: "r-1", delta: expect.any(String), done: frame === done, source: expect.any(String) });
     });
 
     it("closes the socket with 1009 for a frame over 64 KiB", async () => {

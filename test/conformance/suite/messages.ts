@@ -70,7 +70,7 @@ export function messageTests({ first }: SuiteContext) {
       expect(newest.hasMore).toBe(true);
       expect(seqs(newest.messages)).toEqual(range(71, 120));
       const pages = [newest.messages];
-      for (let hasMore = newest.hasMore; hasMore; ) {
+      for (let hasMore = newest.hasMore; hasMore;) {
         const page = await owner.history(room.id, `?beforeSeq=${pages[0]![0]!.seq}`);
         pages.unshift(page.messages);
         hasMore = page.hasMore;

@@ -78,7 +78,13 @@ export function presenceTests({ first, target, sockets }: SuiteContext) {
         const oldStyle = await v1.next("presence", (f) => f.event === "join" && f.user.id === bobUser.id);
         expect(Object.keys(oldStyle).sort()).toEqual(["event", "online", "roomId", "type", "user"]);
         expect(sortById(oldStyle.online!)).toEqual(sortById([aliceUser, bobUser]));
-        expect(await v2.next("presence", (f) => f.user.id === bobUser.id)).toEqual({ type: "presence", roomId: r.id, event: "join", user: bobUser, onlineCount: 2 });
+        expect(await v2.next("presence", (f) => f.user.id === bobUser.id)).toEqual({
+          type: "presence",
+          roomId: r.id,
+          event: "join",
+          user: bobUser,
+          onlineCount: 2,
+        });
       });
     });
   }
@@ -93,7 +99,7 @@ export function presenceTests({ first, target, sockets }: SuiteContext) {
         const api = new ApiClient(first());
         people.push(await api.register(uniqueName(`p${i}`)));
         await api.join(r.id);
-        await (sockets.add(await api.socket({ protocols: V2 }))).subscribe(r.id);
+        await sockets.add(await api.socket({ protocols: V2 })).subscribe(r.id);
       }
       await eventually(async () => (await owner.request("GET", `/api/rooms/${r.id}/presence`)).json.online?.length === 3);
       const whole = await owner.request("GET", `/api/rooms/${r.id}/presence`);

@@ -35,9 +35,7 @@ export function realtimeTests({ first, target, sockets }: SuiteContext) {
         const b = sockets.add(await bob.socket());
         await a.subscribe(room.id);
         await b.subscribe(room.id);
-        const acks = await Promise.all(
-          range(1, 10).map((i) => (i % 2 ? a : b).sendMessage(room.id, `message ${i}`, `c-${i}`)),
-        );
+        const acks = await Promise.all(range(1, 10).map((i) => (i % 2 ? a : b).sendMessage(room.id, `message ${i}`, `c-${i}`)));
         const stored = (await alice.history(room.id)).messages;
         expect(seqs(stored)).toEqual(range(1, 10));
         for (const ack of acks) expect(ack.message).toEqual(stored.find((m) => m.id === ack.message.id));

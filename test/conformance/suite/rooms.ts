@@ -103,7 +103,12 @@ export function roomTests({ first, sockets }: SuiteContext) {
 
       const members = await guest.request("GET", `/api/rooms/${room.id}/members`);
       expect(members.status).toBe(200);
-      expect(sortById(members.json.members)).toEqual(sortById([{ ...ownerUser, online: true }, { ...guestUser, online: false }]));
+      expect(sortById(members.json.members)).toEqual(
+        sortById([
+          { ...ownerUser, online: true },
+          { ...guestUser, online: false },
+        ]),
+      );
       const presence = await guest.request("GET", `/api/rooms/${room.id}/presence`);
       expect(presence.json).toEqual({ online: [ownerUser] });
       const got = await guest.request("GET", `/api/rooms/${room.id}`);

@@ -61,7 +61,8 @@ async function flood(ctx: FaultContext, token: string, roomId: string) {
     counts[key] = (counts[key] ?? 0) + 1;
   });
   const closed = closeOf(ws);
-  for (let i = 0; i < 3000 && ws.readyState === WebSocket.OPEN; i++) ws.send(JSON.stringify({ type: "message", roomId, body: `flood ${i}`, clientId: `flood-${i}` }));
+  for (let i = 0; i < 3000 && ws.readyState === WebSocket.OPEN; i++)
+    ws.send(JSON.stringify({ type: "message", roomId, body: `flood ${i}`, clientId: `flood-${i}` }));
   const code = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
   ctx.notes.flood = { closeCode: code, ...counts };
   if (!counts.rate_limited) ctx.fail("the flood got no rate_limited error");
@@ -96,14 +97,27 @@ export function abuse(sizes: Sizes): Promise<ScenarioResult> {
     // Half through the balancer, half straight to the workers.
     const bases = cluster.workers.flatMap((_, i) => [cluster.lb.url, cluster.workerUrl(i)]);
     const http = await fuzzRequests(bases, fuzzer.api.token!, requests);
-    ctx.notes.httpFuzz = { seed, cases: http.cases, ms: Date.now() - started, unanswered: http.unanswered, failures: http.failures.length, answers: http.answeredByCode };
-    for (const [name, report] of [["WS fuzz", ws], ["HTTP fuzz", http]] as const) {
+    ctx.notes.httpFuzz = {
+      seed,
+      cases: http.cases,
+      ms: Date.now() - started,
+      unanswered: http.unanswered,
+      failures: http.failures.length,
+      answers: http.answeredByCode,
+    };
+    for (const [name, report] of [
+      ["WS fuzz", ws],
+      ["HTTP fuzz", http],
+    ] as const) {
       if (report.unanswered) ctx.fail(`${name}: ${report.unanswered} bad inputs without their error`);
       for (const f of report.failures.slice(0, 5)) ctx.fail(`${name}: ${f}`);
       if (report.failures.length > 5) ctx.fail(`${name}: … ${report.failures.length - 5} more`);
     }
     for (const [i] of cluster.workers.entries()) {
-      const ready = await fetch(`${cluster.workerUrl(i)}/readyz`).then((r) => r.status, () => 0);
+      const ready = await fetch(`${cluster.workerUrl(i)}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (ready !== 200) ctx.fail(`${cluster.workerId(i)} /readyz: ${ready}`);
     }
     if (!cluster.alive()) ctx.fail("a process died during the abuse");

@@ -35,9 +35,11 @@ export function lostAck(sizes: Sizes): Promise<ScenarioResult> {
         resends += sends - 1;
         if (rows(c.log.userId, id).length !== 1) ctx.fail(`${id}: ${rows(c.log.userId, id).length} rows after ${sends} sends`);
         if (sends < RESENDS + 1) ctx.fail(`${id}: sent ${sends} times, expected ${RESENDS + 1}`);
-        if (new Set(acks.map((a) => a.id)).size !== 1 || acks.length < RESENDS + 1) ctx.fail(`${id}: ${acks.length} acks naming ${new Set(acks.map((a) => a.id)).size} messages`);
+        if (new Set(acks.map((a) => a.id)).size !== 1 || acks.length < RESENDS + 1)
+          ctx.fail(`${id}: ${acks.length} acks naming ${new Set(acks.map((a) => a.id)).size} messages`);
       }
-      for (const { c, id } of cut) if (rows(c.log.userId, id).length !== 1) ctx.fail(`${id} (connection cut after send): ${rows(c.log.userId, id).length} rows`);
+      for (const { c, id } of cut)
+        if (rows(c.log.userId, id).length !== 1) ctx.fail(`${id} (connection cut after send): ${rows(c.log.userId, id).length} rows`);
       const httpRows = rows(poster.log.userId, "http-lost-ack");
       const statuses = answers.map((a) => a.status);
       if (httpRows.length !== 1 || statuses[0] !== 201 || statuses.slice(1).some((s) => s !== 200) || answers.some((a) => a.id !== httpRows[0]?.id)) {
@@ -62,7 +64,11 @@ export function slowConsumer(sizes: Sizes): Promise<ScenarioResult> {
       const [slowUser, watchUser, blastUser] = await Promise.all([newUser(cluster, "slow"), newUser(cluster, "watch"), newUser(cluster, "blast")]);
       const firehose = (await blastUser.api.createRoom(uniqueName("firehose"))).id;
       await Promise.all([slowUser.api.join(firehose), watchUser.api.join(firehose)]);
-      const [slow, watcher, blaster] = await Promise.all([chaosClient(cluster, slowUser, [firehose]), chaosClient(cluster, watchUser, [firehose]), chaosClient(cluster, blastUser, [firehose], 30_000)]);
+      const [slow, watcher, blaster] = await Promise.all([
+        chaosClient(cluster, slowUser, [firehose]),
+        chaosClient(cluster, watchUser, [firehose]),
+        chaosClient(cluster, blastUser, [firehose], 30_000),
+      ]);
       ctx.extraClients.push(slow, watcher, blaster);
       const disconnects = () => cluster.output().split("slow consumer disconnected").length - 1;
       const body = "x".repeat(3900);

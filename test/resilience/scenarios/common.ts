@@ -17,8 +17,28 @@ export interface Sizes {
   fuzzRuns: number;
 }
 
-export const SHORT: Sizes = { users: 24, rooms: 6, roomsPerUser: 3, ratePerUser: 2, warmupMs: 2500, faultMs: 5000, afterMs: 2500, settleMs: 20_000, fuzzRuns: 10_000 };
-export const LONG: Sizes = { users: 60, rooms: 12, roomsPerUser: 3, ratePerUser: 3, warmupMs: 15_000, faultMs: 10_000, afterMs: 15_000, settleMs: 60_000, fuzzRuns: 50_000 };
+export const SHORT: Sizes = {
+  users: 24,
+  rooms: 6,
+  roomsPerUser: 3,
+  ratePerUser: 2,
+  warmupMs: 2500,
+  faultMs: 5000,
+  afterMs: 2500,
+  settleMs: 20_000,
+  fuzzRuns: 10_000,
+};
+export const LONG: Sizes = {
+  users: 60,
+  rooms: 12,
+  roomsPerUser: 3,
+  ratePerUser: 3,
+  warmupMs: 15_000,
+  faultMs: 10_000,
+  afterMs: 15_000,
+  settleMs: 60_000,
+  fuzzRuns: 50_000,
+};
 
 /** One scenario's outcome: the checker's counts, what the scenario measured, and what went wrong. */
 export interface ScenarioResult {
@@ -71,12 +91,17 @@ export async function chaosRun(
     ctx.notes.settleMs = Date.now() - settleStart;
     if (!(await load.finalResume(sizes.settleMs, everyone))) failures.push("did not settle after the final resume");
     const stored = await cluster.storedMessages();
-    const summary = checkRun(name, everyone.map((c) => c.log), stored);
+    const summary = checkRun(
+      name,
+      everyone.map((c) => c.log),
+      stored,
+    );
     failures.unshift(...violations(summary));
     if (verify) verify(stored);
     if (summary.acked === 0) failures.push("no message was acknowledged: the load did not run");
     const dead = cluster.workers.map((w, i) => (w && w.child.exitCode !== null ? i : -1)).filter((i) => i >= 0 && !(options.expectDead ?? []).includes(i));
-    if (dead.length || cluster.lb.child.exitCode !== null) failures.push(`a process died unexpectedly: workers ${dead.join(",")} lb ${cluster.lb.child.exitCode}`);
+    if (dead.length || cluster.lb.child.exitCode !== null)
+      failures.push(`a process died unexpectedly: workers ${dead.join(",")} lb ${cluster.lb.child.exitCode}`);
     if (summary.errors.internal) failures.push(`${summary.errors.internal} internal errors`);
     if (failures.length) ctx.notes.output = tail(cluster.output(), 4000);
     return { summary, notes: ctx.notes, failures, durationMs: Date.now() - started };

@@ -15,37 +15,69 @@ function reconnectTimes(ctx: FaultContext, since: number): number[] {
 /** Kills the busiest worker with SIGKILL under load. */
 export function sigkillWorker(sizes: Sizes): Promise<ScenarioResult> {
   let victim = -1;
-  return chaosRun("sigkill-worker", sizes, async (ctx) => {
-    victim = busiestWorker(ctx.cluster, ctx.load.clients);
-    const at = Date.now();
-    await ctx.cluster.workers[victim]!.kill();
-    await sleep(sizes.faultMs);
-    const closed = ctx.load.clients.filter((c) => c.log.closes.some((x) => x.t >= at));
-    const times = reconnectTimes(ctx, at);
-    Object.assign(ctx.notes, { victim: ctx.cluster.workerId(victim), affectedClients: closed.length, closeCodes: codes(ctx, at), reconnectP95Ms: percentile(times, 95), reconnectMaxMs: Math.max(0, ...times) });
-    if (closed.length === 0) ctx.fail("no client was connected to the killed worker");
-    if (times.length < closed.length) ctx.fail(`${closed.length - times.length} affected clients had not reconnected ${sizes.faultMs} ms after the kill`);
-  }, { get expectDead() { return [victim]; } });
+  return chaosRun(
+    "sigkill-worker",
+    sizes,
+    async (ctx) => {
+      victim = busiestWorker(ctx.cluster, ctx.load.clients);
+      const at = Date.now();
+      await ctx.cluster.workers[victim]!.kill();
+      await sleep(sizes.faultMs);
+      const closed = ctx.load.clients.filter((c) => c.log.closes.some((x) => x.t >= at));
+      const times = reconnectTimes(ctx, at);
+      Object.assign(ctx.notes, {
+        victim: ctx.cluster.workerId(victim),
+        affectedClients: closed.length,
+        closeCodes: codes(ctx, at),
+        reconnectP95Ms: percentile(times, 95),
+        reconnectMaxMs: Math.max(0, ...times),
+      });
+      if (closed.length === 0) ctx.fail("no client was connected to the killed worker");
+      if (times.length < closed.length) ctx.fail(`${closed.length - times.length} affected clients had not reconnected ${sizes.faultMs} ms after the kill`);
+    },
+    {
+      get expectDead() {
+        return [victim];
+      },
+    },
+  );
 }
 
 /** SIGTERM: the busiest worker drains (1001 with advice) and exits. */
 export function sigtermWorker(sizes: Sizes): Promise<ScenarioResult> {
   let victim = -1;
-  return chaosRun("sigterm-worker", sizes, async (ctx) => {
-    victim = busiestWorker(ctx.cluster, ctx.load.clients);
-    const worker = ctx.cluster.workers[victim]!;
-    const at = Date.now();
-    worker.child.kill("SIGTERM");
-    const exitCode = await worker.exited;
-    const drainMs = Date.now() - at;
-    await sleep(Math.max(0, sizes.faultMs - drainMs));
-    const times = reconnectTimes(ctx, at);
-    const hellos = ctx.load.clients.flatMap((c) => c.log.connects.filter((x) => x.t >= at).map((x) => x.t - at));
-    Object.assign(ctx.notes, { victim: ctx.cluster.workerId(victim), exitCode, drainMs, closeCodes: codes(ctx, at), reconnectSpreadMs: hellos.length ? Math.max(...hellos) - Math.min(...hellos) : 0, reconnectMaxMs: Math.max(0, ...times) });
-    if (exitCode !== 0) ctx.fail(`the drained worker exited with ${exitCode}`);
-    if (!ctx.load.clients.some((c) => c.log.closes.some((x) => x.t >= at && x.code === 1001))) ctx.fail("no client got a 1001 close");
-    if (ctx.load.clients.some((c) => c.log.connects.some((x) => x.t >= at + 1000 && x.worker === ctx.cluster.workerId(victim)))) ctx.fail("a client was routed to the draining worker");
-  }, { get expectDead() { return [victim]; } });
+  return chaosRun(
+    "sigterm-worker",
+    sizes,
+    async (ctx) => {
+      victim = busiestWorker(ctx.cluster, ctx.load.clients);
+      const worker = ctx.cluster.workers[victim]!;
+      const at = Date.now();
+      worker.child.kill("SIGTERM");
+      const exitCode = await worker.exited;
+      const drainMs = Date.now() - at;
+      await sleep(Math.max(0, sizes.faultMs - drainMs));
+      const times = reconnectTimes(ctx, at);
+      const hellos = ctx.load.clients.flatMap((c) => c.log.connects.filter((x) => x.t >= at).map((x) => x.t - at));
+      Object.assign(ctx.notes, {
+        victim: ctx.cluster.workerId(victim),
+        exitCode,
+        drainMs,
+        closeCodes: codes(ctx, at),
+        reconnectSpreadMs: hellos.length ? Math.max(...hellos) - Math.min(...hellos) : 0,
+        reconnectMaxMs: Math.max(0, ...times),
+      });
+      if (exitCode !== 0) ctx.fail(`the drained worker exited with ${exitCode}`);
+      if (!ctx.load.clients.some((c) => c.log.closes.some((x) => x.t >= at && x.code === 1001))) ctx.fail("no client got a 1001 close");
+      if (ctx.load.clients.some((c) => c.log.connects.some((x) => x.t >= at + 1000 && x.worker === ctx.cluster.workerId(victim))))
+        ctx.fail("a client was routed to the draining worker");
+    },
+    {
+      get expectDead() {
+        return [victim];
+      },
+    },
+  );
 }
 
 /** Redis cut for `faultMs`: sends keep committing; deliveries between workers are caught up after. */
@@ -96,8 +128,17 @@ export function postgresDown(sizes: Sizes): Promise<ScenarioResult> {
     // HTTP sends through the balancer and straight to a worker, early, midway and late in the outage.
     const probes: Array<Promise<{ at: number; where: string; status: number; code?: string; retryAfter: number; ms: number }>> = [];
     for (const offset of [1000, sizes.faultMs / 2, sizes.faultMs - 1500]) {
-      for (const [where, base] of [["lb", cluster.lb.url], ["worker", cluster.workerUrl(1)]] as const) {
-        probes.push(sleep(offset).then(async () => ({ at: Date.now() - at, where, ...(await probeSend(base, poster.token, load.roomIds[0]!, `probe-${where}-${offset}`)) })));
+      for (const [where, base] of [
+        ["lb", cluster.lb.url],
+        ["worker", cluster.workerUrl(1)],
+      ] as const) {
+        probes.push(
+          sleep(offset).then(async () => ({
+            at: Date.now() - at,
+            where,
+            ...(await probeSend(base, poster.token, load.roomIds[0]!, `probe-${where}-${offset}`)),
+          })),
+        );
       }
     }
     await sleep(sizes.faultMs);
@@ -126,9 +167,13 @@ export function postgresDown(sizes: Sizes): Promise<ScenarioResult> {
     for (const p of answered) {
       // A send still waiting on its DB_TIMEOUT_MS deadline when PostgreSQL returns may commit: that is right too.
       if (p.status >= 200 && p.status < 300 && at + p.at + p.ms >= back) continue;
-      if (p.status !== 503 || p.code !== "unavailable" || !(p.retryAfter >= 1)) ctx.fail(`HTTP send at +${p.at} ms of the outage (${p.where}): ${p.status} ${p.code ?? ""} after ${p.ms} ms, not a 503 with Retry-After within ${PROBE_TIMEOUT_MS} ms`);
+      if (p.status !== 503 || p.code !== "unavailable" || !(p.retryAfter >= 1))
+        ctx.fail(
+          `HTTP send at +${p.at} ms of the outage (${p.where}): ${p.status} ${p.code ?? ""} after ${p.ms} ms, not a 503 with Retry-After within ${PROBE_TIMEOUT_MS} ms`,
+        );
     }
-    if (Math.max(0, ...recovery) > RECOVERY_MS) ctx.fail(`a client waited ${Math.max(...recovery)} ms after PostgreSQL returned for its next ack (limit ${RECOVERY_MS} ms)`);
+    if (Math.max(0, ...recovery) > RECOVERY_MS)
+      ctx.fail(`a client waited ${Math.max(...recovery)} ms after PostgreSQL returned for its next ack (limit ${RECOVERY_MS} ms)`);
   });
 }
 

@@ -5,10 +5,32 @@ import { CLIENT_FRAME_TYPES, ERROR_STATUS, LIMITS, clientFrameSchema, type Serve
 /** Strings that break naive servers: NUL, lone surrogates, RTL marks, SQL, huge and unicode text. */
 const nasty = fc.oneof(
   fc.string({ unit: "binary", maxLength: 100 }),
-  fc.constantFrom("", " ", "\u0000", "\ud800", "\u202e", "' OR 1=1--", "\"; drop table messages; --", "%", "\\", "null", "<script>alert(1)</script>", "😀".repeat(4001), "x".repeat(70_000)),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\ud800",
+    "\u202e",
+    "' OR 1=1--",
+    '"; drop table messages; --',
+    "%",
+    "\\",
+    "null",
+    "<script>alert(1)</script>",
+    "😀".repeat(4001),
+    "x".repeat(70_000),
+  ),
   fc.string({ unit: "grapheme", maxLength: 40 }),
 );
-const anyJson = fc.oneof(nasty, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(nasty, { maxLength: 3 }), fc.dictionary(nasty, nasty, { maxKeys: 3 }));
+const anyJson = fc.oneof(
+  nasty,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(nasty, { maxLength: 3 }),
+  fc.dictionary(nasty, nasty, { maxKeys: 3 }),
+);
 
 /** WebSocket frames: raw text, random JSON, and frames of every type with fuzzed fields (some valid). */
 export function frameArbitrary(roomId: string) {
@@ -29,14 +51,35 @@ export function frameArbitrary(roomId: string) {
 
 /** HTTP requests: method, a real route, a fuzzed body and content type. */
 export function requestArbitrary(roomId: string) {
-  const routes = ["/api/auth/register", "/api/auth/login", "/api/rooms", `/api/rooms/${roomId}/messages`, `/api/rooms/${roomId}/join`, "/api/suggest", "/api/auth/refresh", "/api/me", `/api/rooms/${roomId}`];
-  const query = fc.tuple(fc.constantFrom("beforeSeq", "afterSeq", "limit"), nasty).map(([k, v]) => `${k}=${v.isWellFormed() ? encodeURIComponent(v) : "%ED%A0%80"}`);
+  const routes = [
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/rooms",
+    `/api/rooms/${roomId}/messages`,
+    `/api/rooms/${roomId}/join`,
+    "/api/suggest",
+    "/api/auth/refresh",
+    "/api/me",
+    `/api/rooms/${roomId}`,
+  ];
+  const query = fc
+    .tuple(fc.constantFrom("beforeSeq", "afterSeq", "limit"), nasty)
+    .map(([k, v]) => `${k}=${v.isWellFormed() ? encodeURIComponent(v) : "%ED%A0%80"}`);
   return fc.record({
     method: fc.constantFrom("GET", "POST", "POST", "POST", "PUT", "DELETE"),
-    path: fc.oneof(fc.constantFrom(...routes), fc.tuple(fc.constantFrom(...routes), fc.array(query, { maxLength: 3 })).map(([r, q]) => `${r}?${q.join("&")}`), fc.uuid().map((id) => `/api/rooms/${id}/messages`)),
+    path: fc.oneof(
+      fc.constantFrom(...routes),
+      fc.tuple(fc.constantFrom(...routes), fc.array(query, { maxLength: 3 })).map(([r, q]) => `${r}?${q.join("&")}`),
+      fc.uuid().map((id) => `/api/rooms/${id}/messages`),
+    ),
     contentType: fc.constantFrom("application/json", "application/json", "text/plain", "application/json; charset=utf-8", ""),
     body: fc.oneof(
-      fc.record({ body: anyJson, clientId: fc.option(nasty), name: anyJson, topic: anyJson, username: anyJson, password: anyJson, roomId: anyJson, text: anyJson }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+      fc
+        .record(
+          { body: anyJson, clientId: fc.option(nasty), name: anyJson, topic: anyJson, username: anyJson, password: anyJson, roomId: anyJson, text: anyJson },
+          { requiredKeys: [] },
+        )
+        .map((b) => JSON.stringify(b)),
       anyJson.map((v) => JSON.stringify(v) ?? "null"),
       nasty,
     ),
@@ -100,8 +143,7 @@ async function runBatch(ws: WebSocket, batch: string[], report: FuzzReport): Pro
       else if (f.type === "error" && f.roomId === "zz-marker") {
         finished = true;
         resolve();
-      }
-      else segments.at(-1)!.push(f);
+      } else segments.at(-1)!.push(f);
     });
     ws.on("close", (code) => ((closed = code), resolve()));
     setTimeout(resolve, 15_000);
@@ -141,7 +183,12 @@ async function runBatch(ws: WebSocket, batch: string[], report: FuzzReport): Pro
 }
 
 /** Sends each request (spread over `baseUrls`); every answer must be below 500, and every 4xx a JSON error with a code. */
-export async function fuzzRequests(baseUrls: string[], token: string, requests: Array<{ method: string; path: string; contentType: string; body: string }>, lanes = 16): Promise<FuzzReport> {
+export async function fuzzRequests(
+  baseUrls: string[],
+  token: string,
+  requests: Array<{ method: string; path: string; contentType: string; body: string }>,
+  lanes = 16,
+): Promise<FuzzReport> {
   const report: FuzzReport = { cases: 0, unanswered: 0, failures: [], answeredByCode: {} };
   let next = 0;
   const lane = async () => {

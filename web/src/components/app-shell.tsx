@@ -29,19 +29,26 @@ export function AppShell() {
 
   return (
     <div class="shell" classList={{ "nav-open": navOpen() }}>
-      <a class="skip-link" href="#main">Skip to content</a>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
         <button type="button" class="menu-button" aria-label="Rooms menu" aria-expanded={navOpen()} onClick={() => setNavOpen(!navOpen())}>
           ☰
         </button>
         <p class="brand">
-          <span class="brand-mark" aria-hidden="true">P</span> Parley
+          <span class="brand-mark" aria-hidden="true">
+            P
+          </span>{" "}
+          Parley
         </p>
         <ConnectionStatus state={chat.status()} retryIn={chat.retryIn} onRetry={chat.reconnectNow} />
         <label class="switch" title="Show AI suggestions as you type">
           <input type="checkbox" role="switch" checked={chat.suggestions.enabled()} onChange={(e) => chat.suggestions.setEnabled(e.currentTarget.checked)} />
           <span class="switch-long">AI suggestions</span>
-          <span class="switch-short" aria-hidden="true">AI</span>
+          <span class="switch-short" aria-hidden="true">
+            AI
+          </span>
         </label>
         <span class="whoami" title="Signed in">
           {auth.user()?.username}

@@ -23,7 +23,14 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
   const online = () => chat.presence.online(props.roomId);
 
   return (
-    <Show when={room()} fallback={<section class="empty-room"><p class="muted">{chat.rooms.loaded() ? "You are not a member of this room." : "Loading…"}</p></section>}>
+    <Show
+      when={room()}
+      fallback={
+        <section class="empty-room">
+          <p class="muted">{chat.rooms.loaded() ? "You are not a member of this room." : "Loading…"}</p>
+        </section>
+      }
+    >
       {(r) => (
         <section class="chat-room" aria-labelledby="room-title">
           <header class="room-header">
@@ -61,7 +68,13 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
           <p class="typing" aria-live="polite" classList={{ visible: typing() !== "" }}>
             {typingShown()}
           </p>
-          <Composer roomId={props.roomId} roomName={`#${r().name}`} suggestions={chat.suggestions} onSend={(body) => chat.send(props.roomId, body)} onTyping={() => chat.typing(props.roomId)} />
+          <Composer
+            roomId={props.roomId}
+            roomName={`#${r().name}`}
+            suggestions={chat.suggestions}
+            onSend={(body) => chat.send(props.roomId, body)}
+            onTyping={() => chat.typing(props.roomId)}
+          />
         </section>
       )}
     </Show>

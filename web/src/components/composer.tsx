@@ -109,7 +109,16 @@ export function Composer(props: ComposerProps) {
         Send
       </button>
       <p id="composer-hint" class="composer-hint" aria-live="polite">
-        <Show when={error()} fallback={ghostText() ? <span title={`Suggested by ${ghost()?.source}`}>Suggestion: Tab to accept, Ctrl+→ for one word, Esc to dismiss</span> : "Enter to send, Shift+Enter for a new line"}>
+        <Show
+          when={error()}
+          fallback={
+            ghostText() ? (
+              <span title={`Suggested by ${ghost()?.source}`}>Suggestion: Tab to accept, Ctrl+→ for one word, Esc to dismiss</span>
+            ) : (
+              "Enter to send, Shift+Enter for a new line"
+            )
+          }
+        >
           <span class="error">{error()}</span>
         </Show>
       </p>

@@ -7,7 +7,13 @@ import { MessageList } from "./message-list.tsx";
 const alice = { id: "u1", username: "alice" };
 const bob = { id: "u2", username: "bob" };
 const msg = (seq: number, body = `message ${seq}`, user = bob, clientId: string | null = null): Message => ({
-  id: `m${seq}`, roomId: "r1", seq, user, body, clientId, createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+  id: `m${seq}`,
+  roomId: "r1",
+  seq,
+  user,
+  body,
+  clientId,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
 });
 
 function setup(options: { lastRead?: number; onLoadOlder?: () => void } = {}) {
@@ -16,7 +22,15 @@ function setup(options: { lastRead?: number; onLoadOlder?: () => void } = {}) {
   const onLoadOlder = vi.fn(options.onLoadOlder ?? (() => {}));
   const retried: string[] = [];
   render(() => (
-    <MessageList timeline={store.get("r1")!} roomName="#general" me={alice} lastRead={options.lastRead ?? 0} onLoadOlder={onLoadOlder} onRetry={(id) => retried.push(id)} onDiscard={(id) => store.discard("r1", id)} />
+    <MessageList
+      timeline={store.get("r1")!}
+      roomName="#general"
+      me={alice}
+      lastRead={options.lastRead ?? 0}
+      onLoadOlder={onLoadOlder}
+      onRetry={(id) => retried.push(id)}
+      onDiscard={(id) => store.discard("r1", id)}
+    />
   ));
   const bodies = () => [...document.querySelectorAll(".message .message-body")].map((e) => e.textContent);
   return { store, onLoadOlder, retried, bodies };

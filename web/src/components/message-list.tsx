@@ -107,11 +107,18 @@ export function MessageList(props: MessageListProps) {
                 </div>
               </Match>
               <Match when={isMessage(entry) && entry}>
-                {(m) => <MessageRow user={m().user} body={m().body} createdAt={m().createdAt} seq={m().seq} clientId={m().clientId} groupStart={startsGroup(entries()[index() - 1], m().user.id, m().createdAt)} />}
+                {(m) => (
+                  <MessageRow
+                    user={m().user}
+                    body={m().body}
+                    createdAt={m().createdAt}
+                    seq={m().seq}
+                    clientId={m().clientId}
+                    groupStart={startsGroup(entries()[index() - 1], m().user.id, m().createdAt)}
+                  />
+                )}
               </Match>
-              <Match when={!isMessage(entry) && entry !== DIVIDER && (entry as Notice)}>
-                {(notice) => <p class="notice">{notice().text}</p>}
-              </Match>
+              <Match when={!isMessage(entry) && entry !== DIVIDER && (entry as Notice)}>{(notice) => <p class="notice">{notice().text}</p>}</Match>
             </Switch>
           )}
         </For>

@@ -47,18 +47,34 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
       <h1 id="directory-title">Browse rooms</h1>
       <div class="directory-tools">
         <form role="search" class="search" onSubmit={(e) => e.preventDefault()}>
-          <label for="room-search" class="visually-hidden">Search rooms by name</label>
-          <input id="room-search" type="search" placeholder="Search rooms by name" maxlength={LIMITS.roomNameMax} onInput={(e) => search(e.currentTarget.value)} />
+          <label for="room-search" class="visually-hidden">
+            Search rooms by name
+          </label>
+          <input
+            id="room-search"
+            type="search"
+            placeholder="Search rooms by name"
+            maxlength={LIMITS.roomNameMax}
+            onInput={(e) => search(e.currentTarget.value)}
+          />
         </form>
         <form class="create-room" onSubmit={create} aria-label="Create a room">
-          <label for="room-name" class="visually-hidden">New room name</label>
+          <label for="room-name" class="visually-hidden">
+            New room name
+          </label>
           <input id="room-name" name="name" placeholder="New room name" required maxlength={LIMITS.roomNameMax} />
-          <label for="room-topic" class="visually-hidden">Topic (optional)</label>
+          <label for="room-topic" class="visually-hidden">
+            Topic (optional)
+          </label>
           <input id="room-topic" name="topic" placeholder="Topic (optional)" maxlength={LIMITS.topicMax} />
-          <button type="submit" class="primary">Create room</button>
+          <button type="submit" class="primary">
+            Create room
+          </button>
         </form>
       </div>
-      <p class="form-error" role="alert">{error() ?? ""}</p>
+      <p class="form-error" role="alert">
+        {error() ?? ""}
+      </p>
       <Show when={!rooms.error} fallback={<p class="error">Could not load rooms: {(rooms.error as Error)?.message}</p>}>
         <Show when={rooms()?.length !== 0} fallback={<p class="muted">{query() ? `No rooms match “${query()}”.` : "No rooms yet. Create the first one."}</p>}>
           <ul class="room-cards" aria-busy={rooms.loading}>
@@ -66,10 +82,20 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
               {(room) => (
                 <li class="room-card">
                   <div class="room-card-text">
-                    <h2><a href={roomHref(room.id)} onClick={(e) => { if (!member(room)) e.preventDefault(); }}># {room.name}</a></h2>
+                    <h2>
+                      <a
+                        href={roomHref(room.id)}
+                        onClick={(e) => {
+                          if (!member(room)) e.preventDefault();
+                        }}
+                      >
+                        # {room.name}
+                      </a>
+                    </h2>
                     <p class="topic">{room.topic || "No topic"}</p>
                     <p class="room-stats">
-                      {room.memberCount} {room.memberCount === 1 ? "member" : "members"} · <span classList={{ "online-text": room.onlineCount > 0 }}>{room.onlineCount} online</span>
+                      {room.memberCount} {room.memberCount === 1 ? "member" : "members"} ·{" "}
+                      <span classList={{ "online-text": room.onlineCount > 0 }}>{room.onlineCount} online</span>
                     </p>
                   </div>
                   <div class="room-card-actions">
@@ -81,8 +107,12 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
                         </button>
                       }
                     >
-                      <button type="button" onClick={() => props.onOpen(roomHref(room.id))} aria-label={`Open ${room.name}`}>Open</button>
-                      <button type="button" class="quiet" onClick={() => act(() => chat.leave(room.id))} aria-label={`Leave ${room.name}`}>Leave</button>
+                      <button type="button" onClick={() => props.onOpen(roomHref(room.id))} aria-label={`Open ${room.name}`}>
+                        Open
+                      </button>
+                      <button type="button" class="quiet" onClick={() => act(() => chat.leave(room.id))} aria-label={`Leave ${room.name}`}>
+                        Leave
+                      </button>
                     </Show>
                   </div>
                 </li>

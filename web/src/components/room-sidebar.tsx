@@ -21,8 +21,16 @@ export function RoomSidebar(props: { route: Route; onNavigate: () => void; foote
             const unread = () => (room.id === current() ? 0 : chat.rooms.unread(room.id));
             return (
               <li>
-                <a class="nav-item" classList={{ unread: unread() > 0 }} href={roomHref(room.id)} aria-current={room.id === current() ? "page" : undefined} onClick={() => props.onNavigate()}>
-                  <span class="hash" aria-hidden="true">#</span>
+                <a
+                  class="nav-item"
+                  classList={{ unread: unread() > 0 }}
+                  href={roomHref(room.id)}
+                  aria-current={room.id === current() ? "page" : undefined}
+                  onClick={() => props.onNavigate()}
+                >
+                  <span class="hash" aria-hidden="true">
+                    #
+                  </span>
                   <span class="room-link-name">{room.name}</span>
                   <Show when={unread() > 0}>
                     <span class="badge" aria-label={`${unread()} unread`}>

@@ -24,7 +24,11 @@ describe("linkify", () => {
   it("does not link a URL with a user name or password in it", () => {
     expect(links("https://accounts.example.com@evil.example/login")).toEqual([]);
     expect(links("http://user:secret@example.com/")).toEqual([]);
-    expect(linkify("x https://a.example@b.example/ y").map((s) => s.text).join("")).toBe("x https://a.example@b.example/ y");
+    expect(
+      linkify("x https://a.example@b.example/ y")
+        .map((s) => s.text)
+        .join(""),
+    ).toBe("x https://a.example@b.example/ y");
   });
 
   it("strips bidi controls from a link's text and target", () => {

@@ -17,7 +17,12 @@ const ChatContext = createContext<ChatSession>();
 export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: typeof fetch }>) {
   const storage = props.storage ?? localStorage;
   const holder: { auth?: AuthStore } = {};
-  const http = new HttpClient({ token: () => holder.auth?.token(), fetch: props.fetch, onUnauthorized: () => holder.auth?.forget(), renew: async () => (await holder.auth?.renew()) ?? false });
+  const http = new HttpClient({
+    token: () => holder.auth?.token(),
+    fetch: props.fetch,
+    onUnauthorized: () => holder.auth?.forget(),
+    renew: async () => (await holder.auth?.renew()) ?? false,
+  });
   const auth = (holder.auth = createAuthStore(() => http, storage));
   return <AppContext.Provider value={{ http, auth }}>{props.children}</AppContext.Provider>;
 }

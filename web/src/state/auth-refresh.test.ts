@@ -7,7 +7,11 @@ type Handler = (body: any, authorization: string | undefined) => { status: numbe
 
 /** The auth store against a scripted server (one handler per path) and an in-memory storage. */
 function setup(routes: Record<string, Handler>, saved = new Map<string, string>()) {
-  const storage = { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => void saved.set(k, v), removeItem: (k: string) => void saved.delete(k) };
+  const storage = {
+    getItem: (k: string) => saved.get(k) ?? null,
+    setItem: (k: string, v: string) => void saved.set(k, v),
+    removeItem: (k: string) => void saved.delete(k),
+  };
   const requests: Array<{ path: string; body?: any; authorization?: string }> = [];
   const fetch = (async (url: string, init?: RequestInit) => {
     const authorization = (init?.headers as Record<string, string> | undefined)?.authorization;
@@ -18,7 +22,12 @@ function setup(routes: Record<string, Handler>, saved = new Map<string, string>(
   }) as typeof globalThis.fetch;
   return createRoot((dispose) => {
     const holder: { auth?: ReturnType<typeof createAuthStore> } = {};
-    const http = new HttpClient({ token: () => holder.auth?.token(), fetch, onUnauthorized: () => holder.auth?.forget(), renew: async () => (await holder.auth?.renew()) ?? false });
+    const http = new HttpClient({
+      token: () => holder.auth?.token(),
+      fetch,
+      onUnauthorized: () => holder.auth?.forget(),
+      renew: async () => (await holder.auth?.renew()) ?? false,
+    });
     const auth = (holder.auth = createAuthStore(() => http, storage, undefined));
     return { auth, http, saved, requests, dispose };
   });
@@ -27,7 +36,13 @@ function setup(routes: Record<string, Handler>, saved = new Map<string, string>(
 const user = { id: "u1", username: "alice" };
 let n = 0;
 /** A session whose access token lives `ms` more. */
-const session = (ms = 15 * 60_000): Session => ({ user, token: `t${++n}`, expiresAt: new Date(Date.now() + ms).toISOString(), refreshToken: `r${n}`, refreshExpiresAt: new Date(Date.now() + 30 * 86400_000).toISOString() });
+const session = (ms = 15 * 60_000): Session => ({
+  user,
+  token: `t${++n}`,
+  expiresAt: new Date(Date.now() + ms).toISOString(),
+  refreshToken: `r${n}`,
+  refreshExpiresAt: new Date(Date.now() + 30 * 86400_000).toISOString(),
+});
 const unauthorized = { status: 401, body: { error: { code: "unauthorized", message: "revoked" } } };
 const stored = (saved: Map<string, string>) => JSON.parse(saved.get("parley.session") ?? "null") as Session | null;
 
@@ -83,7 +98,10 @@ describe("auth store: staying signed in with the refresh token", () => {
   });
 
   it("shares one refresh between concurrent callers", async () => {
-    const { auth, requests } = setup({ "/api/auth/login": () => ({ status: 200, body: session() }), "/api/auth/refresh": () => ({ status: 200, body: session() }) });
+    const { auth, requests } = setup({
+      "/api/auth/login": () => ({ status: 200, body: session() }),
+      "/api/auth/refresh": () => ({ status: 200, body: session() }),
+    });
     await auth.signIn("login", "alice", "long enough");
     expect(await Promise.all([auth.renew(), auth.renew(), auth.renew()])).toEqual([true, true, true]);
     expect(requests.filter((r) => r.path === "/api/auth/refresh")).toHaveLength(1);
@@ -110,7 +128,10 @@ describe("auth store: staying signed in with the refresh token", () => {
 
   it("signs out everywhere: asks the server, then forgets the session", async () => {
     const first = session();
-    const { auth, requests, saved } = setup({ "/api/auth/login": () => ({ status: 200, body: first }), "/api/auth/logout-all": () => ({ status: 200, body: { ok: true } }) });
+    const { auth, requests, saved } = setup({
+      "/api/auth/login": () => ({ status: 200, body: first }),
+      "/api/auth/logout-all": () => ({ status: 200, body: { ok: true } }),
+    });
     await auth.signIn("login", "alice", "long enough");
     expect(await auth.signOutEverywhere()).toBeUndefined();
     expect(requests.at(-1)).toMatchObject({ path: "/api/auth/logout-all", authorization: `Bearer ${first.token}` });

@@ -6,7 +6,11 @@ import { createAuthStore } from "./auth-store.ts";
 /** The auth store against a canned server answer, with an in-memory storage. */
 function setup(status: number, body: unknown, headers: Record<string, string> = {}) {
   const saved = new Map<string, string>();
-  const storage = { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => void saved.set(k, v), removeItem: (k: string) => void saved.delete(k) };
+  const storage = {
+    getItem: (k: string) => saved.get(k) ?? null,
+    setItem: (k: string, v: string) => void saved.set(k, v),
+    removeItem: (k: string) => void saved.delete(k),
+  };
   const calls: string[] = [];
   const requests: Array<{ method?: string; path: string; authorization?: string }> = [];
   const fetch = (async (url: string, init?: RequestInit) => {
@@ -36,9 +40,13 @@ describe("auth store", () => {
   });
 
   it("says clearly what went wrong", async () => {
-    expect(await setup(409, error("conflict", "username taken")).auth.signIn("register", "alice", "long enough")).toBe("That username is taken. Pick another one.");
+    expect(await setup(409, error("conflict", "username taken")).auth.signIn("register", "alice", "long enough")).toBe(
+      "That username is taken. Pick another one.",
+    );
     expect(await setup(401, error("unauthorized", "invalid credentials")).auth.signIn("login", "alice", "whatever1")).toBe("Wrong username or password.");
-    expect(await setup(429, error("rate_limited", "too many"), { "retry-after": "42" }).auth.signIn("login", "alice", "whatever1")).toBe("Too many attempts. Try again in 42 seconds.");
+    expect(await setup(429, error("rate_limited", "too many"), { "retry-after": "42" }).auth.signIn("login", "alice", "whatever1")).toBe(
+      "Too many attempts. Try again in 42 seconds.",
+    );
   });
 
   it("checks a weak password before asking the server", async () => {

@@ -112,7 +112,10 @@ export function createAuthStore(http: () => HttpClient, storage: SessionStorage,
     },
     /** Signs out this device: the server ends the session (best effort: it is forgotten here either way). */
     signOut: () => {
-      if (session()) void http().logout().catch(() => {});
+      if (session())
+        void http()
+          .logout()
+          .catch(() => {});
       save(undefined);
     },
     /** Signs out every device of the user; resolves with an error sentence, or undefined once done. */

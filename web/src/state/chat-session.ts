@@ -89,7 +89,12 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   const onOffline = () => socket.setOnline(false);
 
   return {
-    timeline, presence, rooms, suggestions, status, activeRoom,
+    timeline,
+    presence,
+    rooms,
+    suggestions,
+    status,
+    activeRoom,
     retryIn: () => Math.max(0, socket.retryAt - Date.now()),
     start() {
       socket.onState(setStatus);

@@ -47,7 +47,9 @@ export function createPresenceStore(now: () => number = Date.now) {
     typing(roomId: string): string[] {
       tick();
       const t = now();
-      const names = Object.entries(typing[roomId] ?? {}).filter(([, until]) => until > t).map(([name]) => name);
+      const names = Object.entries(typing[roomId] ?? {})
+        .filter(([, until]) => until > t)
+        .map(([name]) => name);
       if (names.length) wake();
       return names.sort();
     },

@@ -51,7 +51,9 @@ export class HttpClient {
   login = (username: string, password: string) => this.call<Session>("POST", "/api/auth/login", { username, password });
   /** Trades the refresh token for a new session; without one, the deprecated form (the current Bearer token). */
   refresh = (refreshToken?: string) =>
-    refreshToken ? this.call<Session>("POST", "/api/auth/refresh", { refreshToken }, { bearer: false }) : this.call<Session>("POST", "/api/auth/refresh", undefined, { retry: false });
+    refreshToken
+      ? this.call<Session>("POST", "/api/auth/refresh", { refreshToken }, { bearer: false })
+      : this.call<Session>("POST", "/api/auth/refresh", undefined, { retry: false });
   /** Extension: ends this device's session on the server and closes the sockets living on it. */
   logout = () => this.call<{ ok: true }>("POST", "/api/auth/logout", undefined, { retry: false });
   /** Extension: ends every session of the user, on every device. */
@@ -94,7 +96,8 @@ export class HttpClient {
     const retryAfter = Number(res.headers.get("retry-after")) || undefined;
     if (res.status === 401 && token) {
       // An access token lives 15 minutes: one that just ran out is renewed once and the request retried.
-      if (how.retry !== false && this.options.renew && (await this.options.renew().catch(() => false))) return this.call<T>(method, path, body, { ...how, retry: false });
+      if (how.retry !== false && this.options.renew && (await this.options.renew().catch(() => false)))
+        return this.call<T>(method, path, body, { ...how, retry: false });
       this.options.onUnauthorized?.();
     }
     throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? `The server answered ${res.status}.`, retryAfter);

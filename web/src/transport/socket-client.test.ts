@@ -36,13 +36,28 @@ class FakeSocket implements WebSocketLike {
   }
 }
 const last = () => FakeSocket.all.at(-1)!;
-const message = (seq: number, clientId: string) => ({ id: `m${seq}`, roomId: "r1", seq, user: { id: "u1", username: "alice" }, body: "hi", clientId, createdAt: "2026-01-01T00:00:00Z" });
+const message = (seq: number, clientId: string) => ({
+  id: `m${seq}`,
+  roomId: "r1",
+  seq,
+  user: { id: "u1", username: "alice" },
+  body: "hi",
+  clientId,
+  createdAt: "2026-01-01T00:00:00Z",
+});
 
 describe("SocketClient", () => {
   let seqs: Record<string, number | undefined>;
   let states: SocketState[];
   const make = (random = () => 0.5) => {
-    const client = new SocketClient({ url: "ws://x/ws", WebSocket: FakeSocket, token: () => "tok", afterSeq: (r) => seqs[r], random, backoff: { baseMs: 1000, capMs: 8000 } });
+    const client = new SocketClient({
+      url: "ws://x/ws",
+      WebSocket: FakeSocket,
+      token: () => "tok",
+      afterSeq: (r) => seqs[r],
+      random,
+      backoff: { baseMs: 1000, capMs: 8000 },
+    });
     client.onState((s) => states.push(s));
     return client;
   };
@@ -143,7 +158,14 @@ describe("SocketClient", () => {
   });
 
   it("gives up on a connection that stops answering pings", async () => {
-    const client = new SocketClient({ url: "ws://x/ws", WebSocket: FakeSocket, token: () => "tok", afterSeq: () => undefined, pingIntervalMs: 1000, random: () => 0 });
+    const client = new SocketClient({
+      url: "ws://x/ws",
+      WebSocket: FakeSocket,
+      token: () => "tok",
+      afterSeq: () => undefined,
+      pingIntervalMs: 1000,
+      random: () => 0,
+    });
     client.connect();
     await vi.advanceTimersByTimeAsync(0);
     last().open();

@@ -107,7 +107,11 @@ export class AuthService {
 
     const budget = device ? `login-device:${device.deviceId}` : `login-account:${account}`;
     const decision = await this.failures.take(budget, device ? FAILED_LOGINS_PER_DEVICE_HOUR : FAILED_LOGINS_PER_ACCOUNT_HOUR, 3600);
-    if (!decision.ok) throw rateLimited(decision, device ? "failed logins from this device" : "failed logins for this account from new devices (a device that signed in before still can)");
+    if (!decision.ok)
+      throw rateLimited(
+        decision,
+        device ? "failed logins from this device" : "failed logins for this account from new devices (a device that signed in before still can)",
+      );
     // Only failures count: a right password, or an attempt never checked, gives its place back.
     const giveBack = () => this.failures.refund(budget, decision.ticket!).catch(() => {});
     let ok: boolean;
@@ -152,7 +156,8 @@ export class AuthService {
     const found = await this.store.findUserByName(claims.user.username);
     if (!found || found.id !== claims.user.id) throw new ApiError("unauthorized", "this account no longer exists");
     const key = `address:${address}`;
-    if (!(await this.hashing.run(key, () => this.hasher.verify(currentPassword, found.passwordHash)))) throw new ApiError("forbidden", "the current password is wrong");
+    if (!(await this.hashing.run(key, () => this.hasher.verify(currentPassword, found.passwordHash))))
+      throw new ApiError("forbidden", "the current password is wrong");
     await this.store.updatePassword(found.id, await this.hashing.run(key, () => this.hasher.hash(newPassword)));
     const cutoff = await this.signOut.everywhere(found.id);
     return this.grant(claims.user, cutoff);

@@ -48,10 +48,13 @@ describe("DeviceTokens", () => {
     ["signed with another secret's device key", () => new DeviceTokens("o".repeat(48), clock).issue(alice)],
     ["an access token", async () => (await new TokenIssuer(SECRET, 900, clock).issue({ id: alice, username: "alice" })).token],
     ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`],
-    ["a tampered subject", async () => {
-      const [h, , s] = (await devices.issue(bob)).split(".");
-      return `${h}.${b64({ ...claims(), sub: alice })}.${s}`;
-    }],
+    [
+      "a tampered subject",
+      async () => {
+        const [h, , s] = (await devices.issue(bob)).split(".");
+        return `${h}.${b64({ ...claims(), sub: alice })}.${s}`;
+      },
+    ],
     ["garbage", async () => "not-a-token"],
   ];
 

@@ -41,7 +41,11 @@ describe("FairHashQueue", () => {
     const [one, two] = [gate(started, "1"), gate(started, "2")];
     const first = queue.run("a", one.job);
     void queue.run("a", two.job);
-    await expect(queue.run("a", async () => "3")).rejects.toMatchObject({ code: "rate_limited", retryAfter: 1, headers: { "RateLimit-Limit": "2", "RateLimit-Remaining": "0" } });
+    await expect(queue.run("a", async () => "3")).rejects.toMatchObject({
+      code: "rate_limited",
+      retryAfter: 1,
+      headers: { "RateLimit-Limit": "2", "RateLimit-Remaining": "0" },
+    });
     expect(await Promise.race([queue.run("b", async () => "b"), new Promise((r) => setTimeout(() => r("waiting"), 20))])).toBe("waiting");
     one.open();
     await first;

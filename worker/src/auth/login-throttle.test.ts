@@ -94,18 +94,33 @@ describe("sign-in throttling", () => {
   });
 
   it("limits one address's logins across usernames (LOGIN_ADDRESS_RATE), not a trusted device's", async () => {
-    const strict = inProcessApp(store, { clock, hasher, settings: { trustedProxies: ["127.0.0.1"], rates: { ...inProcessSettingsRates(), loginAddress: { max: 5, windowSeconds: 60 } } } });
+    const strict = inProcessApp(store, {
+      clock,
+      hasher,
+      settings: { trustedProxies: ["127.0.0.1"], rates: { ...inProcessSettingsRates(), loginAddress: { max: 5, windowSeconds: 60 } } },
+    });
     const trusted = deviceCookie(await call(strict, "POST", "/api/auth/register", { body: { username: name, password: PASSWORD } }));
     const attempt = (username: string, cookie?: string) =>
-      call(strict, "POST", "/api/auth/login", { body: { username, password: "a wrong password" }, headers: { "x-forwarded-for": "198.51.100.1", ...(cookie ? { cookie } : {}) } });
+      call(strict, "POST", "/api/auth/login", {
+        body: { username, password: "a wrong password" },
+        headers: { "x-forwarded-for": "198.51.100.1", ...(cookie ? { cookie } : {}) },
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await attempt(`nobody_${i}`)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     expect((await attempt(name)).status).toBe(429);
     expect((await attempt(name, trusted)).status).toBe(401);
-    const other = await call(strict, "POST", "/api/auth/login", { body: { username: "nobody_x", password: "a wrong password" }, headers: { "x-forwarded-for": "198.51.100.2" } });
+    const other = await call(strict, "POST", "/api/auth/login", {
+      body: { username: "nobody_x", password: "a wrong password" },
+      headers: { "x-forwarded-for": "198.51.100.2" },
+    });
     expect(other.status).toBe(401);
   });
 });
 
-const inProcessSettingsRates = () => ({ message: { max: 1000, windowSeconds: 60 }, login: { max: 1000, windowSeconds: 60 }, register: { max: 1000, windowSeconds: 60 }, frame: { max: 1800, windowSeconds: 60 } });
+const inProcessSettingsRates = () => ({
+  message: { max: 1000, windowSeconds: 60 },
+  login: { max: 1000, windowSeconds: 60 },
+  register: { max: 1000, windowSeconds: 60 },
+  frame: { max: 1800, windowSeconds: 60 },
+});

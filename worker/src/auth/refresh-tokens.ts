@@ -6,7 +6,10 @@ import type { Clock } from "@parley/common";
 /** 32 random bytes, base64url: opaque, and too long to guess. */
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /** What is stored instead of the token: a SHA-256 is enough for 256 random bits (no salt or bcrypt needed). */
@@ -45,7 +48,11 @@ export class RefreshTokens {
    */
   async rotate(refreshToken: string, onReuse: (familyId: string, userId: string) => Promise<void>): Promise<IssuedRefreshToken & { user: User }> {
     const next = await this.next();
-    const result = await this.store.rotateRefreshToken(await hashRefreshToken(refreshToken), { id: crypto.randomUUID(), tokenHash: next.tokenHash, expiresAt: next.expiresAt }, new Date(this.clock.now()));
+    const result = await this.store.rotateRefreshToken(
+      await hashRefreshToken(refreshToken),
+      { id: crypto.randomUUID(), tokenHash: next.tokenHash, expiresAt: next.expiresAt },
+      new Date(this.clock.now()),
+    );
     if (result.status === "reused") {
       await onReuse(result.familyId, result.userId);
       throw new ApiError("unauthorized", "this refresh token was already used: the session is revoked, sign in again");

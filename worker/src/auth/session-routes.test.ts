@@ -15,7 +15,10 @@ beforeAll(async () => {
   const memory = await memoryStore();
   store = memory.store;
   closeStore = () => memory.connection.close();
-  storedHashes = async () => ((await memory.connection.db.execute(sql`select token_hash from refresh_tokens`)) as unknown as { rows: Array<{ token_hash: string }> }).rows.map((r) => r.token_hash);
+  storedHashes = async () =>
+    ((await memory.connection.db.execute(sql`select token_hash from refresh_tokens`)) as unknown as { rows: Array<{ token_hash: string }> }).rows.map(
+      (r) => r.token_hash,
+    );
   parley = inProcessApp(store, { settings: { jwtTtlSeconds: 900 } });
 });
 afterAll(() => closeStore());
@@ -116,7 +119,10 @@ describe("sign out everywhere and password change", () => {
   it("a password change checks the current password, ends every other session and answers a new one", async () => {
     const a = await register();
     const other = (await call(parley, "POST", "/api/auth/login", { body: { username: a.user.username, password: PASSWORD } })).json;
-    const wrong = await call(parley, "POST", "/api/auth/password", { token: a.token, body: { currentPassword: "not it at all", newPassword: "a new password" } });
+    const wrong = await call(parley, "POST", "/api/auth/password", {
+      token: a.token,
+      body: { currentPassword: "not it at all", newPassword: "a new password" },
+    });
     expect(wrong.status).toBe(403);
     expect((await me(other.token)).status).toBe(200);
     const weak = await call(parley, "POST", "/api/auth/password", { token: a.token, body: { currentPassword: PASSWORD, newPassword: "short" } });

@@ -67,6 +67,8 @@ const gateway = (env: WorkerEnv, shard: number) => env.GATEWAYS.get(env.GATEWAYS
 /** Resets a gateway as a crash would: the call itself fails, since the object dies answering it. */
 async function abortGateway(env: WorkerEnv, shard: number): Promise<Response> {
   const request = new Request("https://gateway.parley.internal/_debug/abort", { method: "POST", headers: { [GATEWAY_HEADER]: String(shard) } });
-  await gateway(env, shard).fetch(request).catch(() => undefined);
+  await gateway(env, shard)
+    .fetch(request)
+    .catch(() => undefined);
   return Response.json({ aborted: shard });
 }

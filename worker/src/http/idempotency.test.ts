@@ -101,7 +101,9 @@ describe("Idempotency-Key", () => {
     const store = base;
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const slow: Store = { ...store, createRoom: async (room) => {
+    const slow: Store = {
+      ...store,
+      createRoom: async (room) => {
         if (room.name === "slow") await gate;
         return store.createRoom(room);
       },

@@ -41,7 +41,9 @@ const CREDENTIAL_FIELDS = ["token", "expiresAt", "refreshToken"];
  */
 export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
   const { store, sessions, clock, logger } = deps;
-  const hmacKey = crypto.subtle.importKey("raw", new TextEncoder().encode(`parley idempotency\0${deps.secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const hmacKey = crypto.subtle.importKey("raw", new TextEncoder().encode(`parley idempotency\0${deps.secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const hash = async (data: Uint8Array<ArrayBuffer>) => toHex(await crypto.subtle.sign("HMAC", await hmacKey, data));
   let nextSweep = 0;
 
@@ -76,7 +78,14 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
     if (!scoped) return next();
 
     const now = clock.now();
-    const claim: IdempotencyClaim = { ...scoped, method: c.req.method, path: c.req.path, bodyHash: await hash(bytes), createdAt: new Date(now), expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) };
+    const claim: IdempotencyClaim = {
+      ...scoped,
+      method: c.req.method,
+      path: c.req.path,
+      bodyHash: await hash(bytes),
+      createdAt: new Date(now),
+      expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
+    };
     const held = await store.claimIdempotencyKey(claim, new Date(now - ABANDONED_MS));
     sweep(now);
     if (held) {
@@ -99,7 +108,9 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
     if (status >= 200 && status < 300 && /^application\/json/i.test(c.res.headers.get("content-type") ?? "")) {
       const sent = await c.res.clone().text();
       const body = deps.credentialed?.[claim.path] ? withoutCredentials(sent) : sent;
-      await store.completeIdempotencyKey(claim.scope, claim.key, { status, body }).catch((err: unknown) => logger.warn({ err }, "cannot store an idempotent answer"));
+      await store
+        .completeIdempotencyKey(claim.scope, claim.key, { status, body })
+        .catch((err: unknown) => logger.warn({ err }, "cannot store an idempotent answer"));
     } else {
       // An error is not an answer to keep: the client may fix the request or retry later.
       await store.releaseIdempotencyKey(claim.scope, claim.key).catch((err: unknown) => logger.warn({ err }, "cannot release an idempotency key"));

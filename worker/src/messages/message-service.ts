@@ -28,9 +28,11 @@ export class MessageService {
     if (!knownMember) await this.requireMember(roomId, user.id);
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
-    const result = await this.store.appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) }).catch((error: unknown) => {
-      throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
-    });
+    const result = await this.store
+      .appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) })
+      .catch((error: unknown) => {
+        throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
+      });
     if (result.created) this.hub.published(result.message);
     return result;
   }

@@ -10,7 +10,13 @@ afterAll(() => admin.quit());
 describe("createRedis", () => {
   it("reconnects after a spread-out wait: below 200 ms doubled per attempt, never 2 s", () => {
     const waits = (times: number) => Array.from({ length: 300 }, () => REDIS_OPTIONS.retryStrategy(times));
-    for (const [times, ceiling] of [[1, 200], [2, 400], [4, 1600], [5, 2000], [50, 2000]] as const) {
+    for (const [times, ceiling] of [
+      [1, 200],
+      [2, 400],
+      [4, 1600],
+      [5, 2000],
+      [50, 2000],
+    ] as const) {
       const sample = waits(times);
       expect(Math.min(...sample)).toBeGreaterThanOrEqual(0);
       expect(Math.max(...sample)).toBeLessThan(ceiling);

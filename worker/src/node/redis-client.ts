@@ -37,7 +37,10 @@ export interface RedisScript {
  * Defines Lua scripts as commands on `redis` and returns it typed with them. ioredis sends EVALSHA
  * and, when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH), EVAL with the source.
  */
-export function defineScripts<S extends { [K in keyof S]: (...args: never[]) => Promise<unknown> }>(redis: Redis, scripts: { [K in keyof S]: RedisScript }): Redis & S {
+export function defineScripts<S extends { [K in keyof S]: (...args: never[]) => Promise<unknown> }>(
+  redis: Redis,
+  scripts: { [K in keyof S]: RedisScript },
+): Redis & S {
   for (const [name, script] of Object.entries<RedisScript>(scripts)) redis.defineCommand(name, script);
   return redis as Redis & S;
 }

@@ -7,7 +7,17 @@ import { ADD, CLAIM, DROP, HEARTBEAT, REMOVE } from "./redis-presence-scripts.ts
 
 /** The scripts as commands on the presence connection; arguments are KEYS then ARGV (redis-presence-scripts.ts). */
 interface PresenceScripts {
-  presenceAdd(room: string, held: string, workers: string, userId: string, username: string, workerId: string, expiry: number, now: number, roomId: string): Promise<number>;
+  presenceAdd(
+    room: string,
+    held: string,
+    workers: string,
+    userId: string,
+    username: string,
+    workerId: string,
+    expiry: number,
+    now: number,
+    roomId: string,
+  ): Promise<number>;
   presenceRemove(room: string, held: string, workers: string, userId: string, workerId: string, now: number, roomId: string): Promise<number>;
   presenceHeartbeat(workers: string, workerId: string, expiry: number): Promise<number>;
   presenceClaim(workers: string, held: string, workerId: string, now: number): Promise<string[]>;
@@ -118,11 +128,23 @@ export class RedisPresence implements Presence {
 
   private write(roomId: string, user: User) {
     const now = this.now();
-    return this.redis.presenceAdd(this.roomKey(roomId), this.heldKey(), this.workersKey(), user.id, user.username, this.workerId, now + this.ttlMs, now, roomId);
+    return this.redis.presenceAdd(
+      this.roomKey(roomId),
+      this.heldKey(),
+      this.workersKey(),
+      user.id,
+      user.username,
+      this.workerId,
+      now + this.ttlMs,
+      now,
+      roomId,
+    );
   }
 
   private async restore() {
-    await Promise.all([...this.local.values()].map(({ roomId, user }) => this.write(roomId, user))).catch((err) => this.logger.warn({ err }, "presence restore failed"));
+    await Promise.all([...this.local.values()].map(({ roomId, user }) => this.write(roomId, user))).catch((err) =>
+      this.logger.warn({ err }, "presence restore failed"),
+    );
   }
 
   private async liveWorkers(): Promise<Set<string>> {

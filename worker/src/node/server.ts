@@ -66,7 +66,14 @@ const nodeSockets: SocketAdapter = {
 
 /** Starts a Parley worker on Node: PostgreSQL or PGlite, Redis or the in-process bus. */
 export async function startNodeWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
-  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { worker: config.workerId }, redact: ["*.password", "*.currentPassword", "*.newPassword", "*.token", "*.refreshToken", "*.authorization"], serializers: { err: loggableError } });
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.logLevel,
+      base: { worker: config.workerId },
+      redact: ["*.password", "*.currentPassword", "*.newPassword", "*.token", "*.refreshToken", "*.authorization"],
+      serializers: { err: loggableError },
+    });
   const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 
@@ -89,7 +96,16 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   let upgrade: ReturnType<NodeWebSocketFactory>["upgradeWebSocket"] | undefined;
   const parley = createApp({
-    settings: { workerId, jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, refreshTtlSeconds: config.refreshTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates, sockets: config.sockets },
+    settings: {
+      workerId,
+      jwtSecret,
+      jwtTtlSeconds: config.jwtTtlSeconds,
+      refreshTtlSeconds: config.refreshTtlSeconds,
+      allowedOrigins: config.allowedOrigins,
+      trustedProxies: config.trustedProxies,
+      rates: config.rates,
+      sockets: config.sockets,
+    },
     store,
     bus,
     presence,

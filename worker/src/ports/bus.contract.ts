@@ -39,7 +39,15 @@ const alice: User = { id: "0b6f1d2e-1111-4c55-9d1b-aaaaaaaaaaaa", username: "ali
 const typing = (roomId: string, n = 0): RoomEvent => ({ kind: "typing", roomId, user: { ...alice, username: `alice${n}` } });
 
 const message = (roomId: string, seq: number, body: string): RoomEvent => {
-  const m: Message = { id: crypto.randomUUID(), roomId, seq, user: alice, body, clientId: `c-${seq}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString() };
+  const m: Message = {
+    id: crypto.randomUUID(),
+    roomId,
+    seq,
+    user: alice,
+    body,
+    clientId: `c-${seq}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+  };
   return { kind: "message", message: m };
 };
 

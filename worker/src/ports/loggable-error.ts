@@ -48,5 +48,10 @@ export function loggableError(value: unknown, withStack = true): unknown {
     } satisfies LoggableError;
   }
   const code = (value as { code?: unknown }).code;
-  return { type: value.name, message: value.message, code: typeof code === "string" ? code : undefined, stack: withStack ? value.stack : undefined } satisfies LoggableError;
+  return {
+    type: value.name,
+    message: value.message,
+    code: typeof code === "string" ? code : undefined,
+    stack: withStack ? value.stack : undefined,
+  } satisfies LoggableError;
 }

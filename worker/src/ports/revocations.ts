@@ -44,7 +44,11 @@ export class MemoryRevocations implements Revocations {
     const now = this.clock.now();
     const live = (until: number | undefined) => until !== undefined && until * 1000 > now;
     const cutoff = this.cutoffs.get(userId);
-    return (jti !== undefined && live(this.revoked.get(jti))) || (sid !== undefined && live(this.revoked.get(sid))) || (!!cutoff && live(cutoff.until) && iat <= cutoff.before);
+    return (
+      (jti !== undefined && live(this.revoked.get(jti))) ||
+      (sid !== undefined && live(this.revoked.get(sid))) ||
+      (!!cutoff && live(cutoff.until) && iat <= cutoff.before)
+    );
   }
 
   private prune() {

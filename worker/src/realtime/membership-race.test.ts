@@ -46,7 +46,14 @@ describe("subscribe racing leave", () => {
       await store.join(roomId, carol.id);
       const frames: ServerFrame[] = [];
       const peer: Peer = { id: crypto.randomUUID(), user: carol, version: 1, send: (text) => frames.push(JSON.parse(text)), close: () => {} };
-      const session = new WsSession(peer, { hub, messages, suggester: noSuggestions, clock: systemClock, logger: silentLogger, frameRate: { max: 1e6, windowSeconds: 60 } });
+      const session = new WsSession(peer, {
+        hub,
+        messages,
+        suggester: noSuggestions,
+        clock: systemClock,
+        logger: silentLogger,
+        frameRate: { max: 1e6, windowSeconds: 60 },
+      });
       session.receive(JSON.stringify({ type: "subscribe", roomId }));
       // What POST /api/rooms/:roomId/leave does, started a little later each round.
       for (let i = 0; i < round % 7; i++) await Promise.resolve();
@@ -57,7 +64,10 @@ describe("subscribe racing leave", () => {
       const settled = frames.find((f) => f.type === "subscribed" || f.type === "error");
       expect(hub.isSubscribed(peer, roomId), `round ${round}: ${JSON.stringify(frames)}`).toBe(false);
       if (settled?.type === "subscribed") {
-        expect(frames.some((f) => f.type === "unsubscribed" && f.reason === "left"), `round ${round}`).toBe(true);
+        expect(
+          frames.some((f) => f.type === "unsubscribed" && f.reason === "left"),
+          `round ${round}`,
+        ).toBe(true);
         outcomes.ended++;
       } else outcomes.refused++;
     }

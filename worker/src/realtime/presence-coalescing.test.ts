@@ -95,7 +95,12 @@ describe("RoomHub presence, coalesced per room window and encoded per version", 
     expect(v1.presence()).toHaveLength(1);
     expect(v1.presence()[0]!.online!.map((u) => u.id)).toEqual(users.map((u) => u.id));
     expect(v1.presence()[0]).not.toHaveProperty("onlineCount");
-    expect(v2.presence().map((f) => f.user.id).sort()).toEqual(wave.map((u) => u.id).sort());
+    expect(
+      v2
+        .presence()
+        .map((f) => f.user.id)
+        .sort(),
+    ).toEqual(wave.map((u) => u.id).sort());
     for (const frame of v2.presence()) {
       expect(frame).toEqual({ type: "presence", roomId, event: "join", user: expect.any(Object), onlineCount: users.length });
     }
@@ -127,7 +132,17 @@ describe("RoomHub presence, coalesced per room window and encoded per version", 
     expect(late.frames.find((f) => f.type === "subscribed")!.online.map((u) => u.id)).toContain(alice.id);
     expect(late.presence().map((f) => [f.event, f.user.id, f.online!.map((u) => u.id).sort()])).toEqual([["leave", alice.id, [bob.id, users[2]!.id].sort()]]);
     // Who was subscribed before the window hears alice's end state and the late one's join.
-    expect(early.presence().map((f) => [f.event, f.user.id]).sort()).toEqual([["join", users[2]!.id], ["leave", alice.id]].sort());
+    expect(
+      early
+        .presence()
+        .map((f) => [f.event, f.user.id])
+        .sort(),
+    ).toEqual(
+      [
+        ["join", users[2]!.id],
+        ["leave", alice.id],
+      ].sort(),
+    );
   });
 
   it("does not repeat to a subscriber the changes its subscribed list already had", async () => {

@@ -38,7 +38,10 @@ export class RoomHub {
 
   constructor(private readonly deps: HubDeps) {
     this.coalescer = new PresenceCoalescer(
-      (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")), deps.presenceWindowMs, deps.schedule);
+      (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")),
+      deps.presenceWindowMs,
+      deps.schedule,
+    );
     deps.bus.onEvent((roomId, event) => this.onBusEvent(roomId, event));
     deps.bus.onResume(() => void this.resync());
   }
@@ -131,9 +134,7 @@ export class RoomHub {
     if (ready.length === 0) return;
     const lastSeqs = await this.deps.store.lastSeqs(ready.map((ch) => ch.roomId));
     await Promise.all(
-      ready
-        .filter((ch) => (lastSeqs.get(ch.roomId) ?? 0) > ch.delivered)
-        .map((ch) => this.run(ch.roomId, () => this.fill(ch, lastSeqs.get(ch.roomId)!))),
+      ready.filter((ch) => (lastSeqs.get(ch.roomId) ?? 0) > ch.delivered).map((ch) => this.run(ch.roomId, () => this.fill(ch, lastSeqs.get(ch.roomId)!))),
     );
     const pairs = ready.flatMap((ch) => [...ch.localUsers.keys()].map((userId) => ({ roomId: ch.roomId, userId })));
     const members = await this.deps.store.memberPairs(pairs);

@@ -20,7 +20,14 @@ describe("SocketAuth: a connection lives as long as its token", () => {
     const { token } = await tokens.issue(alice);
     const claims = await sessions.authenticate(token);
     const closes: Array<[number, string]> = [];
-    const peer: Peer = { id: "p1", user: alice, version: 2, token: { jti: claims.jti, iat: claims.iat, exp: claims.exp }, send: () => {}, close: (code, reason) => void closes.push([code, reason]) };
+    const peer: Peer = {
+      id: "p1",
+      user: alice,
+      version: 2,
+      token: { jti: claims.jti, iat: claims.iat, exp: claims.exp },
+      send: () => {},
+      close: (code, reason) => void closes.push([code, reason]),
+    };
     const replies: ServerFrame[] = [];
     return { auth: new SocketAuth(peer, sessions, systemClock), closes, replies, send: (f: ServerFrame) => void replies.push(f), sessions, peer };
   }

@@ -24,8 +24,10 @@ export class SocketQuota {
 
   /** Takes a place or throws 429 `rate_limited`; call `opened()` when the socket opens and `release()` once when it ends. */
   take(userId: string, address: string): { opened(): void; release(): void } {
-    if ((this.users.get(userId) ?? 0) >= this.limits.perUser) throw tooMany(`WebSockets open for this user (at most ${this.limits.perUser})`, this.limits.perUser);
-    if ((this.addresses.get(address) ?? 0) >= this.limits.perAddress) throw tooMany(`WebSockets open from this address (at most ${this.limits.perAddress})`, this.limits.perAddress);
+    if ((this.users.get(userId) ?? 0) >= this.limits.perUser)
+      throw tooMany(`WebSockets open for this user (at most ${this.limits.perUser})`, this.limits.perUser);
+    if ((this.addresses.get(address) ?? 0) >= this.limits.perAddress)
+      throw tooMany(`WebSockets open from this address (at most ${this.limits.perAddress})`, this.limits.perAddress);
     bump(this.users, userId, 1);
     bump(this.addresses, address, 1);
     let released = false;
@@ -53,4 +55,8 @@ function bump(counts: Map<string, number>, key: string, by: number) {
 }
 
 const tooMany = (what: string, limit: number) =>
-  new ApiError("rate_limited", `too many ${what}; close one or retry later`, 1, { "RateLimit-Limit": String(limit), "RateLimit-Remaining": "0", "RateLimit-Reset": "1" });
+  new ApiError("rate_limited", `too many ${what}; close one or retry later`, 1, {
+    "RateLimit-Limit": String(limit),
+    "RateLimit-Remaining": "0",
+    "RateLimit-Reset": "1",
+  });

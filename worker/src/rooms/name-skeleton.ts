@@ -20,7 +20,10 @@ const LOOKALIKES: Array<[RegExp, string]> = [
 export function nameSkeleton(name: string): string {
   let s = removeConfusables(name.normalize("NFKC")).normalize("NFKC");
   for (const [pattern, to] of LOOKALIKES) s = s.replace(pattern, to);
-  return s.toLowerCase().replace(/[\s\-_.]+/g, " ").trim();
+  return s
+    .toLowerCase()
+    .replace(/[\s\-_.]+/g, " ")
+    .trim();
 }
 
 /** Gives rooms made before skeletons existed theirs, a page at a time; run once at start, in the background. */

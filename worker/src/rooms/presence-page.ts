@@ -3,7 +3,11 @@ import { ApiError } from "@parley/common";
 import { compareUsers, sortUsers } from "../ports/presence.ts";
 
 /** The place after `user` in the order of online lists (sortUsers): its name and id, opaque to clients. */
-const cursorOf = (user: User) => btoa(JSON.stringify([user.username, user.id])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const cursorOf = (user: User) =>
+  btoa(JSON.stringify([user.username, user.id]))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 function parseCursor(cursor: string): User {
   try {

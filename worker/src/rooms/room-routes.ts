@@ -16,7 +16,14 @@ const ROOM_LIST_MAX = 500;
 
 export function registerRoomRoutes(
   app: Hono<AppEnv>,
-  deps: { store: Store; presence: Presence; hub: RoomHub; clock: Clock; authenticate: MiddlewareHandler<AppEnv>; roomRate: { max: number; windowSeconds: number } },
+  deps: {
+    store: Store;
+    presence: Presence;
+    hub: RoomHub;
+    clock: Clock;
+    authenticate: MiddlewareHandler<AppEnv>;
+    roomRate: { max: number; windowSeconds: number };
+  },
 ) {
   const { store, presence, hub, clock, authenticate } = deps;
   const creations = TokenBuckets.perWindow(deps.roomRate.max, deps.roomRate.windowSeconds, clock);
@@ -46,7 +53,14 @@ export function registerRoomRoutes(
     const { name, topic } = await readJson(c, createRoomSchema);
     const decision = creations.take(c.get("user").id);
     if (!decision.ok) throw rateLimited(decision, "new rooms");
-    const record = await store.createRoom({ id: crypto.randomUUID(), name, topic: topic ?? "", createdBy: c.get("user").id, createdAt: new Date(clock.now()), nameSkeleton: nameSkeleton(name) });
+    const record = await store.createRoom({
+      id: crypto.randomUUID(),
+      name,
+      topic: topic ?? "",
+      createdBy: c.get("user").id,
+      createdAt: new Date(clock.now()),
+      nameSkeleton: nameSkeleton(name),
+    });
     if (!record) throw new ApiError("conflict", "a room with that name, or one that looks the same, exists");
     return c.json({ room: { ...record, onlineCount: 0 } }, 201);
   });

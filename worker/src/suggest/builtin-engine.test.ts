@@ -27,7 +27,14 @@ async function room(name: string, ...members: string[]) {
   return rooms.get(name)!;
 }
 async function say(roomName: string, author: string, body: string) {
-  await store.appendMessage({ id: crypto.randomUUID(), roomId: rooms.get(roomName)!, user: await user(author), body, clientId: `c${sent++}`, createdAt: new Date() });
+  await store.appendMessage({
+    id: crypto.randomUUID(),
+    roomId: rooms.get(roomName)!,
+    user: await user(author),
+    body,
+    clientId: `c${sent++}`,
+    createdAt: new Date(),
+  });
 }
 async function suggest(engine: BuiltinSuggester, author: string, roomName: string, text: string) {
   let out = "";

@@ -49,7 +49,10 @@ export class BuiltinSuggester implements Suggester {
   async *suggest({ user, roomId, text }: SuggestRequest) {
     const own = this.own(user.id);
     const room = await this.room(roomId);
-    const models = [{ model: own.model, weight: OWN_WEIGHT }, { model: room.model, weight: 1 }];
+    const models = [
+      { model: own.model, weight: OWN_WEIGHT },
+      { model: room.model, weight: 1 },
+    ];
     yield { delta: completePhrase(text, models, { maxChars: this.options.maxChars }), source: "builtin" };
   }
 

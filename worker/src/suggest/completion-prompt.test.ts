@@ -3,12 +3,21 @@ import { describe, expect, it } from "vitest";
 import { completionPrompt } from "./completion-prompt.ts";
 
 const message = (username: string, body: string, seq = 1): Message => ({
-  id: crypto.randomUUID(), roomId: "r", seq, user: { id: username, username }, body, clientId: null, createdAt: new Date(0).toISOString(),
+  id: crypto.randomUUID(),
+  roomId: "r",
+  seq,
+  user: { id: username, username },
+  body,
+  clientId: null,
+  createdAt: new Date(0).toISOString(),
 });
 
 describe("completionPrompt", () => {
   it("quotes the room's messages between canary markers and ends with the typed line", () => {
-    const prompt = completionPrompt("alice", "see you tomor", [message("bob", "standup at 10?"), message("carol", "yes")], { contextMessages: 20, contextChars: 2000 });
+    const prompt = completionPrompt("alice", "see you tomor", [message("bob", "standup at 10?"), message("carol", "yes")], {
+      contextMessages: 20,
+      contextChars: 2000,
+    });
     const [canary] = prompt.forbidden;
     expect(canary).toMatch(/^zq[0-9a-f]{12}$/);
     const lines = prompt.text.split("\n");

@@ -19,13 +19,23 @@ export interface SuggestSettings {
 }
 
 /** The suggester a worker runs: the built-in engine, Ollama behind it when chosen, and their guard. */
-export function createSuggester(settings: SuggestSettings, deps: { store: Store; clock: Clock; logger: Logger; fetch?: typeof fetch; probeIntervalMs?: number }): SuggestService {
+export function createSuggester(
+  settings: SuggestSettings,
+  deps: { store: Store; clock: Clock; logger: Logger; fetch?: typeof fetch; probeIntervalMs?: number },
+): SuggestService {
   const { store, clock, logger } = deps;
   const builtin = new BuiltinSuggester({ store, clock, maxChars: settings.maxChars });
   const llm =
     settings.engine === "auto" || settings.engine === "ollama"
       ? new OllamaEngine(
-          { host: settings.ollamaHost, model: settings.ollamaModel, keepAlive: settings.ollamaKeepAlive, maxChars: settings.maxChars, contextMessages: settings.contextMessages, contextChars: settings.contextChars },
+          {
+            host: settings.ollamaHost,
+            model: settings.ollamaModel,
+            keepAlive: settings.ollamaKeepAlive,
+            maxChars: settings.maxChars,
+            contextMessages: settings.contextMessages,
+            contextChars: settings.contextChars,
+          },
           // Membership is read fresh; the room's messages come from the built-in engine's windows.
           { isMember: (roomId, userId) => store.isMember(roomId, userId), recent: (roomId, limit) => builtin.recent(roomId, limit) },
           { fetch: deps.fetch, logger },

@@ -28,7 +28,9 @@ interface Candidate {
  */
 export function completePhrase(text: string, models: WeightedModel[], options: { maxChars: number; maxWords?: number }): string {
   const partial = text.match(PARTIAL)?.[0] ?? "";
-  const words = tokenize(text.slice(0, text.length - partial.length)).slice(-2).map((w) => w.toLowerCase());
+  const words = tokenize(text.slice(0, text.length - partial.length))
+    .slice(-2)
+    .map((w) => w.toLowerCase());
   let out = "";
   if (partial) {
     const best = rank(models, words, partial.toLowerCase(), true);

@@ -32,7 +32,7 @@ function obedient(call: GenerateCall, run: number) {
   const text = strategies[run % strategies.length]!();
   // Pieces of 1–7 characters, so markers and canaries arrive split across deltas.
   const tokens: string[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const size = 1 + ((run * 7 + i) % 7);
     tokens.push(text.slice(i, i + size));
     i += size;
@@ -48,8 +48,16 @@ let roomA: string;
 let roomB: string;
 
 const settings = (engine: SuggestSettings["engine"]): SuggestSettings => ({
-  engine, ollamaHost: fake.url, ollamaModel: "llama3.1:8b", ollamaKeepAlive: "30m", deadlineMs: 2000,
-  rate: { max: 10_000, windowSeconds: 60 }, maxConcurrent: 4, contextMessages: 20, contextChars: 2000, maxChars: 80,
+  engine,
+  ollamaHost: fake.url,
+  ollamaModel: "llama3.1:8b",
+  ollamaKeepAlive: "30m",
+  deadlineMs: 2000,
+  rate: { max: 10_000, windowSeconds: 60 },
+  maxConcurrent: 4,
+  contextMessages: 20,
+  contextChars: 2000,
+  maxChars: 80,
 });
 async function app(engine: SuggestSettings["engine"]): Promise<ParleyApp> {
   const suggester = createSuggester(settings(engine), { store, clock: systemClock, logger: silentLogger });

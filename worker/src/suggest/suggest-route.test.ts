@@ -15,8 +15,17 @@ let outsider: string;
 let roomId: string;
 
 const settings = (over: Partial<SuggestSettings>): SuggestSettings => ({
-  engine: "auto", ollamaHost: fake.url, ollamaModel: "llama3.1:8b", ollamaKeepAlive: "30m", deadlineMs: 2000,
-  rate: { max: 1000, windowSeconds: 60 }, maxConcurrent: 4, contextMessages: 20, contextChars: 2000, maxChars: 80, ...over,
+  engine: "auto",
+  ollamaHost: fake.url,
+  ollamaModel: "llama3.1:8b",
+  ollamaKeepAlive: "30m",
+  deadlineMs: 2000,
+  rate: { max: 1000, windowSeconds: 60 },
+  maxConcurrent: 4,
+  contextMessages: 20,
+  contextChars: 2000,
+  maxChars: 80,
+  ...over,
 });
 /** The app with a suggester built as a worker builds it, its probe done. */
 async function app(over: Partial<SuggestSettings> = {}) {
@@ -24,7 +33,8 @@ async function app(over: Partial<SuggestSettings> = {}) {
   await suggester.probe();
   return inProcessApp(store, { suggester });
 }
-const suggest = (parley: ReturnType<typeof inProcessApp>, text = "see you at ", as = token, room = roomId) => call(parley, "POST", "/api/suggest", { token: as, body: { roomId: room, text } });
+const suggest = (parley: ReturnType<typeof inProcessApp>, text = "see you at ", as = token, room = roomId) =>
+  call(parley, "POST", "/api/suggest", { token: as, body: { roomId: room, text } });
 
 beforeAll(async () => {
   const db = await memoryStore();

@@ -8,7 +8,13 @@ import { createSuggester, type SuggestSettings } from "./create-suggester.ts";
 
 const alice = { id: "u-alice", username: "alice" };
 const messages: Message[] = ["see you at the standup", "see you at the standup", "see you at lunch"].map((body, i) => ({
-  id: `m${i}`, roomId: "room-a", seq: i + 1, user: { id: "u-bob", username: "bob" }, body, clientId: null, createdAt: "",
+  id: `m${i}`,
+  roomId: "room-a",
+  seq: i + 1,
+  user: { id: "u-bob", username: "bob" },
+  body,
+  clientId: null,
+  createdAt: "",
 }));
 const store = {
   history: async (_roomId: string, { limit }: { limit: number }) => ({ messages: messages.slice(-limit), hasMore: false }),
@@ -30,8 +36,17 @@ beforeEach(() => {
 });
 
 const settings = (over: Partial<SuggestSettings> = {}): SuggestSettings => ({
-  engine: "auto", ollamaHost: fake.url, ollamaModel: "llama3.1:8b", ollamaKeepAlive: "5m", deadlineMs: 400,
-  rate: { max: 30, windowSeconds: 60 }, maxConcurrent: 4, contextMessages: 20, contextChars: 2000, maxChars: 80, ...over,
+  engine: "auto",
+  ollamaHost: fake.url,
+  ollamaModel: "llama3.1:8b",
+  ollamaKeepAlive: "5m",
+  deadlineMs: 400,
+  rate: { max: 30, windowSeconds: 60 },
+  maxConcurrent: 4,
+  contextMessages: 20,
+  contextChars: 2000,
+  maxChars: 80,
+  ...over,
 });
 /** A suggester whose probe has run. */
 async function service(over: Partial<SuggestSettings> = {}, clock: Clock = systemClock) {

@@ -71,7 +71,12 @@ export class SuggestService implements Suggester {
 
   status(): SuggesterStatus {
     this.health?.refresh();
-    return { engine: this.options.engine, serving: this.serving(), llm: this.health?.state ?? "off", ...(this.health && this.options.model ? { model: this.options.model } : {}) };
+    return {
+      engine: this.options.engine,
+      serving: this.serving(),
+      llm: this.health?.state ?? "off",
+      ...(this.health && this.options.model ? { model: this.options.model } : {}),
+    };
   }
 
   private serving(): string {

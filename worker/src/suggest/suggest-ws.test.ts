@@ -18,8 +18,17 @@ let user: User;
 let roomId: string;
 
 const settings = (over: Partial<SuggestSettings>): SuggestSettings => ({
-  engine: "ollama", ollamaHost: fake.url, ollamaModel: "llama3.1:8b", ollamaKeepAlive: "30m", deadlineMs: 2000,
-  rate: { max: 1000, windowSeconds: 60 }, maxConcurrent: 8, contextMessages: 20, contextChars: 2000, maxChars: 80, ...over,
+  engine: "ollama",
+  ollamaHost: fake.url,
+  ollamaModel: "llama3.1:8b",
+  ollamaKeepAlive: "30m",
+  deadlineMs: 2000,
+  rate: { max: 1000, windowSeconds: 60 },
+  maxConcurrent: 8,
+  contextMessages: 20,
+  contextChars: 2000,
+  maxChars: 80,
+  ...over,
 });
 async function suggester(over: Partial<SuggestSettings> = {}) {
   const s = createSuggester(settings(over), { store, clock: systemClock, logger: silentLogger });
@@ -35,7 +44,8 @@ function session(suggest: Suggester) {
     { hub: parley.hub, messages, suggester: suggest, clock: systemClock, logger: silentLogger, frameRate: { max: 1e6, windowSeconds: 60 } },
   );
   const send = (frame: object) => ws.receive(JSON.stringify(frame));
-  const of = (requestId: string) => frames.filter((f) => f.type === "suggestion" && f.requestId === requestId) as Array<Extract<ServerFrame, { type: "suggestion" }> & { at: number }>;
+  const of = (requestId: string) =>
+    frames.filter((f) => f.type === "suggestion" && f.requestId === requestId) as Array<Extract<ServerFrame, { type: "suggestion" }> & { at: number }>;
   const until = async (done: () => boolean, ms = 3000) => {
     const deadline = Date.now() + ms;
     while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -85,7 +95,12 @@ describe("suggest frames", () => {
     await fake.calls[0]!.closed;
     expect(fake.calls[0]!.cancelled).toBe(true);
     expect(s.of("r1").some((f) => f.done)).toBe(false);
-    expect(s.of("r2").map((f) => f.delta).join("")).toBe(" fast");
+    expect(
+      s
+        .of("r2")
+        .map((f) => f.delta)
+        .join(""),
+    ).toBe(" fast");
   });
 
   it("past the deadline, a suggestion ends with done and no text", async () => {

@@ -7,7 +7,10 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202
 
 /** Text with escape sequences and control characters removed; tabs and line ends become spaces. */
 export function stripControls(text: string): string {
-  return text.replace(ESCAPE, "").replace(/[\t\n\r\u2028\u2029]/g, " ").replace(CONTROL, "");
+  return text
+    .replace(ESCAPE, "")
+    .replace(/[\t\n\r\u2028\u2029]/g, " ")
+    .replace(CONTROL, "");
 }
 
 /**
@@ -30,7 +33,9 @@ export class SuggestionCleaner {
     private readonly maxChars: number,
     private readonly forbidden: readonly string[] = [],
   ) {
-    this.lastLine = stripControls(typed.split(/[\n\r]/).at(-1) ?? "").trim().toLowerCase();
+    this.lastLine = stripControls(typed.split(/[\n\r]/).at(-1) ?? "")
+      .trim()
+      .toLowerCase();
   }
 
   /** Takes the next piece of the stream and returns the text to send now (perhaps empty). */

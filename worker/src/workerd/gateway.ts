@@ -72,12 +72,26 @@ export class ParleyGateway {
     void fillNameSkeletons(store, logger);
     const suggester = createSuggester(config.suggest, { store, clock: systemClock, logger });
     const revocations = new RoomObjectRevocations(rooms, systemClock, config.jwtTtlSeconds);
-    const bus = new RoomObjectBus({ rooms, gateway, logger, tap: (_roomId, event) => (event.kind === "revoked" || event.kind === "signed-out") && revocations.heard(event) });
+    const bus = new RoomObjectBus({
+      rooms,
+      gateway,
+      logger,
+      tap: (_roomId, event) => (event.kind === "revoked" || event.kind === "signed-out") && revocations.heard(event),
+    });
     const presence = new RoomObjectPresence(rooms, gateway);
     bus.onReconnect((roomId) => presence.restore(roomId));
     this.ports = { bus, presence };
     const parley = createApp({
-      settings: { workerId, jwtSecret: config.jwtSecret, jwtTtlSeconds: config.jwtTtlSeconds, refreshTtlSeconds: config.refreshTtlSeconds, allowedOrigins: config.allowedOrigins, trustedProxies: config.trustedProxies, rates: config.rates, sockets: config.sockets },
+      settings: {
+        workerId,
+        jwtSecret: config.jwtSecret,
+        jwtTtlSeconds: config.jwtTtlSeconds,
+        refreshTtlSeconds: config.refreshTtlSeconds,
+        allowedOrigins: config.allowedOrigins,
+        trustedProxies: config.trustedProxies,
+        rates: config.rates,
+        sockets: config.sockets,
+      },
       store,
       bus,
       presence,

@@ -144,7 +144,8 @@ export class RoomObjectBus implements Bus {
     const attempt = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.open(roomId, link));
     link.opening = attempt.then(async () => {
       link.failures = 0;
-      for (const listener of this.reconnectListeners) await listener(roomId).catch((err) => this.options.logger.warn({ err, roomId }, "restore after reconnect failed"));
+      for (const listener of this.reconnectListeners)
+        await listener(roomId).catch((err) => this.options.logger.warn({ err, roomId }, "restore after reconnect failed"));
       this.resume();
     });
     link.opening.catch(() => {});

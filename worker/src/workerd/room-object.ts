@@ -143,7 +143,12 @@ export class ParleyRoom extends DurableObject implements RoomRpc {
   }
 
   userCutoffs(): Array<{ userId: string; before: number; exp: number }> {
-    return this.sql.exec<{ userId: string; before: number; exp: number }>("select user_id as userId, before, exp from user_cutoff where exp >= ?", Math.floor(Date.now() / 1000)).toArray();
+    return this.sql
+      .exec<{ userId: string; before: number; exp: number }>(
+        "select user_id as userId, before, exp from user_cutoff where exp >= ?",
+        Math.floor(Date.now() / 1000),
+      )
+      .toArray();
   }
 
   devSecret(): string {
