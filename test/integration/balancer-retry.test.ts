@@ -73,4 +73,18 @@ describe("the balancer's retries after a worker committed", () => {
     expect(res.headers.get("x-served-by")).toBe("rw2");
     expect((await sql`select count(*)::int as n from messages where room_id = ${room.id} and client_id = 'm-1'`)[0]!.n).toBe(1);
   });
+
+  it("retries a POST with Idempotency-Key on the other worker, which answers the first worker's result: one copy stored", async () => {
+    const api = await userBehindProxy();
+    const room = await api.createRoom(uniqueName("room"));
+    const cutsBefore = proxy.cuts;
+    proxy.resetNextAnswer(/^HTTP\/1\.1 201/);
+    const key = `k-${crypto.randomUUID()}`;
+    const res = await api.request("POST", `/api/rooms/${room.id}/messages`, { body: "keyed once" }, { "idempotency-key": key });
+    expect(proxy.cuts).toBe(cutsBefore + 1);
+    expect(res.status, res.text).toBe(201);
+    expect(res.headers.get("x-served-by")).toBe("rw2");
+    expect(res.headers.get("idempotency-replayed")).toBe("true");
+    expect((await sql`select count(*)::int as n from messages where room_id = ${room.id} and body = 'keyed once'`)[0]!.n).toBe(1);
+  });
 });
