@@ -24,6 +24,8 @@ export function parleyEnv(databaseUrl: string, redisPrefix: string, secret: stri
     JWT_SECRET: secret,
     MESSAGE_RATE: "1000000/60s",
     FRAME_RATE: "1000000/60s",
+    // The load generators open thousands of sockets from one loopback address.
+    WS_PER_ADDRESS: "1000000",
     SUGGEST_ENGINE: "off",
     SHUTDOWN_TIMEOUT_MS: "2000",
     LOG_LEVEL: "warn",

@@ -48,7 +48,7 @@ async function until(check: () => boolean, what: string) {
   }
 }
 
-const worker = await startWorkerProcess({ REGISTER_RATE: "100000/60s", LOG_LEVEL: "warn" });
+const worker = await startWorkerProcess({ REGISTER_RATE: "100000/60s", WS_PER_ADDRESS: "1000000", LOG_LEVEL: "warn" });
 try {
   const owner = new ApiClient(worker.url);
   await owner.register(`wave-host-${Date.now() % 1e6}`);
