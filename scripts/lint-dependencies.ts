@@ -8,7 +8,7 @@ import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const WORKSPACES = ["protocol", "db", "worker", "lb", "web"];
+const WORKSPACES = ["protocol", "common", "db", "worker", "lb", "web"];
 const TEST_ONLY = /\.(test|contract)\.tsx?$|\/test-support\//;
 const PROVIDED = [/^node:/, /^cloudflare:/, new RegExp(`^(${builtinModules.join("|")})$`)];
 
