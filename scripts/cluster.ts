@@ -136,6 +136,8 @@ if (![basePort, lbPort].every((p) => Number.isInteger(p) && p > 0 && p < 65536 -
 }
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/parley";
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+// A Redis Cluster, when named, serves the workers and the balancer alike (it wins over REDIS_URL in both).
+const redisClusterNodes = process.env.REDIS_CLUSTER_NODES;
 let jwtSecret = process.env.JWT_SECRET;
 if (!jwtSecret) {
   jwtSecret = randomBytes(48).toString("base64url");
@@ -145,7 +147,12 @@ if (!jwtSecret) {
 try {
   await ensureClusterDatabase(databaseUrl);
   const workers = Array.from({ length: count }, (_, i) => basePort + i).map((port) => `http://127.0.0.1:${port}`);
-  const shared = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, JWT_SECRET: jwtSecret };
+  const shared = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: jwtSecret,
+    ...(redisClusterNodes ? { REDIS_CLUSTER_NODES: redisClusterNodes } : {}),
+  };
   for (const url of workers) {
     const port = new URL(url).port;
     start(`worker-${port}`, "worker/src/entry/node.ts", {

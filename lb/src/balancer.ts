@@ -25,7 +25,7 @@ export interface BalancerDeps {
 type Bindings = { incoming: IncomingMessage; outgoing: ServerResponse };
 
 /** Paths the balancer answers itself (Hono); every other request is proxied without touching Hono. */
-const ownPath = (url: string) => url.startsWith("/lb/") || url === "/healthz" || url.startsWith("/healthz?");
+const ownPath = (url: string) => url.startsWith("/lb/") || /^\/(healthz|readyz)(\?|$)/.test(url);
 
 /**
  * The balancer: routes each user (by verified JWT `sub`, else client address) to the same worker
@@ -68,6 +68,14 @@ export function createBalancer(deps: BalancerDeps) {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  // Ready while some worker can take users; rate limits kept in this process while Redis is away do not make it unready, they show.
+  app.get("/readyz", (c) => {
+    const workers = pool.all();
+    const state = { workers: workers.length, healthy: workers.filter((w) => w.healthy).length, rateLimiter: limiter.mode };
+    if (!workers.some((w) => pool.routable(w.url))) return c.json({ error: { code: "unavailable", message: "no worker to route to" }, ...state }, 503);
+    return c.json({ ok: true, ...state });
+  });
+
   const admin = (authorization: string | undefined) => {
     if (!config.adminSecret) throw new ApiError("not_found", "admin endpoints are off (set LB_ADMIN_SECRET)");
     if (bearerToken(authorization) !== config.adminSecret) throw new ApiError("unauthorized", "admin secret required");
@@ -75,7 +83,7 @@ export function createBalancer(deps: BalancerDeps) {
   // Anyone may see how many workers serve; their addresses, loads and errors need the admin secret.
   app.get("/lb/status", (c) => {
     const workers = pool.all();
-    const summary = { workers: workers.length, healthy: workers.filter((w) => w.healthy).length };
+    const summary = { workers: workers.length, healthy: workers.filter((w) => w.healthy).length, rateLimiter: limiter.mode };
     const authorization = c.req.header("authorization");
     if (authorization === undefined || !config.adminSecret) return c.json(summary);
     admin(authorization);

@@ -18,7 +18,12 @@ export const lbConfigSchema = z
     LB_ADMIN_SECRET: z.string().min(16).optional(),
     /** The workers' JWT key: the balancer verifies tokens to route by user. */
     JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 bytes"),
+    /** Shared rate limits on standalone Redis; REDIS_CLUSTER_NODES (`host:port,host:port`, some of a Cluster's nodes) wins over it. */
     REDIS_URL: z.string().url().optional(),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^\s*[^\s,]+:\d{1,5}\s*(,\s*[^\s,]+:\d{1,5}\s*)*$/, "REDIS_CLUSTER_NODES must be host:port,host:port")
+      .optional(),
     REDIS_PREFIX: z
       .string()
       .regex(/^[\w:.-]+$/)
@@ -54,7 +59,7 @@ export const lbConfigSchema = z
     workers: env.LB_WORKERS,
     adminSecret: env.LB_ADMIN_SECRET,
     jwtSecret: env.JWT_SECRET,
-    redisUrl: env.REDIS_URL,
+    redis: env.REDIS_CLUSTER_NODES || env.REDIS_URL ? { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES } : undefined,
     redisPrefix: env.REDIS_PREFIX,
     boundC: env.LB_BOUND_C,
     vnodes: env.LB_VNODES,

@@ -52,7 +52,7 @@ describe("the balancer's own answers", () => {
     const status = (authorization?: string) => fetch(`${lb.url}/lb/status`, { headers: authorization ? { authorization } : {} });
     const open = await status();
     expect(open.status).toBe(200);
-    expect(await open.json()).toEqual({ workers: 1, healthy: 1 });
+    expect(await open.json()).toEqual({ workers: 1, healthy: 1, rateLimiter: "memory" });
     expect((await status("Bearer wrong-secret-00000000")).status).toBe(401);
     const admin = await status(`Bearer ${ADMIN}`);
     expect(await admin.json()).toMatchObject({ workers: 1, healthy: 1, boundC: 1.25, pool: [{ url: worker, healthy: true, lastError: null }] });
@@ -61,7 +61,17 @@ describe("the balancer's own answers", () => {
   it("keeps the details private without an admin secret", async () => {
     const lb = await balancerFor([await echoWorker()]);
     const res = await fetch(`${lb.url}/lb/status`, { headers: { authorization: "Bearer anything" } });
-    expect(await res.json()).toEqual({ workers: 1, healthy: 1 });
+    expect(await res.json()).toEqual({ workers: 1, healthy: 1, rateLimiter: "memory" });
+  });
+
+  it("answers /readyz itself: ready while a worker can take users, with where its rate limits are kept", async () => {
+    const ready = await fetch(`${(await balancerFor([await echoWorker()])).url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("x-served-by")).toBe("lb-test");
+    expect(await ready.json()).toEqual({ ok: true, workers: 1, healthy: 1, rateLimiter: "memory" });
+    const none = await fetch(`${(await balancerFor([])).url}/readyz`);
+    expect(none.status).toBe(503);
+    expect(await none.json()).toEqual({ error: { code: "unavailable", message: "no worker to route to" }, workers: 0, healthy: 0, rateLimiter: "memory" });
   });
 
   it("answers 400 to POST /lb/workers with a body that is not JSON", async () => {

@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { systemClock, TokenIssuer } from "@parley/common";
 import { createBalancer } from "./balancer.ts";
 import { parseLbConfig } from "./config.ts";
-import { MemoryRateLimiter } from "./rate-limiter.ts";
+import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 import { createBalancerServer } from "./server.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
@@ -31,13 +31,13 @@ export async function listen(server: Server): Promise<string> {
 }
 
 /** A balancer in front of `urls`, on the same server the entry builds; `env` adds LB_* settings. */
-export async function balancerFor(urls: string[], env: Record<string, string> = {}) {
+export async function balancerFor(urls: string[], env: Record<string, string> = {}, limiter: RateLimiter = new MemoryRateLimiter(systemClock)) {
   const config = parseLbConfig({ LB_WORKERS: urls.join(","), JWT_SECRET: SECRET, TRUSTED_PROXIES: "127.0.0.1", LOG_LEVEL: "silent", ...env });
   const pool = new WorkerPool(config.health, silent);
   const down: string[] = [];
   pool.onDown((url) => down.push(url));
   for (const url of urls) pool.add(url, true);
-  const balancer = createBalancer({ config, id: "lb-test", pool, limiter: new MemoryRateLimiter(systemClock), clock: systemClock, logger: silent });
+  const balancer = createBalancer({ config, id: "lb-test", pool, limiter, clock: systemClock, logger: silent });
   return { url: await listen(createBalancerServer(balancer, config)), pool, down };
 }
 

@@ -35,6 +35,7 @@ export const ROUTES = [
 /** The endpoints the balancer answers itself; everything else it proxies to a worker. */
 export const BALANCER_ROUTES = [
   { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/readyz" },
   { method: "GET", path: "/lb/status" },
   { method: "POST", path: "/lb/workers" },
   { method: "DELETE", path: "/lb/workers" },

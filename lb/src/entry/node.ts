@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
-import { Redis } from "ioredis";
 import { pino } from "pino";
-import { fullJitterBackoff } from "@parley/protocol";
 import { systemClock } from "@parley/common";
+import { createRedisConnection } from "@parley/common/redis";
 import { createBalancer } from "../balancer.ts";
 import { parseLbConfig } from "../config.ts";
-import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";
+import { MemoryRateLimiter } from "../rate-limiter.ts";
+import { RedisRateLimiter } from "../redis-rate-limiter.ts";
 import { createBalancerServer } from "../server.ts";
 import { WorkerPool } from "../worker-pool.ts";
 
@@ -21,25 +21,24 @@ try {
 const logger = pino({ level: config.logLevel, base: { service: "lb" } });
 const pool = new WorkerPool(config.health, logger, config.vnodes);
 for (const url of config.workers) pool.add(url);
-// Reconnects spread with full jitter (ioredis counts attempts from 1): balancers that lost Redis together do not return in step.
-const reconnectBackoff = fullJitterBackoff({ baseMs: 200, capMs: 2000 });
-const redis = config.redisUrl
-  ? new Redis(config.redisUrl, {
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      connectionName: "parley-lb",
-      retryStrategy: (times) => reconnectBackoff(times - 1),
-    })
-  : undefined;
-redis?.on("error", (err) => logger.warn({ err, connection: "lb" }, "redis error"));
-const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
+// One connection, standalone or Cluster, built once here and given to what needs it.
+const redis = config.redis ? createRedisConnection(config.redis, "lb", logger) : undefined;
+const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger, systemClock) : new MemoryRateLimiter(systemClock);
 const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger });
 
 await pool.checkAll();
 pool.start();
 const server = createBalancerServer(balancer, config);
 await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-logger.info({ port: config.port, workers: config.workers, rateLimits: redis ? "redis" : "memory" }, "parley balancer listening");
+logger.info(
+  {
+    port: config.port,
+    workers: config.workers,
+    rateLimiter: limiter.mode,
+    redis: config.redis?.clusterNodes ? "cluster" : config.redis ? "standalone" : "none",
+  },
+  "parley balancer listening",
+);
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
