@@ -53,6 +53,11 @@ describe("parseConfig", () => {
     });
   });
 
+  it("reads Redis Cluster nodes as host:port pairs and refuses anything else", () => {
+    expect(parseConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001" }).redisClusterNodes).toBe("10.0.0.1:7000, 10.0.0.2:7001");
+    expect(() => parseConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000,10.0.0.2" })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+
   it("parses rates as <max>/<seconds>s", () => {
     const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", LOGIN_ADDRESS_RATE: "50/120s", FRAME_RATE: "100/1s", ROOM_RATE: "3/60s" });
     expect(rates).toEqual({

@@ -10,6 +10,11 @@ export const configSchema = z
     DATA_DIR: z.string().default("./data"),
     DATABASE_URL: z.string().url().optional(),
     REDIS_URL: z.string().url().optional(),
+    /** Some nodes of a Redis Cluster, `host:port,host:port`; when set it is used instead of REDIS_URL. */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^\s*[^\s,]+:\d{1,5}\s*(,\s*[^\s,]+:\d{1,5}\s*)*$/, "must be host:port,host:port")
+      .optional(),
     REDIS_PREFIX: z
       .string()
       .regex(/^[\w:.-]+$/)
@@ -81,6 +86,7 @@ export const configSchema = z
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     redisPrefix: env.REDIS_PREFIX,
     jwtSecret: env.JWT_SECRET,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,

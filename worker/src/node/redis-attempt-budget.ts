@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import { MemoryAttemptBudget, secondsUntil, type AttemptBudget, type BudgetDecision } from "../ports/attempt-budget.ts";
 import type { Clock } from "@parley/common";
 import type { Logger } from "@parley/common";
-import { defineScripts } from "./redis-client.ts";
+import { defineScripts, type RedisConnection } from "@parley/common/redis";
 
 /*
  * Layout: one sorted set per key, `<prefix>:attempts:<key>`, members are tickets scored by the time
@@ -39,11 +38,11 @@ const LOCAL = "local:";
  * worker's share of the budget rather than the cluster's.
  */
 export class RedisAttemptBudget implements AttemptBudget {
-  private readonly redis: Redis & BudgetScripts;
+  private readonly redis: RedisConnection & BudgetScripts;
   private readonly fallback: MemoryAttemptBudget;
 
   constructor(
-    redis: Redis,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly clock: Clock,
     private readonly logger?: Logger,

@@ -1,27 +1,17 @@
-import type { Redis } from "ioredis";
 import type { User } from "@parley/protocol";
 import type { Logger } from "@parley/common";
+import { defineScripts, type RedisConnection } from "@parley/common/redis";
 import { sortUsers, type Presence } from "../ports/presence.ts";
-import { createRedis, defineScripts } from "./redis-client.ts";
-import { ADD, CLAIM, DROP, HEARTBEAT, REMOVE } from "./redis-presence-scripts.ts";
+import { ADD, CLAIM, DROP, FINISH, HEARTBEAT, REMOVE } from "./redis-presence-scripts.ts";
 
 /** The scripts as commands on the presence connection; arguments are KEYS then ARGV (redis-presence-scripts.ts). */
 interface PresenceScripts {
-  presenceAdd(
-    room: string,
-    held: string,
-    workers: string,
-    userId: string,
-    username: string,
-    workerId: string,
-    expiry: number,
-    now: number,
-    roomId: string,
-  ): Promise<number>;
-  presenceRemove(room: string, held: string, workers: string, userId: string, workerId: string, now: number, roomId: string): Promise<number>;
-  presenceHeartbeat(workers: string, workerId: string, expiry: number): Promise<number>;
-  presenceClaim(workers: string, held: string, workerId: string, now: number): Promise<string[]>;
-  presenceDrop(room: string, userId: string, workerId: string): Promise<string | null>;
+  presenceAdd(room: string, userId: string, username: string, workerId: string): Promise<string[]>;
+  presenceRemove(room: string, userId: string, workerId: string): Promise<string[] | null>;
+  presenceHeartbeat(workers: string, lease: string, workerId: string, expiry: number): Promise<number>;
+  presenceClaim(workers: string, lease: string, workerId: string, now: number, sweeper: string, leaseMs: number): Promise<number>;
+  presenceFinish(workers: string, lease: string, workerId: string, now: number, sweeper: string): Promise<number>;
+  presenceDrop(room: string, workerId: string, ...userIds: string[]): Promise<string[]>;
 }
 
 interface Entry {
@@ -30,82 +20,94 @@ interface Entry {
 }
 
 /**
- * Presence shared by all workers through Redis: a hash per room (user → the workers they are online
- * through), so adding or removing a user costs O(1) whatever the room's size. Each worker heartbeats
- * one score; the users of a worker that stopped are hidden once it expires and announced gone by the
- * next `sweep` of any worker.
+ * Presence shared by all workers through Redis, standalone or Cluster: a hash per room (user → the
+ * workers they are online through), so adding or removing a user costs O(1) whatever the room's size.
+ * Each worker heartbeats one score; the users of a worker that stopped are hidden once it expires,
+ * and announced gone by the one survivor that takes the sweep lease for it.
+ *
+ * Every call touches one slot at a time (layout in redis-presence-scripts.ts), so some steps that
+ * one script did on one Redis are now two. Why each order is safe:
+ * - add writes the worker's held set before the room entry: a crash between leaves a held member
+ *   with no entry, which the sweep skips; the reverse would leave an entry no sweep ever finds.
+ * - remove deletes the room entry before the held member, for the same reason.
+ * - whether a user is fresh (or gone) is decided from the other holders the room script returned,
+ *   looked up in the workers set just after: a worker that dies in between is counted live once,
+ *   so one arrival goes unannounced; its sweep then sees the user still held and announces nothing.
+ * - the sweep takes a lease, drops the dead worker from its rooms' entries, then unlists it: a
+ *   sweeper that dies midway leaves the worker listed and expired, and the next survivor redoes the
+ *   sweep once the lease lapses (dropping is idempotent). A worker that was only stalled heartbeats
+ *   "not listed or being swept" and writes its entries again until the sweep is over.
  */
 export class RedisPresence implements Presence {
-  private readonly redis: Redis & PresenceScripts;
+  private readonly redis: RedisConnection & PresenceScripts;
   private readonly local = new Map<string, { roomId: string; user: User }>(); // key: roomId|userId
   private readonly timer: NodeJS.Timeout;
+  /** When this worker's listing was last refreshed (by its clock); add() heartbeats when it is older than ttl/3. */
+  private listedAt = -Infinity;
 
   constructor(
-    url: string,
+    redis: RedisConnection,
     private readonly prefix: string,
     private readonly workerId: string,
     private readonly ttlMs: number,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.redis = defineScripts<PresenceScripts>(createRedis(url, `presence-${workerId}`, logger), {
+    this.redis = defineScripts<PresenceScripts>(redis, {
       presenceAdd: ADD,
       presenceRemove: REMOVE,
       presenceHeartbeat: HEARTBEAT,
       presenceClaim: CLAIM,
+      presenceFinish: FINISH,
       presenceDrop: DROP,
     });
-    this.timer = setInterval(() => void this.heartbeat(), Math.max(1000, Math.floor(ttlMs / 3)));
+    this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs());
     this.timer.unref();
   }
 
-  private roomKey = (roomId: string) => `${this.prefix}:presence:${roomId}`;
-  private heldKey = (workerId = this.workerId) => `${this.prefix}:presence-of:${workerId}`;
-  private workersKey = () => `${this.prefix}:presence-workers`;
+  private heartbeatMs = () => Math.max(1000, Math.floor(this.ttlMs / 3));
+  private roomKey = (roomId: string) => `${this.prefix}:{r:${roomId}}:presence`;
+  private heldKey = (workerId = this.workerId) => `${this.prefix}:{w:${workerId}}:presence-held`;
+  private workersKey = () => `${this.prefix}:{workers}:presence`;
+  private leaseKey = (workerId = this.workerId) => `${this.prefix}:{workers}:presence-sweep:${workerId}`;
 
   async add(roomId: string, user: User) {
     this.local.set(`${roomId}|${user.id}`, { roomId, user });
-    const result = await this.write(roomId, user);
-    // Not listed: a sweep took this worker's entries while it stalled; put the others back too.
-    if (result & 2 && this.local.size > 1) void this.restore();
-    return (result & 1) === 1;
+    // Not listed: new, or a sweep took this worker's entries while it stalled; put the others back too.
+    if (this.now() - this.listedAt >= this.heartbeatMs() && !(await this.beat()) && this.local.size > 1) void this.restore();
+    const before = await this.write(roomId, user);
+    return !before.includes(this.workerId) && !(await this.anyLive(before));
   }
 
   async remove(roomId: string, user: User) {
     this.local.delete(`${roomId}|${user.id}`);
-    const gone = await this.redis.presenceRemove(this.roomKey(roomId), this.heldKey(), this.workersKey(), user.id, this.workerId, this.now(), roomId);
-    return gone === 1;
+    const left = await this.redis.presenceRemove(this.roomKey(roomId), user.id, this.workerId);
+    if (left === null) return false;
+    await this.redis.srem(this.heldKey(), `${roomId}|${user.id}`);
+    return !(await this.anyLive(left));
   }
 
   async online(roomId: string) {
-    const [entries, live] = await Promise.all([this.redis.hgetall(this.roomKey(roomId)), this.liveWorkers()]);
-    const users: User[] = [];
-    for (const [id, raw] of Object.entries(entries)) {
-      const entry = JSON.parse(raw) as Entry;
-      if (Object.keys(entry.w).some((w) => live.has(w))) users.push({ id, username: entry.n });
-    }
-    return sortUsers(users);
+    const entries = Object.entries(await this.redis.hgetall(this.roomKey(roomId))).map(([id, raw]) => [id, JSON.parse(raw) as Entry] as const);
+    const live = await this.liveAmong([...new Set(entries.flatMap(([, entry]) => Object.keys(entry.w)))]);
+    return sortUsers(entries.filter(([, entry]) => Object.keys(entry.w).some((w) => live.has(w))).map(([id, entry]) => ({ id, username: entry.n })));
   }
 
+  /** One HLEN per room, sent together: the rooms' hashes live in different slots, so no pipeline spans them. */
   async onlineCounts(roomIds: string[]) {
-    if (roomIds.length === 0) return new Map<string, number>();
-    const pipeline = this.redis.pipeline();
-    for (const id of roomIds) pipeline.hlen(this.roomKey(id));
-    const results = (await pipeline.exec()) ?? [];
-    return new Map(roomIds.map((id, i) => [id, Number(results[i]?.[1] ?? 0)]));
+    const counts = await Promise.all(roomIds.map((id) => this.redis.hlen(this.roomKey(id))));
+    return new Map(roomIds.map((id, i) => [id, counts[i]!]));
   }
 
-  /** Unlists every expired worker and drops its users; returns those now online nowhere. */
+  /** Sweeps every expired worker whose lease this worker takes; returns the users now online nowhere. */
   async sweep() {
     const now = this.now();
-    const dead = await this.redis.zrangebyscore(this.workersKey(), "-inf", now);
     const gone: Array<{ roomId: string; user: User }> = [];
-    for (const workerId of dead) {
-      for (const held of await this.redis.presenceClaim(this.workersKey(), this.heldKey(workerId), workerId, now)) {
-        const [roomId, userId] = held.split("|") as [string, string];
-        const username = await this.redis.presenceDrop(this.roomKey(roomId), userId, workerId);
-        if (username) gone.push({ roomId, user: { id: userId, username } });
-      }
+    for (const dead of await this.redis.zrangebyscore(this.workersKey(), "-inf", now)) {
+      if (dead === this.workerId) continue; // stalled, not dead: its heartbeat writes its entries again
+      if ((await this.redis.presenceClaim(this.workersKey(), this.leaseKey(dead), dead, now, this.workerId, this.ttlMs)) !== 1) continue;
+      gone.push(...(await this.sweepWorker(dead)));
+      await this.redis.presenceFinish(this.workersKey(), this.leaseKey(dead), dead, now, this.workerId);
     }
     return gone;
   }
@@ -114,8 +116,7 @@ export class RedisPresence implements Presence {
   async heartbeat() {
     if (this.local.size === 0) return;
     try {
-      const listed = await this.redis.presenceHeartbeat(this.workersKey(), this.workerId, this.now() + this.ttlMs);
-      if (listed === 0) await this.restore();
+      if (!(await this.beat())) await this.restore();
     } catch (err) {
       this.logger.warn({ err }, "presence heartbeat failed");
     }
@@ -126,19 +127,37 @@ export class RedisPresence implements Presence {
     this.redis.disconnect();
   }
 
-  private write(roomId: string, user: User) {
+  /** Refreshes this worker's score; false when it was not listed or is being swept. */
+  private async beat() {
     const now = this.now();
-    return this.redis.presenceAdd(
-      this.roomKey(roomId),
-      this.heldKey(),
-      this.workersKey(),
-      user.id,
-      user.username,
-      this.workerId,
-      now + this.ttlMs,
-      now,
-      roomId,
+    const listed = await this.redis.presenceHeartbeat(this.workersKey(), this.leaseKey(), this.workerId, now + this.ttlMs);
+    this.listedAt = now;
+    return listed === 1;
+  }
+
+  /** Drops the dead worker from every room it held, one script per room, the rooms in parallel. */
+  private async sweepWorker(dead: string) {
+    const held = await this.redis.smembers(this.heldKey(dead));
+    const byRoom = new Map<string, string[]>();
+    for (const member of held) {
+      const [roomId, userId] = member.split("|") as [string, string];
+      byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), userId]);
+    }
+    const dropped = await Promise.all(
+      [...byRoom].map(async ([roomId, userIds]) => {
+        const pairs = await this.redis.presenceDrop(this.roomKey(roomId), dead, ...userIds);
+        return Array.from({ length: pairs.length / 2 }, (_, i) => ({ roomId, user: { id: pairs[2 * i]!, username: pairs[2 * i + 1]! } }));
+      }),
     );
+    // Only the members read: a stalled worker that came back may have written new ones meanwhile.
+    if (held.length > 0) await this.redis.srem(this.heldKey(dead), ...held);
+    return dropped.flat();
+  }
+
+  /** Lists the entry in the worker's held set first, then in the room (see the class comment); returns the previous holders. */
+  private async write(roomId: string, user: User) {
+    await this.redis.sadd(this.heldKey(), `${roomId}|${user.id}`);
+    return this.redis.presenceAdd(this.roomKey(roomId), user.id, user.username, this.workerId);
   }
 
   private async restore() {
@@ -147,7 +166,15 @@ export class RedisPresence implements Presence {
     );
   }
 
-  private async liveWorkers(): Promise<Set<string>> {
-    return new Set(await this.redis.zrangebyscore(this.workersKey(), `(${this.now()}`, "+inf"));
+  private async anyLive(workerIds: string[]) {
+    return workerIds.length > 0 && (await this.liveAmong(workerIds)).size > 0;
+  }
+
+  /** Which of these workers are live: one ZMSCORE, or none when there are no workers to ask about. */
+  private async liveAmong(workerIds: string[]): Promise<Set<string>> {
+    if (workerIds.length === 0) return new Set();
+    const scores = await this.redis.zmscore(this.workersKey(), ...workerIds);
+    const now = this.now();
+    return new Set(workerIds.filter((_, i) => scores[i] != null && Number(scores[i]) > now));
   }
 }

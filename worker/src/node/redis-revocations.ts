@@ -1,10 +1,13 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@parley/common/redis";
 import type { RevocableToken, Revocations } from "../ports/revocations.ts";
 
-/** Revoked token and session ids, and per-user cut-offs, in Redis: each kept until its tokens would have expired. */
+/**
+ * Revoked token and session ids, and per-user cut-offs, in Redis (standalone or Cluster): each kept
+ * until its tokens would have expired. Every command names one key, so none spans Cluster slots.
+ */
 export class RedisRevocations implements Revocations {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 
@@ -17,14 +20,17 @@ export class RedisRevocations implements Revocations {
     await this.redis.set(`${this.prefix}:tokens-valid-after:${userId}`, String(before), "EXAT", this.until(expiresAt));
   }
 
-  /** One round trip for the three checks. */
+  /**
+   * The three checks sent together: one round trip on standalone Redis, as MGET was, and on a Cluster
+   * each GET goes to the shard of its key (an MGET of keys in different slots is refused with CROSSSLOT).
+   */
   async isRevoked({ jti, sid, userId, iat }: RevocableToken) {
-    const [byId, bySession, cutoff] = await this.redis.mget(
-      `${this.prefix}:revoked:${jti ?? "-"}`,
-      `${this.prefix}:revoked:${sid ?? "-"}`,
-      `${this.prefix}:tokens-valid-after:${userId}`,
-    );
-    return (jti !== undefined && byId !== null) || (sid !== undefined && bySession !== null) || (cutoff !== null && iat <= Number(cutoff));
+    const [byId, bySession, cutoff] = await Promise.all([
+      jti === undefined ? null : this.redis.get(`${this.prefix}:revoked:${jti}`),
+      sid === undefined ? null : this.redis.get(`${this.prefix}:revoked:${sid}`),
+      this.redis.get(`${this.prefix}:tokens-valid-after:${userId}`),
+    ]);
+    return byId !== null || bySession !== null || (cutoff !== null && iat <= Number(cutoff));
   }
 
   private until(expiresAt: number) {

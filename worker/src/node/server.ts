@@ -7,6 +7,7 @@ import type { WebSocket } from "ws";
 import { createDrizzleStore, withDeadline } from "@parley/db";
 import { connectPglite, connectPostgres, type Connection } from "@parley/db/node";
 import { answerMalformedRequests, type Logger, systemClock } from "@parley/common";
+import { createRedisConnection, type RedisTarget } from "@parley/common/redis";
 import { createApp, type ParleyApp } from "../app.ts";
 import { fillNameSkeletons } from "../rooms/name-skeleton.ts";
 import type { Config } from "../config.ts";
@@ -23,7 +24,6 @@ import { resolveJwtSecret } from "./jwt-secret.ts";
 import { serveWebUi } from "./static-ui.ts";
 import { RedisAttemptBudget } from "./redis-attempt-budget.ts";
 import { RedisBus } from "./redis-bus.ts";
-import { createRedis } from "./redis-client.ts";
 import { RedisPresence } from "./redis-presence.ts";
 import { RedisRevocations } from "./redis-revocations.ts";
 
@@ -79,12 +79,18 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
   if (!overrides.connection) await connection.migrate();
-  const bus = overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
+  // Every Redis connection of the worker is made here, standalone or Cluster alike, and handed to its port.
+  const redisTarget: RedisTarget | undefined =
+    config.redisClusterNodes || config.redisUrl ? { url: config.redisUrl, clusterNodes: config.redisClusterNodes } : undefined;
+  const connect = (name: string) => createRedisConnection(redisTarget!, `${name}-${workerId}`, logger);
+  const bus =
+    overrides.bus ??
+    (redisTarget ? new RedisBus({ pub: connect("pub"), sub: connect("sub") }, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
   const presence =
     overrides.presence ??
-    (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
+    (redisTarget ? new RedisPresence(connect("presence"), config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
   // Revoked tokens and failed-login budgets must be seen by every worker: in Redis when there is one.
-  const revocationsRedis = config.redisUrl ? createRedis(config.redisUrl, `auth-${workerId}`, logger) : undefined;
+  const revocationsRedis = redisTarget ? connect("auth") : undefined;
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
@@ -164,7 +170,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   // Find out whether the language model is there now rather than on the first suggestion.
   void suggestService?.probe();
-  logger.info({ port, database: connection.kind, bus: config.redisUrl ? "redis" : "memory", suggest: config.suggest.engine }, "parley worker listening");
+  logger.info(
+    { port, database: connection.kind, bus: config.redisClusterNodes ? "redis-cluster" : config.redisUrl ? "redis" : "memory", suggest: config.suggest.engine },
+    "parley worker listening",
+  );
   return { url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`, port, workerId, parley, shutdown };
 }
 
