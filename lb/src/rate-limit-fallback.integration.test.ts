@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger, systemClock, type Logger } from "@parley/common";
@@ -55,6 +56,23 @@ describe("the rate limiter without Redis", () => {
     expect(await ready.json()).toEqual({ ok: true, workers: 1, healthy: 1, rateLimiter: "local" });
     expect(await (await fetch(`${lb.url}/lb/status`)).json()).toEqual({ workers: 1, healthy: 1, rateLimiter: "local" });
     expect(lines()).toEqual([{ level: "warn", msg: "rate limiter: Redis unavailable, limiting in this process" }]);
+  });
+
+  it("does not wait for a Redis that accepts connections and never answers", async () => {
+    const { logger, lines } = recording();
+    const held: Socket[] = [];
+    const hole = createNetServer((socket) => held.push(socket)); // reads nothing, answers nothing
+    await new Promise<void>((resolve) => hole.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = hole.address() as AddressInfo;
+      const limiter = new RedisRateLimiter(connect({ url: `redis://127.0.0.1:${port}` }), prefix, logger, systemClock);
+      expect(await granted(limiter, "hanging")).toBe(2);
+      expect(limiter.mode).toBe("local");
+      expect(lines()).toEqual([{ level: "warn", msg: "rate limiter: Redis unavailable, limiting in this process" }]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      hole.close();
+    }
   });
 });
 
