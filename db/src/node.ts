@@ -29,9 +29,8 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** The session settings the migrations read (custom GUCs), as text. */
-const migrationSettings = (options: MigrateOptions): Record<string, string> =>
-  options.messagePartitions === undefined ? {} : { "parley.message_partitions": String(options.messagePartitions) };
+/** The session settings the migrations read (custom GUCs), as text; empty means the default, and clears an earlier call's value. */
+const migrationSettings = (options: MigrateOptions): Record<string, string> => ({ "parley.message_partitions": String(options.messagePartitions ?? "") });
 
 /** Any 64-bit number works; all Parley processes must agree on it. */
 const MIGRATION_LOCK = 72_531_604;
