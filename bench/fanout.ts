@@ -51,7 +51,8 @@ export async function seedRooms(databaseUrl: string, secret: string, members: nu
         const rows = users.slice(i, i + 1000).map((u) => ({ id: u.id, username: u.username, username_key: u.username, password_hash: "!bench" }));
         await sql`insert into users ${sql(rows)}`;
       }
-      await sql`insert into rooms ${sql({ id: roomId, name: `bench ${tag} ${r}`, name_key: `bench ${tag} ${r}`, created_by: users[0]!.id })}`;
+      await sql`insert into rooms ${sql({ id: roomId, name: `bench ${tag} ${r}`, name_key: `bench ${tag} ${r}`, created_by: users[0]!.id, member_count: count })}`;
+      await sql`insert into room_seq ${sql({ room_id: roomId })}`;
       for (let i = 0; i < users.length; i += 1000)
         await sql`insert into memberships ${sql(users.slice(i, i + 1000).map((u) => ({ room_id: roomId, user_id: u.id })))}`;
       rooms.push({ roomId, tokens: await Promise.all(users.map(async (u) => (await issuer.issue(u)).token)) });

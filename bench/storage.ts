@@ -1,7 +1,7 @@
 /**
  * Storage through Parley against raw postgres.js on the same tables. Writes: WebSocket `message`
  * frames → `ack` on a worker process, vs the store's single-message statement (one data-modifying
- * CTE that bumps the room's `last_seq` and inserts the message with it), one per send, at the same
+ * CTE that bumps the room's `room_seq.last_seq` and inserts the message with it), one per send, at the same
  * concurrency. The worker batches concurrent sends to a room into one statement (group commit).
  * Reads: GET /api/rooms/:id/messages pages vs the same SELECT. The raw side runs in a child process
  * (this file, with STORAGE_BASELINE set) pinned to the server CPUs, like the worker.
@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type WebSocket from "ws";
+import { uuidv7 } from "uuidv7";
 import { ApiClient } from "../test/support/client.ts";
 import { parleyEnv } from "./fanout.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqueName } from "../test/support/services.ts";
@@ -36,9 +37,9 @@ const sql = (url: string) => postgres(url, { max: 10, onnotice: () => {} });
 async function rawInserts(job: InsertJob) {
   const db = sql(job.databaseUrl);
   const append = async (s: Sender, clientId: string) => {
-    await db`with next as (update rooms set last_seq = last_seq + 1 where id = ${s.roomId} returning last_seq)
+    await db`with next as (update room_seq set last_seq = last_seq + 1 where room_id = ${s.roomId} returning last_seq)
       insert into messages (id, room_id, seq, user_id, body, client_id, created_at)
-      select ${crypto.randomUUID()}, ${s.roomId}, next.last_seq, ${s.userId}, ${BODY}, ${clientId}, ${new Date()} from next
+      select ${uuidv7()}, ${s.roomId}, next.last_seq, ${s.userId}, ${BODY}, ${clientId}, ${new Date()} from next
       returning seq`;
   };
   const loops = (ms: number, tag: string) => {
@@ -198,7 +199,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     await admin`insert into messages (id, room_id, seq, user_id, body, client_id, created_at)
       select gen_random_uuid(), ${deep.id}, g, ${users[0]!.id}, 'history message ' || g || ', some ordinary chat text', null, now() - (${deepMessages} - g) * interval '1 second'
       from generate_series(1, ${deepMessages}::int) g`;
-    await admin`update rooms set last_seq = ${deepMessages} where id = ${deep.id}`;
+    await admin`update room_seq set last_seq = ${deepMessages} where room_id = ${deep.id}`;
     await admin`analyze messages`;
     await admin.end();
     const beforeSeq = Math.floor(deepMessages / 2) + 1;
@@ -234,7 +235,7 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
       title: "Storage: messages stored and history pages, Parley vs raw postgres.js",
       method:
         `Writes: ${SENDERS} sockets on one worker (PostgreSQL + Redis) in ${ROOMS} rooms, each keeping ${WINDOW} \`message\` frames in flight, counting acks; ` +
-        `vs ${SENDERS} serial loops of the store's single-message statement via postgres.js (update rooms.last_seq and insert with it, in a CTE; one statement per send), pool of 10 like the worker's. Parley's worker batches the sends waiting on a room into one statement (group commit). ` +
+        `vs ${SENDERS} serial loops of the store's single-message statement via postgres.js (update room_seq.last_seq and insert with it, in a CTE; one statement per send), pool of 10 like the worker's. Parley's worker batches the sends waiting on a room into one statement (group commit). ` +
         `${rounds} × ${ms / 1000} s each, alternating, after a 1 s warm-up. Reads: ${pages} sequential GET …/messages?limit=50 (newest, and beforeSeq=${beforeSeq} in a room of ${deepMessages.toLocaleString("en")}) vs the same SELECT.`,
       figures: [
         figure({

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { memberships, messages, rooms } from "./schema/index.ts";
+import { memberships, messages, roomSeq, rooms } from "./schema/index.ts";
 import type { Database, NewMessage } from "./store.ts";
 
 /** postgres.js returns the rows as the result, PGlite as `result.rows`. */
@@ -41,15 +41,15 @@ async function refused(db: Database, roomId: string): Promise<Error> {
 
 /**
  * Stores one message with the room's next seq and returns that seq. One statement, so one round
- * trip and atomic: the room's counter moves only if the insert succeeds, and its row lock orders
+ * trip and atomic: the room's counter (room_seq) moves only if the insert succeeds, and its row lock orders
  * concurrent sends to the room. A repeated clientId fails on the unique index (23505), which rolls
  * the counter back too. The sender's membership is part of the same statement.
  */
 export async function insertMessage(db: Database, m: NewMessage): Promise<number> {
   const result = await db.execute(sql`
     with next as (
-      update ${rooms} set last_seq = last_seq + 1
-      where id = ${m.roomId} and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
+      update ${roomSeq} set last_seq = last_seq + 1
+      where room_id = ${m.roomId} and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
       returning last_seq
     )
     insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at)
@@ -74,8 +74,8 @@ export async function insertMessages(db: Database, roomId: string, batch: NewMes
     with input as (
       select * from json_to_recordset(${rows}::json) as t(i bigint, id uuid, user_id uuid, body text, client_id text, created_at timestamptz)
     ), next as (
-      update ${rooms} set last_seq = last_seq + ${batch.length}::bigint
-      where id = ${roomId}::uuid
+      update ${roomSeq} set last_seq = last_seq + ${batch.length}::bigint
+      where room_id = ${roomId}::uuid
         and (select count(distinct user_id) from input)
           = (select count(*) from ${memberships} where room_id = ${roomId}::uuid and user_id in (select user_id from input))
       returning last_seq - ${batch.length}::bigint as base

@@ -192,6 +192,16 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect((await store.getRoom(room.id))?.memberCount).toBe(1);
       });
 
+      it("keeps memberCount equal to the memberships under concurrent joins and leaves", async () => {
+        const owner = await newUser();
+        const room = await newRoom(owner);
+        const others = await Promise.all([1, 2, 3, 4, 5, 6].map(() => newUser()));
+        await Promise.all(others.flatMap((u) => [store.join(room.id, u.id), store.join(room.id, u.id)]));
+        await Promise.all(others.slice(0, 4).flatMap((u) => [store.leave(room.id, u.id), store.join(room.id, others[5]!.id), store.leave(room.id, u.id)]));
+        expect((await store.getRoom(room.id))?.memberCount).toBe((await store.members(room.id)).length);
+        expect((await store.getRoom(room.id))?.memberCount).toBe(3);
+      });
+
       it("lists members by name, case-insensitively", async () => {
         const tag = unique("m");
         const make = async (username: string) => (await store.createUser({ id: crypto.randomUUID(), username, passwordHash: "h" }))!;

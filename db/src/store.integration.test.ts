@@ -21,10 +21,13 @@ describe("PostgreSQL migrations", () => {
       await Promise.all(connections.map((c) => c.migrate()));
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
       try {
-        const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
-        expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "refresh_tokens", "rooms", "users"]);
+        const tables = await sql<{ name: string }[]>`
+          select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and not relispartition order by 1`;
+        expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "refresh_tokens", "room_seq", "rooms", "users"]);
+        const [partitions] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'messages'::regclass`;
+        expect(partitions?.count).toBe(32);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(4);
+        expect(applied?.count).toBe(5);
         const [lock] = await sql<
           { count: number }[]
         >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;

@@ -6,7 +6,7 @@ import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts"
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import * as schema from "./schema/index.ts";
-import { memberships, messages, rooms, users } from "./schema/index.ts";
+import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -108,14 +108,13 @@ const toMessage = (r: MessageRow): Message => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-const memberCount = sql<number>`(select count(*)::int from ${memberships} where ${memberships.roomId} = ${rooms.id})`;
 const roomColumns = {
   id: rooms.id,
   name: rooms.name,
   topic: rooms.topic,
   createdBy: rooms.createdBy,
   createdAt: rooms.createdAt,
-  memberCount,
+  memberCount: rooms.memberCount,
 };
 const toRoom = (r: { id: string; name: string; topic: string; createdBy: string; createdAt: Date; memberCount: number }): RoomRecord => ({
   ...r,
@@ -206,12 +205,13 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return db.transaction(async (tx) => {
         const [created] = await tx
           .insert(rooms)
-          .values({ ...room, nameKey: room.name.toLowerCase(), nameSkeleton: room.nameSkeleton ?? null })
+          .values({ ...room, nameKey: room.name.toLowerCase(), nameSkeleton: room.nameSkeleton ?? null, memberCount: 1 })
           // Either unique key: the same name in another case, or a lookalike name.
           .onConflictDoNothing()
           .returning({ id: rooms.id });
         if (!created) return null;
         await tx.insert(memberships).values({ roomId: room.id, userId: room.createdBy, joinedAt: room.createdAt });
+        await tx.insert(roomSeq).values({ roomId: room.id });
         return { id: room.id, name: room.name, topic: room.topic, createdBy: room.createdBy, createdAt: room.createdAt.toISOString(), memberCount: 1 };
       });
     },
@@ -240,10 +240,11 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
     async listRooms({ query, memberId, limit }) {
       const where = and(
+        // rooms_name_trgm_idx (pg_trgm) serves this for queries of three characters or more.
         query ? ilike(rooms.name, `%${likeLiteral(query)}%`) : undefined,
         memberId ? inArray(rooms.id, db.select({ id: memberships.roomId }).from(memberships).where(eq(memberships.userId, memberId))) : undefined,
       );
-      const rows = await db.select(roomColumns).from(rooms).where(where).orderBy(desc(memberCount), asc(rooms.nameKey)).limit(limit);
+      const rows = await db.select(roomColumns).from(rooms).where(where).orderBy(desc(rooms.memberCount), asc(rooms.nameKey)).limit(limit);
       return rows.map(toRoom);
     },
 
@@ -257,12 +258,17 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return rows.map((r) => r.roomId);
     },
 
+    // Join and leave move member_count in the statement that adds or removes the membership, and only when it did.
     async join(roomId, userId) {
-      await db.insert(memberships).values({ roomId, userId }).onConflictDoNothing();
+      await db.execute(sql`
+        with added as (insert into ${memberships} (room_id, user_id) values (${roomId}, ${userId}) on conflict do nothing returning room_id)
+        update ${rooms} set member_count = member_count + 1 where id in (select room_id from added)`);
     },
 
     async leave(roomId, userId) {
-      await db.delete(memberships).where(and(eq(memberships.roomId, roomId), eq(memberships.userId, userId)));
+      await db.execute(sql`
+        with gone as (delete from ${memberships} where room_id = ${roomId} and user_id = ${userId} returning room_id)
+        update ${rooms} set member_count = member_count - 1 where id in (select room_id from gone)`);
     },
 
     async isMember(roomId, userId) {
@@ -295,7 +301,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
     async lastSeqs(roomIds) {
       if (roomIds.length === 0) return new Map();
-      const rows = await db.select({ id: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, roomIds));
+      const rows = await db.select({ id: roomSeq.roomId, lastSeq: roomSeq.lastSeq }).from(roomSeq).where(inArray(roomSeq.roomId, roomIds));
       return new Map(rows.map((r) => [r.id, Number(r.lastSeq)]));
     },
 

@@ -118,8 +118,8 @@ describe("a cluster of workers", () => {
     expect(users.map((u) => ({ id: u.id, username: u.username, key: u.username_key }))).toEqual(
       [owner.user, other.user].sort((x, y) => x.username.localeCompare(y.username)).map((u) => ({ ...u, key: u.username.toLowerCase() })),
     );
-    const [stored] = await sql`select name, created_by, last_seq::int as last_seq from rooms where id = ${room.id}`;
-    expect(stored).toEqual({ name: room.name, created_by: owner.user.id, last_seq: 2 * count });
+    const [stored] = await sql`select name, created_by, member_count, last_seq::int as last_seq from rooms join room_seq on room_id = id where id = ${room.id}`;
+    expect(stored).toEqual({ name: room.name, created_by: owner.user.id, member_count: 2, last_seq: 2 * count });
     const memberships = await sql`select user_id from memberships where room_id = ${room.id}`;
     expect(memberships.map((m) => m.user_id).sort()).toEqual([owner.user.id, other.user.id].sort());
     const messages = await sql`select seq::int as seq, user_id, body, client_id from messages where room_id = ${room.id} order by seq`;

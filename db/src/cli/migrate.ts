@@ -1,12 +1,15 @@
 import { join } from "node:path";
 import { connectPglite, connectPostgres } from "../node.ts";
 
-/** `npm run migrate`: applies migrations to DATABASE_URL, or to the embedded database under DATA_DIR. */
+/**
+ * `npm run migrate`: applies migrations to DATABASE_URL, or to the embedded database under DATA_DIR.
+ * MESSAGE_PARTITIONS (16–64) sets how many hash partitions `messages` gets when migration 0004 runs.
+ */
 const url = process.env.DATABASE_URL;
-// Two connections: migrate() holds one for the advisory lock while the migrator runs on the other.
-const connection = url ? connectPostgres(url, { max: 2 }) : await connectPglite(join(process.env.DATA_DIR ?? "./data", "pglite"));
+const partitions = process.env.MESSAGE_PARTITIONS;
+const connection = url ? connectPostgres(url, { max: 1 }) : await connectPglite(join(process.env.DATA_DIR ?? "./data", "pglite"));
 try {
-  await connection.migrate();
+  await connection.migrate(partitions ? { messagePartitions: Number(partitions) } : {});
   console.log(`migrations applied (${connection.kind})`);
 } finally {
   await connection.close();

@@ -1,5 +1,6 @@
 export { users } from "./users.ts";
 export { rooms } from "./rooms.ts";
+export { roomSeq } from "./room-seq.ts";
 export { memberships } from "./memberships.ts";
 export { messages } from "./messages.ts";
 export { idempotencyKeys } from "./idempotency-keys.ts";

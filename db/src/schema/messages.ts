@@ -1,11 +1,17 @@
-import { bigint, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
+/**
+ * The parent of the message log. In the database it is hash-partitioned by `room_id`
+ * (migrations/0004_partitioned_messages.sql), which drizzle cannot express: this file describes the
+ * parent table. Every unique key holds `room_id`, as partitioning (and Citus) requires.
+ */
 export const messages = pgTable(
   "messages",
   {
-    id: uuid("id").primaryKey(),
+    /** UUIDv7 for new messages (time-ordered); older ones keep their random UUIDs. */
+    id: uuid("id").notNull(),
     roomId: uuid("room_id")
       .notNull()
       .references(() => rooms.id, { onDelete: "cascade" }),
@@ -19,8 +25,12 @@ export const messages = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [
-    // Doubles as the index for history pages: (room_id, seq) range scans.
-    unique("messages_room_seq_unique").on(t.roomId, t.seq),
+    // Doubles as the index for history pages: (room_id, seq) range scans within one partition.
+    primaryKey({ name: "messages_room_seq_pk", columns: [t.roomId, t.seq] }),
     unique("messages_room_user_client_unique").on(t.roomId, t.userId, t.clientId),
+    // A message looked up by id within its room (a forwarded send made idempotent).
+    unique("messages_room_id_unique").on(t.roomId, t.id),
+    // Deleting a user checks this foreign key: without it, a scan of every partition.
+    index("messages_user_idx").on(t.userId),
   ],
 );

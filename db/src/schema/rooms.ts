@@ -1,21 +1,31 @@
-import { bigint, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { desc } from "drizzle-orm";
+import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users.ts";
 
-export const rooms = pgTable("rooms", {
-  id: uuid("id").primaryKey(),
-  name: text("name").notNull(),
-  /** Lower-cased name: makes room names case-insensitively unique. */
-  nameKey: text("name_key").notNull().unique("rooms_name_key_unique"),
-  /**
-   * The name's lookalike skeleton (worker/src/rooms/name-skeleton.ts): no two rooms may look alike.
-   * Null for rooms made before it existed, until the worker fills it in at start.
-   */
-  nameSkeleton: text("name_skeleton").unique("rooms_name_skeleton_unique"),
-  topic: text("topic").notNull().default(""),
-  createdBy: uuid("created_by")
-    .notNull()
-    .references(() => users.id),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  /** The seq of the room's newest message. Incremented in the transaction that stores a message; its row lock orders sends. */
-  lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
-});
+export const rooms = pgTable(
+  "rooms",
+  {
+    id: uuid("id").primaryKey(),
+    name: text("name").notNull(),
+    /** Lower-cased name: makes room names case-insensitively unique. */
+    nameKey: text("name_key").notNull().unique("rooms_name_key_unique"),
+    /**
+     * The name's lookalike skeleton (worker/src/rooms/name-skeleton.ts): no two rooms may look alike.
+     * Null for rooms made before it existed, until the worker fills it in at start.
+     */
+    nameSkeleton: text("name_skeleton").unique("rooms_name_skeleton_unique"),
+    topic: text("topic").notNull().default(""),
+    createdBy: uuid("created_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** How many memberships the room has: kept by the statements that join, leave and create, so listing rooms counts nothing. */
+    memberCount: integer("member_count").notNull().default(0),
+  },
+  (t) => [
+    // Room search (`name ILIKE '%q%'`) through trigrams (pg_trgm) instead of reading every room.
+    index("rooms_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+    // The room list's order: the biggest rooms first, read from the index's start.
+    index("rooms_member_count_idx").on(desc(t.memberCount), t.nameKey),
+  ],
+);

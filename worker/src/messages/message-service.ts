@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { NotMemberError, type Store } from "@parley/db";
+import { uuidv7 } from "uuidv7";
 import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
@@ -28,8 +29,9 @@ export class MessageService {
     if (!knownMember) await this.requireMember(roomId, user.id);
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
+    // UUIDv7: time-ordered, so new ids land at the right edge of the (room_id, id) index instead of at random pages.
     const result = await this.store
-      .appendMessage({ id: crypto.randomUUID(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) })
+      .appendMessage({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) })
       .catch((error: unknown) => {
         throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
       });
