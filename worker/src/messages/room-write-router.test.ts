@@ -102,8 +102,9 @@ describe("RoomWriteRouter", () => {
       [2, true],
       [3, true],
     ]);
-    // Gathered in one forward, answered in one event.
+    // Gathered in one forward, received and answered in one event each.
     expect(crossed.append).toBe(1);
+    expect(crossed.accepted).toBe(1);
     expect(crossed.appended).toBe(1);
     expect(await storedSeqs()).toEqual([1, 2, 3]);
   });

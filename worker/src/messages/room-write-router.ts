@@ -1,4 +1,5 @@
-import { NotMemberError, type NewMessage, type Store } from "@parley/db";
+import { NotMemberError, StoreTimeout, type NewMessage, type Store } from "@parley/db";
+import type { Message } from "@parley/protocol";
 import type { Logger } from "@parley/common";
 import { inboxOf, type AppendAnswer, type ForwardedMessage, type InboxEvent } from "../ports/bus.ts";
 import type { WorkerDirectory } from "../ports/worker-directory.ts";
@@ -11,13 +12,16 @@ export interface RoomWriteRouterDeps {
   hub: RoomHub;
   directory: WorkerDirectory;
   logger: Logger;
-  /** How long a forwarded send waits for the owner's answer before this worker stores it itself. */
+  /** How long a forwarded send waits for the owner's receipt before this worker stores it itself. */
   timeoutMs: number;
+  /** How long a send the owner accepted waits for its answer (lost on the bus) before the same; 4 × timeoutMs when absent. */
+  answerTimeoutMs?: number;
 }
 
 interface Pending {
   message: NewMessage;
   owner: string;
+  accepted: boolean;
   resolve(result: Appended): void;
   reject(error: unknown): void;
 }
@@ -28,11 +32,12 @@ interface Pending {
  * convoying on the room's counter row. The owner stores and publishes as a lone worker would and
  * answers; this worker relays the answer and delivers the message to its own subscribers.
  *
- * The bus is at most once and owners die, so routing is only ever an optimisation: a send whose
- * answer does not come within `timeoutMs`, or whose owner leaves the directory, is stored here
- * instead. That is idempotent because the message id travels with the forward: a second insert
- * of the same id (or clientId) returns the stored message, and the database's row lock orders
- * writes whoever makes them.
+ * The bus is at most once and owners die, so routing is only ever an optimisation: a send not
+ * accepted by its owner within `timeoutMs`, accepted but not answered within `answerTimeoutMs`,
+ * or whose owner leaves the directory, is stored here instead. That is idempotent because the
+ * message id travels with the forward: a second insert of the same id (or clientId) returns the
+ * stored message, and the database's row lock orders writes whoever makes them. The receipt keeps
+ * a busy owner's slow commits from being stored a second time here, which would only add load.
  */
 export class RoomWriteRouter implements RoomWrites {
   private readonly local: LocalRoomWrites;
@@ -40,9 +45,11 @@ export class RoomWriteRouter implements RoomWrites {
   private readonly pending = new Map<string, Pending>();
   /** Sends gathered for each owner, forwarded together once the current tick is over. */
   private readonly outbox = new Map<string, NewMessage[]>();
+  private readonly answerTimeoutMs: number;
 
   constructor(private readonly deps: RoomWriteRouterDeps) {
     this.local = new LocalRoomWrites(deps.store, deps.hub);
+    this.answerTimeoutMs = deps.answerTimeoutMs ?? 4 * deps.timeoutMs;
     deps.hub
       .onInbox(inboxOf(deps.directory.self), (event) => this.receive(event))
       .catch((err) => deps.logger.warn({ err }, "cannot listen on the worker inbox"));
@@ -53,7 +60,7 @@ export class RoomWriteRouter implements RoomWrites {
     const owner = ownerOf(message.roomId, this.deps.directory.live());
     if (owner === undefined || owner === this.deps.directory.self) return this.local.append(message);
     return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { message, owner, resolve, reject });
+      this.pending.set(message.id, { message, owner, accepted: false, resolve, reject });
       let batch = this.outbox.get(owner);
       if (!batch) {
         this.outbox.set(owner, (batch = []));
@@ -73,27 +80,42 @@ export class RoomWriteRouter implements RoomWrites {
       this.deps.logger.warn({ err, owner }, "cannot forward sends; storing them here");
       ids.forEach((id) => this.storeHere(id));
     });
-    setTimeout(() => ids.forEach((id) => this.storeHere(id)), this.deps.timeoutMs);
+    setTimeout(() => {
+      const accepted = ids.filter((id) => this.pending.get(id)?.accepted);
+      ids.forEach((id) => this.pending.get(id)?.accepted || this.storeHere(id));
+      if (accepted.length) setTimeout(() => accepted.forEach((id) => this.storeHere(id)), this.answerTimeoutMs - this.deps.timeoutMs);
+    }, this.deps.timeoutMs);
   }
 
   private receive(event: InboxEvent) {
-    if (event.kind === "append") void this.serve(event.replyTo, event.messages);
-    else for (const answer of event.answers) this.answered(answer);
+    if (event.kind === "append") return void this.serve(event.replyTo, event.messages);
+    if (event.kind === "accepted") {
+      for (const id of event.ids) {
+        const p = this.pending.get(id);
+        if (p) p.accepted = true;
+      }
+      return;
+    }
+    for (const answer of event.answers) this.answered(answer);
   }
 
-  /** As the owner: stores forwarded sends (publishing them as usual) and answers the sender. */
+  /** As the owner: acknowledges receipt, stores forwarded sends (publishing them as usual) and answers the sender. */
   private async serve(replyTo: string, forwarded: ForwardedMessage[]) {
+    const tell = (event: InboxEvent) =>
+      this.deps.hub.tell(inboxOf(replyTo), event).catch((err) => this.deps.logger.warn({ err, replyTo }, "cannot answer forwarded sends"));
+    void tell({ kind: "accepted", ids: forwarded.map((m) => m.id) });
     const answers = await Promise.all(
       forwarded.map(fromForwarded).map((m) =>
         this.local.append(m).then(
-          ({ message, created }): AppendAnswer => ({ id: m.id, message, created }),
-          (error: unknown): AppendAnswer => ({ id: m.id, error: error instanceof NotMemberError ? "not_member" : "failed" }),
+          ({ message, created }): AppendAnswer => (created ? { id: m.id, seq: message.seq } : { id: m.id, existing: message }),
+          (error: unknown): AppendAnswer => ({
+            id: m.id,
+            error: error instanceof NotMemberError ? "not_member" : error instanceof StoreTimeout ? "unavailable" : "failed",
+          }),
         ),
       ),
     );
-    await this.deps.hub
-      .tell(inboxOf(replyTo), { kind: "appended", answers })
-      .catch((err) => this.deps.logger.warn({ err, replyTo }, "cannot answer forwarded sends"));
+    await tell({ kind: "appended", answers });
   }
 
   private answered(answer: AppendAnswer) {
@@ -102,11 +124,14 @@ export class RoomWriteRouter implements RoomWrites {
     if ("error" in answer) {
       if (answer.error === "failed") return this.storeHere(answer.id);
       this.pending.delete(answer.id);
-      return p.reject(new NotMemberError(p.message.roomId));
+      return p.reject(
+        answer.error === "not_member" ? new NotMemberError(p.message.roomId) : new StoreTimeout("appendMessage (on the room's owner)", this.deps.timeoutMs),
+      );
     }
     this.pending.delete(answer.id);
-    this.deps.hub.delivered(answer.message);
-    p.resolve({ message: answer.message, created: answer.created || answer.message.id === answer.id });
+    const message = "seq" in answer ? stored(p.message, answer.seq) : answer.existing;
+    this.deps.hub.delivered(message);
+    p.resolve({ message, created: message.id === answer.id });
   }
 
   /** The fallback: stores a forwarded send on this worker, unless it was answered meanwhile. */
@@ -131,3 +156,5 @@ export class RoomWriteRouter implements RoomWrites {
 
 const toForwarded = (m: NewMessage): ForwardedMessage => ({ ...m, createdAt: m.createdAt.toISOString() });
 const fromForwarded = (m: ForwardedMessage): NewMessage => ({ ...m, createdAt: new Date(m.createdAt) });
+/** The message as the owner stored it: what was forwarded, with the seq it got. */
+const stored = (m: NewMessage, seq: number): Message => ({ ...m, seq, createdAt: m.createdAt.toISOString() });

@@ -14,6 +14,8 @@ export type RoomEvent =
   | { kind: "signed-out"; userId: string; before: number }
   /** Sends forwarded to the worker that owns their rooms, on its inbox (inboxOf): it stores them and answers to `replyTo`. */
   | { kind: "append"; replyTo: string; messages: ForwardedMessage[] }
+  /** The owner got an `append` and is storing its sends: the sender now waits longer before storing them itself. */
+  | { kind: "accepted"; ids: string[] }
   /** The owner's answers to an `append`, on the sender's inbox, one per message. */
   | { kind: "appended"; answers: AppendAnswer[] };
 
@@ -28,13 +30,14 @@ export interface ForwardedMessage {
 }
 
 /**
- * The owner's answer to one forwarded send: the stored message, or `not_member` (nothing stored),
- * or `failed` (the owner could not store it: the sender stores it itself).
+ * The owner's answer to one forwarded send: its seq when this send stored it, the stored message
+ * when it was there already (a repeated clientId), or an error: `not_member` (nothing stored),
+ * `unavailable` (the database did not answer in time), `failed` (the sender stores it itself).
  */
-export type AppendAnswer = { id: string; message: Message; created: boolean } | { id: string; error: "not_member" | "failed" };
+export type AppendAnswer = { id: string; seq: number } | { id: string; existing: Message } | { id: string; error: "not_member" | "unavailable" | "failed" };
 
 /** The events of a worker's inbox. */
-export type InboxEvent = Extract<RoomEvent, { kind: "append" | "appended" }>;
+export type InboxEvent = Extract<RoomEvent, { kind: "append" | "accepted" | "appended" }>;
 
 /** A worker's inbox: the bus channel, treated like a room id, on which the others reach that worker alone. */
 export const inboxOf = (workerId: string) => `_w:${workerId}`;

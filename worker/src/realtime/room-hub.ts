@@ -232,7 +232,7 @@ export class RoomHub {
 
   private onBusEvent(roomId: string, event: RoomEvent): void {
     if (event.kind === "revoked" || event.kind === "signed-out") return this.revokedListener(event);
-    if (event.kind === "append" || event.kind === "appended") return this.inboxListener(event);
+    if (event.kind === "append" || event.kind === "accepted" || event.kind === "appended") return this.inboxListener(event);
     const ch = this.channels.get(roomId);
     if (!ch) return;
     switch (event.kind) {
