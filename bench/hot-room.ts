@@ -14,7 +14,7 @@ import { figure, latency, type Bench, type Figure, type Latency } from "./lib/re
 
 /** Sending sockets (one user each), each with WINDOW sends in flight; not subscribed, so this measures storing, not fan-out. */
 const SENDERS = 64;
-const WINDOW = 4;
+const WINDOW = 16;
 const QUIET_ROOMS = 64;
 const BODY = "hot room bench: an ordinary chat message of about sixty chars";
 
