@@ -113,13 +113,15 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     for (const config of configs) {
       const steps: Array<() => unknown> = [];
       try {
-        // Fresh workers per configuration, so the directory lists exactly these.
-        const workers = await startAll(
-          steps,
-          Array.from({ length: config.workers }, (_, i) =>
+        // Fresh workers per configuration, so the directory lists exactly these; one at a time, as
+        // four starting together on one busy core may miss the start deadline.
+        const workers: WorkerProcess[] = [];
+        for (let i = 0; i < config.workers; i++) {
+          const [worker] = await startAll(steps, [
             startWorkerProcess({ ...env, WORKER_ID: `hot-${runNo}-${i}`, WRITE_ROUTING: config.routing ? "on" : "off" }),
-          ),
-        );
+          ] as const);
+          workers.push(worker);
+        }
         // Two heartbeats: every worker lists every other before the load starts.
         await new Promise((r) => setTimeout(r, 2500));
         for (const layout of ["hot", "quiet"] as const) {
