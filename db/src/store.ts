@@ -62,7 +62,8 @@ export interface Store extends IdempotencyStore {
   lastSeqs(roomIds: string[]): Promise<Map<string, number>>;
   /**
    * Stores a message with the room's next seq, in one transaction; `created` is false when the user
-   * already sent this `clientId` to the room, and the first message is returned instead.
+   * already sent this `clientId` to the room, or a message with this id is stored in it, and that
+   * first message is returned instead.
    * Rejects with NotMemberError when the sender is not a member of the room.
    */
   appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
@@ -149,13 +150,26 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     return row ? toMessage(row) : null;
   };
 
-  /** The reference path: a repeated clientId fails on the unique index and the first message is returned instead. */
+  const findMessageById = async (roomId: string, id: string) => {
+    const [row] = await db
+      .select(messageColumns)
+      .from(messages)
+      .innerJoin(users, eq(users.id, messages.userId))
+      .where(and(eq(messages.roomId, roomId), eq(messages.id, id)));
+    return row ? toMessage(row) : null;
+  };
+
+  /**
+   * The reference path: a repeated clientId, or a repeated message id (a forwarded send stored
+   * again by its sender's worker after the owner's answer was lost), fails on a unique index and
+   * the first message is returned instead.
+   */
   const appendOne = async (m: NewMessage) => {
     try {
       return { message: stored(m, await insertMessage(db, m)), created: true };
     } catch (error) {
-      if (!m.clientId || !isUniqueViolation(error)) throw error;
-      const existing = await findMessageByClientId(m.roomId, m.user.id, m.clientId);
+      if (!isUniqueViolation(error)) throw error;
+      const existing = (m.clientId ? await findMessageByClientId(m.roomId, m.user.id, m.clientId) : null) ?? (await findMessageById(m.roomId, m.id));
       if (!existing) throw new Error("duplicate send vanished", { cause: error });
       return { message: existing, created: false };
     }

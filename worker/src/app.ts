@@ -14,6 +14,8 @@ import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
+import { RoomWriteRouter } from "./messages/room-write-router.ts";
+import { LocalRoomWrites } from "./messages/room-writes.ts";
 import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
 import type { Bus, SessionEvent } from "./ports/bus.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
@@ -21,6 +23,7 @@ import type { Presence } from "./ports/presence.ts";
 import { MemoryRevocations, type Revocations } from "./ports/revocations.ts";
 import { Sessions } from "./auth/sessions.ts";
 import { noSuggester, type Suggester } from "./ports/suggester.ts";
+import type { WorkerDirectory } from "./ports/worker-directory.ts";
 import type { Peer } from "./realtime/peer.ts";
 import { RoomHub } from "./realtime/room-hub.ts";
 import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./realtime/socket-quota.ts";
@@ -48,6 +51,8 @@ export interface AppSettings {
   };
   /** Live WebSockets per user and per client address; 20 and 200 when absent. */
   sockets?: SocketLimits;
+  /** How long a send forwarded to its room's owner waits for the answer before it is stored here; 1500 ms when absent. */
+  writeForwardTimeoutMs?: number;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -63,6 +68,8 @@ export interface AppDeps {
   attempts?: AttemptBudget;
   /** Revoked tokens; in memory (one process) when absent. */
   revocations?: Revocations;
+  /** The live workers: with one, a room's sends are stored by the worker that owns it; without, where they arrive. */
+  directory?: WorkerDirectory;
   suggester?: Suggester;
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
@@ -87,7 +94,10 @@ export function createApp(deps: AppDeps): ParleyApp {
   const app = new Hono<AppEnv>();
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
   const hub = new RoomHub({ store, bus, presence, logger });
-  const messages = new MessageService(store, hub, clock, settings.rates.message);
+  const writes = deps.directory
+    ? new RoomWriteRouter({ store, hub, directory: deps.directory, logger, timeoutMs: settings.writeForwardTimeoutMs ?? 1500 })
+    : new LocalRoomWrites(store, hub);
+  const messages = new MessageService(store, hub, clock, settings.rates.message, writes);
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
   const openSockets = new Set<{ peer: Peer }>();
   /** Closes the sockets here that live on a revoked token or session, or on a token of a user signed out everywhere. */

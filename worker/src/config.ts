@@ -55,6 +55,10 @@ export const configSchema = z
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+    /** With Redis: `on` stores a room's sends on the worker that owns the room, `off` on the worker they arrive at. */
+    WRITE_ROUTING: z.enum(["on", "off"]).default("on"),
+    /** A send forwarded to its room's owner and not answered by then is stored by the worker it arrived at. */
+    WRITE_FORWARD_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
     /** Node's HTTP server: a request head must arrive in time, then the whole request (slowloris). */
     HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
@@ -107,6 +111,8 @@ export const configSchema = z
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     dbTimeoutMs: env.DB_TIMEOUT_MS,
+    writeRouting: env.WRITE_ROUTING === "on",
+    writeForwardTimeoutMs: env.WRITE_FORWARD_TIMEOUT_MS,
     http: {
       // Node refuses a head timeout longer than the request timeout.
       headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),

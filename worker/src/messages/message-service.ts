@@ -5,6 +5,7 @@ import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
 import { roomIdParam } from "../rooms/room-id.ts";
+import { LocalRoomWrites, type RoomWrites } from "./room-writes.ts";
 
 /** Sending messages, the same way over HTTP and WebSocket: rate-limited, members only, idempotent. */
 export class MessageService {
@@ -12,9 +13,11 @@ export class MessageService {
 
   constructor(
     private readonly store: Store,
-    private readonly hub: RoomHub,
+    hub: RoomHub,
     private readonly clock: Clock,
     rate: { max: number; windowSeconds: number },
+    /** Where sends are stored: on this worker unless the app routes them to the room's owner. */
+    private readonly writes: RoomWrites = new LocalRoomWrites(store, hub),
   ) {
     this.buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, clock);
   }
@@ -30,13 +33,9 @@ export class MessageService {
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
     // UUIDv7: time-ordered, so new ids land at the right edge of the (room_id, id) index instead of at random pages.
-    const result = await this.store
-      .appendMessage({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) })
-      .catch((error: unknown) => {
-        throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
-      });
-    if (result.created) this.hub.published(result.message);
-    return result;
+    return this.writes.append({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) }).catch((error: unknown) => {
+      throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
+    });
   }
 
   /** 404 for a room that does not exist, 403 for one the user is not in. */

@@ -16,6 +16,7 @@ import { loggableError } from "../ports/loggable-error.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../ports/presence.ts";
 import type { Suggester } from "../ports/suggester.ts";
+import type { WorkerDirectory } from "../ports/worker-directory.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
 import { createNodeWebSocket } from "./node-websocket.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
@@ -26,6 +27,7 @@ import { RedisAttemptBudget } from "./redis-attempt-budget.ts";
 import { RedisBus } from "./redis-bus.ts";
 import { RedisPresence } from "./redis-presence.ts";
 import { RedisRevocations } from "./redis-revocations.ts";
+import { RedisWorkerDirectory } from "./redis-worker-directory.ts";
 
 /** How often dead workers' presence is swept and lost publishes are caught up from the database. */
 const MAINTENANCE_MS = 5000;
@@ -47,6 +49,8 @@ export interface WorkerOverrides {
   logger?: Logger;
   hasher?: PasswordHasher;
   suggester?: Suggester;
+  /** The live workers (tests with many in-process workers); from Redis when there is one. */
+  directory?: WorkerDirectory;
   /** The WebSocket upgrade for Node; node-websocket.ts unless a bench compares another. */
   webSocket?: NodeWebSocketFactory;
 }
@@ -93,6 +97,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const revocationsRedis = redisTarget ? connect("auth") : undefined;
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
+  // A room's sends go to the worker that owns it, found among the workers heartbeating in Redis.
+  const directoryRedis = !overrides.directory && redisTarget && config.writeRouting ? connect("dir") : undefined;
+  const redisDirectory = directoryRedis ? new RedisWorkerDirectory(directoryRedis, config.redisPrefix, workerId, logger) : undefined;
+  const directory = overrides.directory ?? redisDirectory;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
   const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
@@ -111,6 +119,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       trustedProxies: config.trustedProxies,
       rates: config.rates,
       sockets: config.sockets,
+      writeForwardTimeoutMs: config.writeForwardTimeoutMs,
     },
     store,
     bus,
@@ -120,6 +129,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     logger,
     revocations,
     attempts,
+    directory,
     suggester,
     // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
@@ -143,6 +153,8 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
 
+  // Listed only once it serves: the others start forwarding sends here from the next heartbeat.
+  await redisDirectory?.start();
   const maintenance = setInterval(() => {
     parley.hub.sweep().catch((err) => logger.warn({ err }, "presence sweep failed"));
     parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed"));
@@ -154,6 +166,8 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     (stopping ??= (async () => {
       logger.info({}, "shutting down");
       clearInterval(maintenance);
+      // Leave the directory first: the others store this worker's rooms themselves from their next heartbeat.
+      await redisDirectory?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       parley.drain();
       await until(() => parley.connections() === 0 && parley.hub.stats().connections === 0, config.shutdownTimeoutMs);
@@ -163,6 +177,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       await presence.close().catch(() => {});
       await bus.close().catch(() => {});
       revocationsRedis?.disconnect();
+      directoryRedis?.disconnect();
       await hasher.close?.().catch(() => {});
       if (!overrides.connection) await connection.close().catch(() => {});
       logger.info({}, "stopped");

@@ -11,7 +11,36 @@ export type RoomEvent =
   /** A token or session was revoked: every worker closes the sockets using it (on SESSIONS_CHANNEL). */
   | { kind: "revoked"; jti: string }
   /** The user signed out everywhere (or changed password): every worker closes the sockets of tokens issued up to `before`. */
-  | { kind: "signed-out"; userId: string; before: number };
+  | { kind: "signed-out"; userId: string; before: number }
+  /** Sends forwarded to the worker that owns their rooms, on its inbox (inboxOf): it stores them and answers to `replyTo`. */
+  | { kind: "append"; replyTo: string; messages: ForwardedMessage[] }
+  /** The owner got an `append` and is storing its sends: the sender now waits longer before storing them itself. */
+  | { kind: "accepted"; ids: string[] }
+  /** The owner's answers to an `append`, on the sender's inbox, one per message. */
+  | { kind: "appended"; answers: AppendAnswer[] };
+
+/** A send as forwarded: the store's NewMessage with its time as an ISO string (JSON on Redis). */
+export interface ForwardedMessage {
+  id: string;
+  roomId: string;
+  user: User;
+  body: string;
+  clientId: string | null;
+  createdAt: string;
+}
+
+/**
+ * The owner's answer to one forwarded send: its seq when this send stored it, the stored message
+ * when it was there already (a repeated clientId), or an error: `not_member` (nothing stored),
+ * `unavailable` (the database did not answer in time), `failed` (the sender stores it itself).
+ */
+export type AppendAnswer = { id: string; seq: number } | { id: string; existing: Message } | { id: string; error: "not_member" | "unavailable" | "failed" };
+
+/** The events of a worker's inbox. */
+export type InboxEvent = Extract<RoomEvent, { kind: "append" | "accepted" | "appended" }>;
+
+/** A worker's inbox: the bus channel, treated like a room id, on which the others reach that worker alone. */
+export const inboxOf = (workerId: string) => `_w:${workerId}`;
 
 /** The events of SESSIONS_CHANNEL. */
 export type SessionEvent = Extract<RoomEvent, { kind: "revoked" | "signed-out" }>;

@@ -1,7 +1,7 @@
 import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, notFound, type Logger } from "@parley/common";
-import { SESSIONS_CHANNEL, type Bus, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
+import { SESSIONS_CHANNEL, type Bus, type InboxEvent, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
 import type { Presence } from "../ports/presence.ts";
 import { frameVersions } from "./frame-versions.ts";
 import { readOnline, readSnapshot } from "./online-snapshot.ts";
@@ -34,6 +34,7 @@ export class RoomHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly peerRooms = new Map<string, Set<string>>();
   private revokedListener: (event: SessionEvent) => void = () => {};
+  private inboxListener: (event: InboxEvent) => void = () => {};
   private readonly coalescer: PresenceCoalescer;
 
   constructor(private readonly deps: HubDeps) {
@@ -106,6 +107,15 @@ export class RoomHub {
   published(message: Message): void {
     if (this.channels.has(message.roomId)) void this.run(message.roomId, (ch) => this.ingest(ch, message));
     this.publish(message.roomId, { kind: "message", message });
+  }
+
+  /**
+   * A message another worker committed for a send made here (its answer to a forward): delivered
+   * to the subscribers here only, since the committing worker published it. The seq cursor keeps
+   * it exactly once should that publish arrive too.
+   */
+  delivered(message: Message): void {
+    if (this.channels.has(message.roomId)) void this.run(message.roomId, (ch) => this.ingest(ch, message));
   }
 
   /** Tells the room's other users that `user` is typing. */
@@ -209,8 +219,20 @@ export class RoomHub {
     this.publish(SESSIONS_CHANNEL, event);
   }
 
+  /** Receives the events other workers send to `channel`, this worker's inbox (see inboxOf). */
+  onInbox(channel: string, listener: (event: InboxEvent) => void): Promise<void> {
+    this.inboxListener = listener;
+    return this.deps.bus.subscribe(channel);
+  }
+
+  /** Sends an event to one worker's inbox. */
+  tell(channel: string, event: InboxEvent): Promise<void> {
+    return this.deps.bus.publish(channel, event);
+  }
+
   private onBusEvent(roomId: string, event: RoomEvent): void {
     if (event.kind === "revoked" || event.kind === "signed-out") return this.revokedListener(event);
+    if (event.kind === "append" || event.kind === "accepted" || event.kind === "appended") return this.inboxListener(event);
     const ch = this.channels.get(roomId);
     if (!ch) return;
     switch (event.kind) {

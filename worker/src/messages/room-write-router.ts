@@ -1,0 +1,160 @@
+import { NotMemberError, StoreTimeout, type NewMessage, type Store } from "@parley/db";
+import type { Message } from "@parley/protocol";
+import type { Logger } from "@parley/common";
+import { inboxOf, type AppendAnswer, type ForwardedMessage, type InboxEvent } from "../ports/bus.ts";
+import type { WorkerDirectory } from "../ports/worker-directory.ts";
+import type { RoomHub } from "../realtime/room-hub.ts";
+import { ownerOf } from "./rendezvous.ts";
+import { LocalRoomWrites, type Appended, type RoomWrites } from "./room-writes.ts";
+
+export interface RoomWriteRouterDeps {
+  store: Store;
+  hub: RoomHub;
+  directory: WorkerDirectory;
+  logger: Logger;
+  /** How long a forwarded send waits for the owner's receipt before this worker stores it itself. */
+  timeoutMs: number;
+  /** How long a send the owner accepted waits for its answer (lost on the bus) before the same; 4 × timeoutMs when absent. */
+  answerTimeoutMs?: number;
+}
+
+interface Pending {
+  message: NewMessage;
+  owner: string;
+  accepted: boolean;
+  resolve(result: Appended): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Sends a room's writes to the worker that owns the room (rendezvous hashing over the live
+ * workers), so one worker's group commit takes a hot room's whole load instead of every worker
+ * convoying on the room's counter row. The owner stores and publishes as a lone worker would and
+ * answers; this worker relays the answer and delivers the message to its own subscribers.
+ *
+ * The bus is at most once and owners die, so routing is only ever an optimisation: a send not
+ * accepted by its owner within `timeoutMs`, accepted but not answered within `answerTimeoutMs`,
+ * or whose owner leaves the directory, is stored here instead. That is idempotent because the
+ * message id travels with the forward: a second insert of the same id (or clientId) returns the
+ * stored message, and the database's row lock orders writes whoever makes them. The receipt keeps
+ * a busy owner's slow commits from being stored a second time here, which would only add load.
+ */
+export class RoomWriteRouter implements RoomWrites {
+  private readonly local: LocalRoomWrites;
+  /** Forwarded sends awaiting their answer, by message id. */
+  private readonly pending = new Map<string, Pending>();
+  /** Sends gathered for each owner, forwarded together once the current tick is over. */
+  private readonly outbox = new Map<string, NewMessage[]>();
+  private readonly answerTimeoutMs: number;
+
+  constructor(private readonly deps: RoomWriteRouterDeps) {
+    this.local = new LocalRoomWrites(deps.store, deps.hub);
+    this.answerTimeoutMs = deps.answerTimeoutMs ?? 4 * deps.timeoutMs;
+    deps.hub
+      .onInbox(inboxOf(deps.directory.self), (event) => this.receive(event))
+      .catch((err) => deps.logger.warn({ err }, "cannot listen on the worker inbox"));
+    deps.directory.onChange(() => this.ownersChanged());
+  }
+
+  append(message: NewMessage): Promise<Appended> {
+    const owner = ownerOf(message.roomId, this.deps.directory.live());
+    if (owner === undefined || owner === this.deps.directory.self) return this.local.append(message);
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { message, owner, accepted: false, resolve, reject });
+      let batch = this.outbox.get(owner);
+      if (!batch) {
+        this.outbox.set(owner, (batch = []));
+        setTimeout(() => this.flush(owner), 0);
+      }
+      batch.push(message);
+    });
+  }
+
+  /** Forwards an owner's gathered sends in one bus event and starts their common timeout. */
+  private flush(owner: string) {
+    const batch = this.outbox.get(owner) ?? [];
+    this.outbox.delete(owner);
+    const ids = batch.map((m) => m.id);
+    const event: InboxEvent = { kind: "append", replyTo: this.deps.directory.self, messages: batch.map(toForwarded) };
+    this.deps.hub.tell(inboxOf(owner), event).catch((err) => {
+      this.deps.logger.warn({ err, owner }, "cannot forward sends; storing them here");
+      ids.forEach((id) => this.storeHere(id));
+    });
+    setTimeout(() => {
+      const accepted = ids.filter((id) => this.pending.get(id)?.accepted);
+      ids.forEach((id) => this.pending.get(id)?.accepted || this.storeHere(id));
+      if (accepted.length) setTimeout(() => accepted.forEach((id) => this.storeHere(id)), this.answerTimeoutMs - this.deps.timeoutMs);
+    }, this.deps.timeoutMs);
+  }
+
+  private receive(event: InboxEvent) {
+    if (event.kind === "append") return void this.serve(event.replyTo, event.messages);
+    if (event.kind === "accepted") {
+      for (const id of event.ids) {
+        const p = this.pending.get(id);
+        if (p) p.accepted = true;
+      }
+      return;
+    }
+    for (const answer of event.answers) this.answered(answer);
+  }
+
+  /** As the owner: acknowledges receipt, stores forwarded sends (publishing them as usual) and answers the sender. */
+  private async serve(replyTo: string, forwarded: ForwardedMessage[]) {
+    const tell = (event: InboxEvent) =>
+      this.deps.hub.tell(inboxOf(replyTo), event).catch((err) => this.deps.logger.warn({ err, replyTo }, "cannot answer forwarded sends"));
+    void tell({ kind: "accepted", ids: forwarded.map((m) => m.id) });
+    const answers = await Promise.all(
+      forwarded.map(fromForwarded).map((m) =>
+        this.local.append(m).then(
+          ({ message, created }): AppendAnswer => (created ? { id: m.id, seq: message.seq } : { id: m.id, existing: message }),
+          (error: unknown): AppendAnswer => ({
+            id: m.id,
+            error: error instanceof NotMemberError ? "not_member" : error instanceof StoreTimeout ? "unavailable" : "failed",
+          }),
+        ),
+      ),
+    );
+    await tell({ kind: "appended", answers });
+  }
+
+  private answered(answer: AppendAnswer) {
+    const p = this.pending.get(answer.id);
+    if (!p) return; // already stored here after a timeout, or not ours
+    if ("error" in answer) {
+      if (answer.error === "failed") return this.storeHere(answer.id);
+      this.pending.delete(answer.id);
+      return p.reject(
+        answer.error === "not_member" ? new NotMemberError(p.message.roomId) : new StoreTimeout("appendMessage (on the room's owner)", this.deps.timeoutMs),
+      );
+    }
+    this.pending.delete(answer.id);
+    const message = "seq" in answer ? stored(p.message, answer.seq) : answer.existing;
+    this.deps.hub.delivered(message);
+    p.resolve({ message, created: message.id === answer.id });
+  }
+
+  /** The fallback: stores a forwarded send on this worker, unless it was answered meanwhile. */
+  private storeHere(id: string) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.deps.store.appendMessage(p.message).then(({ message, created }) => {
+      // Not created: the owner stored this very message (and published it) before the answer was lost.
+      if (created) this.deps.hub.published(message);
+      else this.deps.hub.delivered(message);
+      p.resolve({ message, created: created || message.id === id });
+    }, p.reject);
+  }
+
+  /** Sends waiting on a worker that left will get no answer: store them here now. */
+  private ownersChanged() {
+    const live = new Set(this.deps.directory.live());
+    for (const [id, p] of this.pending) if (!live.has(p.owner)) this.storeHere(id);
+  }
+}
+
+const toForwarded = (m: NewMessage): ForwardedMessage => ({ ...m, createdAt: m.createdAt.toISOString() });
+const fromForwarded = (m: ForwardedMessage): NewMessage => ({ ...m, createdAt: new Date(m.createdAt) });
+/** The message as the owner stored it: what was forwarded, with the seq it got. */
+const stored = (m: NewMessage, seq: number): Message => ({ ...m, seq, createdAt: m.createdAt.toISOString() });
