@@ -108,7 +108,8 @@ describe.each(limiters)("takeAll (%s)", (_name, make) => {
     const limiter = make();
     const results = await Promise.all(Array.from({ length: 10 }, () => limiter.takeAll([{ key: "ip:d", rate: user }])));
     expect(results.filter((r) => r === undefined)).toHaveLength(3);
-    expect(results.slice(3).every((r) => r?.index === 0 && r.decision.remaining === 0)).toBe(true);
+    // Which calls took depends on arrival (the Cluster variant flushes over connections of its own first), not how many.
+    expect(results.filter((r) => r !== undefined).every((r) => r.index === 0 && r.decision.remaining === 0)).toBe(true);
   });
 
   it("refuses 19 of 20 requests against 6 a minute (the issue's measure: 0 refused on a Cluster)", async () => {

@@ -95,7 +95,7 @@ describe("balancer in front of three workers", () => {
     await expect(api.socket()).rejects.toMatchObject({ status: 401 });
     const res = await fetch(`${lb.url}/lb/status`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ workers: 3, healthy: 3 });
+    expect(await res.json()).toEqual({ workers: 3, healthy: 3, rateLimiter: "redis" });
   });
 
   it("adds and removes workers at run time behind a secret, without dropping other users' sockets", async () => {

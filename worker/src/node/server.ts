@@ -86,15 +86,15 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   // Every Redis connection of the worker is made here, standalone or Cluster alike, and handed to its port.
   const redisTarget: RedisTarget | undefined =
     config.redisClusterNodes || config.redisUrl ? { url: config.redisUrl, clusterNodes: config.redisClusterNodes } : undefined;
-  const connect = (name: string) => createRedisConnection(redisTarget!, `${name}-${workerId}`, logger);
+  const connect = redisTarget && ((name: string) => createRedisConnection(redisTarget, `${name}-${workerId}`, logger));
   const bus =
     overrides.bus ??
-    (redisTarget ? new RedisBus({ pub: connect("pub"), sub: connect("sub") }, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
+    (connect ? new RedisBus({ pub: connect("pub"), sub: connect("sub") }, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
   const presence =
     overrides.presence ??
-    (redisTarget ? new RedisPresence(connect("presence"), config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
+    (connect ? new RedisPresence(connect("presence"), config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
   // Revoked tokens and failed-login budgets must be seen by every worker: in Redis when there is one.
-  const revocationsRedis = redisTarget ? connect("auth") : undefined;
+  const revocationsRedis = connect?.("auth");
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   // A room's sends go to the worker that owns it, found among the workers heartbeating in Redis.
