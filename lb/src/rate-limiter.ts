@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { type Clock, type Logger, type RateDecision, TokenBuckets } from "@parley/common";
+import type { BalancerCounts } from "./metrics.ts";
 
 export interface Rate {
   max: number;
@@ -123,6 +124,7 @@ export class RedisRateLimiter implements RateLimiter {
     redis: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    private readonly counts?: BalancerCounts,
   ) {
     redis.defineCommand("parleyRateTake", { numberOfKeys: 1, lua: TAKE });
     redis.defineCommand("parleyRateTakeAll", { lua: TAKE_ALL });
@@ -198,6 +200,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private warn(err: unknown): void {
+    this.counts?.redisFailed(err);
     if (Date.now() - this.lastWarning > 10_000) {
       this.lastWarning = Date.now();
       this.logger.warn({ err }, "rate limiter: Redis unavailable, not limiting");

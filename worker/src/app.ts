@@ -14,6 +14,7 @@ import { idempotency } from "./http/idempotency.ts";
 import type { AppEnv } from "./http/context.ts";
 import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
+import { noMetrics, registerMetricsRoute, type Metrics } from "./metrics.ts";
 import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
 import type { Bus, SessionEvent } from "./ports/bus.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
@@ -48,6 +49,8 @@ export interface AppSettings {
   };
   /** Live WebSockets per user and per client address; 20 and 200 when absent. */
   sockets?: SocketLimits;
+  /** The bearer token `GET /metrics` needs; without it the endpoint answers 404. */
+  metricsToken?: string;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -64,6 +67,8 @@ export interface AppDeps {
   /** Revoked tokens; in memory (one process) when absent. */
   revocations?: Revocations;
   suggester?: Suggester;
+  /** Counters and histograms for `GET /metrics`; nothing is counted when absent. */
+  metrics?: Metrics;
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
   /** The socket peer's address of a request. */
@@ -83,10 +88,10 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Builds the Parley HTTP + WebSocket app from its ports. */
 export function createApp(deps: AppDeps): ParleyApp {
-  const { settings, store, bus, presence, clock, hasher, logger } = deps;
+  const { settings, store, bus, presence, clock, hasher, logger, metrics = noMetrics } = deps;
   const app = new Hono<AppEnv>();
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
-  const hub = new RoomHub({ store, bus, presence, logger });
+  const hub = new RoomHub({ store, bus, presence, logger, metrics });
   const messages = new MessageService(store, hub, clock, settings.rates.message);
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
   const openSockets = new Set<{ peer: Peer }>();
@@ -137,6 +142,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.code === "internal") logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
+    if (apiError.code === "rate_limited") metrics.rateLimited("http");
     if (apiError.retryAfter) c.header("Retry-After", String(apiError.retryAfter));
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     return c.json({ error: { code: apiError.code, message: apiError.message } }, apiError.status);
@@ -170,6 +176,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     draining: () => draining,
     report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
   });
+  registerMetricsRoute(app, { metrics, token: settings.metricsToken });
   hub.onRevoked(closeSignedOut).catch((err) => logger.warn({ err }, "cannot listen for sign-outs"));
   registerAuthRoutes(app, {
     auth,
@@ -197,6 +204,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     suggester,
     clock,
     frameRate: settings.rates.frame,
+    metrics,
     address,
     socketLimits: settings.sockets ?? DEFAULT_SOCKET_LIMITS,
   });

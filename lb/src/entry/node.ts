@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { fullJitterBackoff } from "@parley/protocol";
 import { systemClock } from "@parley/common";
 import { createBalancer } from "../balancer.ts";
+import { BalancerCounts } from "../metrics.ts";
 import { parseLbConfig } from "../config.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "../rate-limiter.ts";
 import { createBalancerServer } from "../server.ts";
@@ -32,8 +33,9 @@ const redis = config.redisUrl
     })
   : undefined;
 redis?.on("error", (err) => logger.warn({ err, connection: "lb" }, "redis error"));
-const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger) : new MemoryRateLimiter(systemClock);
-const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger });
+const counts = new BalancerCounts();
+const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger, counts) : new MemoryRateLimiter(systemClock);
+const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger, counts });
 
 await pool.checkAll();
 pool.start();

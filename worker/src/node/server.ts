@@ -17,6 +17,8 @@ import { MemoryPresence, type Presence } from "../ports/presence.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
 import { createNodeWebSocket } from "./node-websocket.ts";
+import { countFailures, databaseFailure, redisFailure } from "./failure-count.ts";
+import { PrometheusMetrics } from "./prometheus-metrics.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
@@ -75,21 +77,28 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       serializers: { err: loggableError },
     });
   const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
+  // Only a worker that will be scraped keeps a registry; the others count nothing.
+  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  const viaRedis = <T extends object>(port: T): T => (metrics && config.redisUrl ? countFailures(port, redisFailure(metrics)) : port);
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 
   const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
   if (!overrides.connection) await connection.migrate();
-  const bus = overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
-  const presence =
+  const bus = viaRedis(
+    overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node()),
+  );
+  const presence = viaRedis(
     overrides.presence ??
-    (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
+      (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence()),
+  );
   // Revoked tokens and failed-login budgets must be seen by every worker: in Redis when there is one.
   const revocationsRedis = config.redisUrl ? createRedis(config.redisUrl, `auth-${workerId}`, logger) : undefined;
-  const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
-  const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
+  const revocations = revocationsRedis ? viaRedis(new RedisRevocations(revocationsRedis, config.redisPrefix)) : undefined;
+  const attempts = revocationsRedis ? viaRedis(new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger)) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
-  const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
+  const bounded = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
+  const store = metrics ? countFailures(bounded, databaseFailure(metrics)) : bounded;
   void fillNameSkeletons(store, logger);
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
@@ -105,6 +114,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       trustedProxies: config.trustedProxies,
       rates: config.rates,
       sockets: config.sockets,
+      metricsToken: config.metricsToken,
     },
     store,
     bus,
@@ -115,11 +125,13 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
     revocations,
     attempts,
     suggester,
+    metrics,
     // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
     sockets: nodeSockets,
     peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   });
+  metrics?.watch(parley);
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
   // 64 KiB frames and the parley.v2/v1 subprotocols (the ws defaults are 100 MiB and any subprotocol).
@@ -138,7 +150,13 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const port = typeof address === "object" && address ? address.port : config.port;
 
   const maintenance = setInterval(() => {
-    parley.hub.sweep().catch((err) => logger.warn({ err }, "presence sweep failed"));
+    parley.hub.sweep().then(
+      () => metrics?.presenceSwept(true),
+      (err) => {
+        metrics?.presenceSwept(false);
+        logger.warn({ err }, "presence sweep failed");
+      },
+    );
     parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed"));
   }, MAINTENANCE_MS);
   maintenance.unref();
