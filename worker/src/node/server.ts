@@ -79,26 +79,23 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
   // Only a worker that will be scraped keeps a registry; the others count nothing.
   const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  /** The app's view of a port: its failed calls counted (shutdown closes the port itself, uncounted). */
   const viaRedis = <T extends object>(port: T): T => (metrics && config.redisUrl ? countFailures(port, redisFailure(metrics)) : port);
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 
   const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
   if (!overrides.connection) await connection.migrate();
-  const bus = viaRedis(
-    overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node()),
-  );
-  const presence = viaRedis(
+  const bus = overrides.bus ?? (config.redisUrl ? new RedisBus(config.redisUrl, config.redisPrefix, workerId, logger) : new MemoryBusNetwork().node());
+  const presence =
     overrides.presence ??
-      (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence()),
-  );
+    (config.redisUrl ? new RedisPresence(config.redisUrl, config.redisPrefix, workerId, config.presenceTtlSeconds * 1000, logger) : new MemoryPresence());
   // Revoked tokens and failed-login budgets must be seen by every worker: in Redis when there is one.
   const revocationsRedis = config.redisUrl ? createRedis(config.redisUrl, `auth-${workerId}`, logger) : undefined;
-  const revocations = revocationsRedis ? viaRedis(new RedisRevocations(revocationsRedis, config.redisPrefix)) : undefined;
-  const attempts = revocationsRedis ? viaRedis(new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger)) : undefined;
+  const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
+  const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
   // A database that went away answers "unavailable, retry" within DB_TIMEOUT_MS instead of queueing.
-  const bounded = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
-  const store = metrics ? countFailures(bounded, databaseFailure(metrics)) : bounded;
+  const store = withDeadline(createDrizzleStore(connection.db), config.dbTimeoutMs);
   void fillNameSkeletons(store, logger);
   const suggestService = overrides.suggester ? undefined : createSuggester(config.suggest, { store, clock: systemClock, logger });
   const suggester = overrides.suggester ?? suggestService!;
@@ -116,14 +113,14 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       sockets: config.sockets,
       metricsToken: config.metricsToken,
     },
-    store,
-    bus,
-    presence,
+    store: metrics ? countFailures(store, databaseFailure(metrics)) : store,
+    bus: viaRedis(bus),
+    presence: viaRedis(presence),
     clock: systemClock,
     hasher,
     logger,
-    revocations,
-    attempts,
+    revocations: revocations ? viaRedis(revocations) : undefined,
+    attempts: attempts ? viaRedis(attempts) : undefined,
     suggester,
     metrics,
     // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
