@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balancerFor, closeAll } from "../../lb/src/test-fixtures.ts";
 import { ApiClient } from "../support/client.ts";
-import { inProcessApp, memoryStore } from "../support/in-process.ts";
+import { Hono } from "hono";
+import { toApiError } from "@parley/common";
+import type { AppEnv } from "../../worker/src/http/context.ts";
+import { noMetrics, registerMetricsRoute, type Metrics } from "../../worker/src/metrics.ts";
+import { PrometheusMetrics } from "../../worker/src/node/prometheus-metrics.ts";
 import { parsePrometheusText, type Exposition } from "../support/prometheus-text.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
@@ -44,7 +48,7 @@ describe("GET /metrics on a worker and on the balancer, after real traffic", () 
     // Bursts of a sixth: 3 messages per user, then 429 for 4 minutes; 1 room per user, 2 requests per address at the balancer.
     worker = await startWorkerProcess({ ...shared, TRUSTED_PROXIES: "127.0.0.1", MESSAGE_RATE: "18/3600s", ROOM_RATE: "6/3600s" });
     lb = await startBalancerProcess([worker.url], { ...shared, LB_IP_RATE: "12/3600s" });
-  });
+  }, 180_000); // two processes starting on a loaded 2-core machine
   afterAll(async () => {
     await Promise.all([lb?.stop(), worker?.stop()]);
     await database?.drop();
@@ -150,14 +154,19 @@ describe("GET /metrics while METRICS_TOKEN is unset", () => {
   afterAll(closeAll);
 
   it("is 404 on a worker and on the balancer, token or not", async () => {
-    const { store, connection } = await memoryStore();
-    const app = inProcessApp(store).app;
+    // A worker's route without a token, and with one but no registry (the edge runtime's case), behind the app's error funnel.
+    const appWith = (metrics: Metrics, token: string | undefined) => {
+      const app = new Hono<AppEnv>();
+      app.onError((error, c) => c.json({ error: { code: toApiError(error).code } }, toApiError(error).status));
+      registerMetricsRoute(app, { metrics, token });
+      return app;
+    };
+    const [unset, edge] = [appWith(new PrometheusMetrics(), undefined), appWith(noMetrics, TOKEN)];
     const lb = await balancerFor(["http://127.0.0.1:9"]);
     const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN}` }];
     for (const headers of attempts) {
-      expect((await app.request("/metrics", { headers })).status).toBe(404);
+      for (const app of [unset, edge]) expect((await app.request("/metrics", { headers })).status).toBe(404);
       expect((await fetch(`${lb.url}/metrics`, { headers })).status).toBe(404);
     }
-    await connection.close();
   });
 });
