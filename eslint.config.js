@@ -5,10 +5,10 @@ import solid from "eslint-plugin-solid/configs/typescript";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-/** What only entry points and adapters may import: runtimes, drivers, the logger. */
+/** What only entry points and adapters may import: runtimes, drivers, the logger, the metrics registry (Node-only). */
 const RUNTIME_IMPORTS = [
   {
-    regex: "^(ioredis|postgres|pino|ws)$",
+    regex: "^(ioredis|postgres|pino|ws|prom-client)$",
     message: "core code stays runtime-neutral: take a port instead (adapters live in worker/src/node, worker/src/workerd)",
   },
   {

@@ -12,3 +12,4 @@ export * from "./request-id.ts";
 export * from "./token-buckets.ts";
 export * from "./clock.ts";
 export * from "./logger.ts";
+export * from "./metrics-access.ts";

@@ -4,9 +4,22 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
-import { ApiError, bearerToken, clientAddress, type Clock, type Logger, readLimited, requestIdOf, toApiError, upgradeToken } from "@parley/common";
+import {
+  ApiError,
+  bearerToken,
+  clientAddress,
+  type Clock,
+  type Logger,
+  PROMETHEUS_CONTENT_TYPE,
+  readLimited,
+  requestIdOf,
+  requireMetricsToken,
+  toApiError,
+  upgradeToken,
+} from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import { HttpProxy, noWorker, originForm, rateLimited } from "./http-proxy.ts";
+import { BalancerCounts, createBalancerRegistry } from "./metrics.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import { VerifiedTokens } from "./verified-tokens.ts";
 import { normalize, WorkerPool } from "./worker-pool.ts";
@@ -20,12 +33,14 @@ export interface BalancerDeps {
   limiter: RateLimiter;
   clock: Clock;
   logger: Logger;
+  /** The hot path's counts, shared with the rate limiter; fresh ones when absent. */
+  counts?: BalancerCounts;
 }
 
 type Bindings = { incoming: IncomingMessage; outgoing: ServerResponse };
 
 /** Paths the balancer answers itself (Hono); every other request is proxied without touching Hono. */
-const ownPath = (url: string) => url.startsWith("/lb/") || /^\/(healthz|readyz)(\?|$)/.test(url);
+const ownPath = (url: string) => url.startsWith("/lb/") || /^\/(healthz|readyz|metrics)(\?|$)/.test(url);
 
 /**
  * The balancer: routes each user (by verified JWT `sub`, else client address) to the same worker
@@ -34,9 +49,11 @@ const ownPath = (url: string) => url.startsWith("/lb/") || /^\/(healthz|readyz)(
  * node:http request handler: its own routes go through the Hono `app`, the rest straight to the proxy.
  */
 export function createBalancer(deps: BalancerDeps) {
-  const { config, pool, limiter } = deps;
+  const { config, pool, limiter, counts = new BalancerCounts() } = deps;
   const tokens = new VerifiedTokens(config.jwtSecret, deps.clock);
-  const proxy = new HttpProxy({ config, id: deps.id, pool, limiter, tokens, logger: deps.logger });
+  const proxy = new HttpProxy({ config, id: deps.id, pool, limiter, tokens, logger: deps.logger, counts });
+  // Only a balancer that will be scraped keeps a registry.
+  const registry = config.metricsToken ? createBalancerRegistry(counts, pool) : undefined;
   const tunnels = new Map<string, Set<WsTunnel>>();
   const app = new Hono<{ Bindings: Bindings }>();
   const hono = getRequestListener(app.fetch);
@@ -74,6 +91,11 @@ export function createBalancer(deps: BalancerDeps) {
     const state = { workers: workers.length, healthy: workers.filter((w) => w.healthy).length, rateLimiter: limiter.mode };
     if (!workers.some((w) => pool.routable(w.url))) return c.json({ error: { code: "unavailable", message: "no worker to route to" }, ...state }, 503);
     return c.json({ ok: true, ...state });
+  });
+
+  app.get("/metrics", async (c) => {
+    requireMetricsToken(config.metricsToken, c.req.header("authorization"));
+    return c.body(await registry!.metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" });
   });
 
   const admin = (authorization: string | undefined) => {
@@ -147,6 +169,7 @@ export function createBalancer(deps: BalancerDeps) {
       const takes: RateTake[] = [{ key: `upgrade-ip:${address}`, rate: config.rates.upgradeAddress }];
       if (userId) takes.push({ key: `upgrade:${userId}`, rate: config.rates.upgrade });
       const refused = await limiter.takeAll(takes);
+      if (refused) counts.rateLimited[refused.index === 0 ? "upgradeAddress" : "upgrade"]++;
       if (refused) throw rateLimited(refused.decision, refused.index === 0 ? "connections from this address" : "connections for this user");
       if (!userId) throw new ApiError("unauthorized", "a valid token is required to open a WebSocket");
       const tried = new Set<string>();

@@ -51,6 +51,8 @@ export const lbConfigSchema = z
     LB_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
     LB_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(256),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Turns on `GET /metrics` for `Authorization: Bearer <METRICS_TOKEN>`, as on the workers; off (404) when unset. */
+    METRICS_TOKEN: z.string().min(16).optional(),
   })
   .transform((env) => ({
     port: env.LB_PORT,
@@ -75,6 +77,7 @@ export const lbConfigSchema = z
       connectionsPerAddress: env.LB_CONNECTIONS_PER_ADDRESS,
     },
     logLevel: env.LOG_LEVEL,
+    metricsToken: env.METRICS_TOKEN,
   }));
 
 export type LbConfig = z.output<typeof lbConfigSchema>;

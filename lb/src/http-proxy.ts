@@ -6,6 +6,7 @@ import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
 import type { VerifiedTokens } from "./verified-tokens.ts";
 import type { Pool } from "undici";
+import type { BalancerCounts } from "./metrics.ts";
 import { Relay, upstreamPool, UpstreamError } from "./upstream.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
@@ -46,6 +47,7 @@ export interface HttpProxyDeps {
   limiter: RateLimiter;
   tokens: VerifiedTokens;
   logger: Logger;
+  counts: BalancerCounts;
 }
 
 /**
@@ -85,6 +87,7 @@ export class HttpProxy {
     const takes: RateTake[] = [{ key: `ip:${address}`, rate: config.rates.ip }];
     if (userId !== undefined) takes.push({ key: `user:${userId}`, rate: config.rates.user });
     const refused = await limiter.takeAll(takes);
+    if (refused) this.deps.counts.rateLimited[refused.index === 0 ? "ip" : "user"]++;
     if (refused) throw rateLimited(refused.decision, refused.index === 0 ? "requests from this address" : "requests for this user");
     if (Number(headers["content-length"] ?? "0") > LIMITS.requestBodyBytes) throw tooLarge();
     const method = req.method ?? "GET";

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Clock, Logger } from "@parley/common";
 import { isCluster, type RedisConnection } from "@parley/common/redis";
 import { MemoryRateLimiter, type Rate, type RateLimiter, type RateTake, type Refusal } from "./rate-limiter.ts";
+import type { BalancerCounts } from "./metrics.ts";
 
 /**
  * Token buckets, atomically: refill by elapsed time (Redis' clock, so every balancer agrees), then
@@ -70,6 +71,7 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix: string,
     private readonly logger: Logger,
     clock: Clock,
+    private readonly counts?: BalancerCounts,
   ) {
     // Not defineScripts: the key count varies per call, so ioredis must not fix it.
     redis.defineCommand("parleyRateTakeAll", { lua: TAKE_ALL });
@@ -91,6 +93,7 @@ export class RedisRateLimiter implements RateLimiter {
       try {
         refusal = await this.takeInRedis(group);
       } catch (err) {
+        this.counts?.redisFailed(err);
         this.degrade(err);
         // The buckets already taken in Redis stay taken; the rest are taken here.
         return shifted(await this.local.takeAll(takes.slice(done)), done);

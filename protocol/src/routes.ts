@@ -30,6 +30,7 @@ export const ROUTES = [
   { method: "GET", path: "/ws" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/readyz" },
+  { method: "GET", path: "/metrics" },
 ] as const satisfies readonly Route[];
 
 /** The endpoints the balancer answers itself; everything else it proxies to a worker. */
@@ -39,4 +40,5 @@ export const BALANCER_ROUTES = [
   { method: "GET", path: "/lb/status" },
   { method: "POST", path: "/lb/workers" },
   { method: "DELETE", path: "/lb/workers" },
+  { method: "GET", path: "/metrics" },
 ] as const satisfies readonly Route[];

@@ -17,12 +17,14 @@ describe("lint boundaries", () => {
     ["db/src/x.ts", 'import postgres from "postgres";\nexport const p = postgres;\n'],
     ["protocol/src/x.ts", 'import { serve } from "@hono/node-server";\nexport const s = serve;\n'],
     ["worker/src/realtime/x.ts", 'export const load = () => import("cloudflare:workers");\n'],
+    ["worker/src/metrics.ts", 'import { Registry } from "prom-client";\nexport const r = Registry;\n'],
   ])("core file %s may not import a runtime or driver", async (path, code) => {
     expect((await rulesHit(path, code)).filter((rule) => rule.startsWith("no-restricted-"))).toHaveLength(1);
   });
 
   it.each([
     ["worker/src/node/x.ts", 'import Redis from "ioredis";\nexport const r = Redis;\n'],
+    ["worker/src/node/prometheus-metrics.ts", 'import { Registry } from "prom-client";\nexport const r = Registry;\n'],
     ["db/src/node.ts", 'import postgres from "postgres";\nexport const p = postgres;\n'],
     ["worker/src/rooms/x.test.ts", 'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n'],
   ])("adapter or test %s may", async (path, code) => {

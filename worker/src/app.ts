@@ -16,6 +16,7 @@ import { registerMessageRoutes } from "./messages/message-routes.ts";
 import { MessageService } from "./messages/message-service.ts";
 import { RoomWriteRouter } from "./messages/room-write-router.ts";
 import { LocalRoomWrites } from "./messages/room-writes.ts";
+import { noMetrics, registerMetricsRoute, type Metrics } from "./metrics.ts";
 import { MemoryAttemptBudget, type AttemptBudget } from "./ports/attempt-budget.ts";
 import type { Bus, SessionEvent } from "./ports/bus.ts";
 import type { PasswordHasher } from "./ports/password-hasher.ts";
@@ -53,6 +54,8 @@ export interface AppSettings {
   sockets?: SocketLimits;
   /** How long a send forwarded to its room's owner waits for the answer before it is stored here; 1500 ms when absent. */
   writeForwardTimeoutMs?: number;
+  /** The bearer token `GET /metrics` needs; without it the endpoint answers 404. */
+  metricsToken?: string;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -71,6 +74,8 @@ export interface AppDeps {
   /** The live workers: with one, a room's sends are stored by the worker that owns it; without, where they arrive. */
   directory?: WorkerDirectory;
   suggester?: Suggester;
+  /** Counters and histograms for `GET /metrics`; nothing is counted when absent. */
+  metrics?: Metrics;
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
   /** The socket peer's address of a request. */
@@ -90,10 +95,10 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Builds the Parley HTTP + WebSocket app from its ports. */
 export function createApp(deps: AppDeps): ParleyApp {
-  const { settings, store, bus, presence, clock, hasher, logger } = deps;
+  const { settings, store, bus, presence, clock, hasher, logger, metrics = noMetrics } = deps;
   const app = new Hono<AppEnv>();
   const tokens = new TokenIssuer(settings.jwtSecret, settings.jwtTtlSeconds, clock);
-  const hub = new RoomHub({ store, bus, presence, logger });
+  const hub = new RoomHub({ store, bus, presence, logger, metrics });
   const writes = deps.directory
     ? new RoomWriteRouter({ store, hub, directory: deps.directory, logger, timeoutMs: settings.writeForwardTimeoutMs ?? 1500 })
     : new LocalRoomWrites(store, hub);
@@ -147,6 +152,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.code === "internal") logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
+    if (apiError.code === "rate_limited") metrics.rateLimited("http");
     if (apiError.retryAfter) c.header("Retry-After", String(apiError.retryAfter));
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     return c.json({ error: { code: apiError.code, message: apiError.message } }, apiError.status);
@@ -180,6 +186,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     draining: () => draining,
     report: () => ({ suggest: suggester.status?.() ?? { engine: "off" } }),
   });
+  registerMetricsRoute(app, { metrics, token: settings.metricsToken });
   hub.onRevoked(closeSignedOut).catch((err) => logger.warn({ err }, "cannot listen for sign-outs"));
   registerAuthRoutes(app, {
     auth,
@@ -207,6 +214,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     suggester,
     clock,
     frameRate: settings.rates.frame,
+    metrics,
     address,
     socketLimits: settings.sockets ?? DEFAULT_SOCKET_LIMITS,
   });

@@ -82,6 +82,8 @@ export const configSchema = z
     SUGGEST_CONTEXT_MESSAGES: z.coerce.number().int().min(0).max(100).default(20),
     SUGGEST_CONTEXT_CHARS: z.coerce.number().int().min(0).max(20_000).default(2000),
     SUGGEST_MAX_CHARS: z.coerce.number().int().min(1).max(500).default(80),
+    /** Turns on `GET /metrics` for `Authorization: Bearer <METRICS_TOKEN>` (Prometheus); off (404) when unset. */
+    METRICS_TOKEN: z.string().min(16).optional(),
   })
   .transform((env) => ({
     production: env.NODE_ENV === "production",
@@ -121,6 +123,7 @@ export const configSchema = z
       maxConnections: env.MAX_CONNECTIONS,
     },
     sockets: { perUser: env.WS_PER_USER, perAddress: env.WS_PER_ADDRESS },
+    metricsToken: env.METRICS_TOKEN,
     suggest: {
       engine: env.SUGGEST_ENGINE,
       ollamaHost: env.OLLAMA_HOST,

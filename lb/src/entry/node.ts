@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { systemClock } from "@parley/common";
 import { createRedisConnection } from "@parley/common/redis";
 import { createBalancer } from "../balancer.ts";
+import { BalancerCounts } from "../metrics.ts";
 import { parseLbConfig } from "../config.ts";
 import { MemoryRateLimiter } from "../rate-limiter.ts";
 import { RedisRateLimiter } from "../redis-rate-limiter.ts";
@@ -23,8 +24,9 @@ const pool = new WorkerPool(config.health, logger, config.vnodes);
 for (const url of config.workers) pool.add(url);
 // One connection, standalone or Cluster, built once here and given to what needs it.
 const redis = config.redis ? createRedisConnection(config.redis, "lb", logger) : undefined;
-const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger, systemClock) : new MemoryRateLimiter(systemClock);
-const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger });
+const counts = new BalancerCounts();
+const limiter = redis ? new RedisRateLimiter(redis, config.redisPrefix, logger, systemClock, counts) : new MemoryRateLimiter(systemClock);
+const balancer = createBalancer({ config, id: config.id ?? `lb-${hostname()}:${config.port}`, pool, limiter, clock: systemClock, logger, counts });
 
 await pool.checkAll();
 pool.start();

@@ -19,6 +19,8 @@ import type { Suggester } from "../ports/suggester.ts";
 import type { WorkerDirectory } from "../ports/worker-directory.ts";
 import type { SocketAdapter } from "../realtime/ws-route.ts";
 import { createNodeWebSocket } from "./node-websocket.ts";
+import { countFailures, databaseFailure, redisFailure } from "./failure-count.ts";
+import { PrometheusMetrics } from "./prometheus-metrics.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
@@ -79,6 +81,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       serializers: { err: loggableError },
     });
   const workerId = config.workerId ?? `${hostname()}:${config.port || `pid${process.pid}`}`;
+  // Only a worker that will be scraped keeps a registry; the others count nothing.
+  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  /** The app's view of a port: its failed calls counted (shutdown closes the port itself, uncounted). */
+  const viaRedis = <T extends object>(port: T): T => (metrics && connect ? countFailures(port, redisFailure(metrics)) : port);
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 
   const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
@@ -98,7 +104,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   // A room's sends go to the worker that owns it, found among the workers heartbeating in Redis.
-  const directoryRedis = !overrides.directory && redisTarget && config.writeRouting ? connect("dir") : undefined;
+  const directoryRedis = !overrides.directory && config.writeRouting ? connect?.("dir") : undefined;
   const redisDirectory = directoryRedis ? new RedisWorkerDirectory(directoryRedis, config.redisPrefix, workerId, logger) : undefined;
   const directory = overrides.directory ?? redisDirectory;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
@@ -120,22 +126,25 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       rates: config.rates,
       sockets: config.sockets,
       writeForwardTimeoutMs: config.writeForwardTimeoutMs,
+      metricsToken: config.metricsToken,
     },
-    store,
-    bus,
-    presence,
+    store: metrics ? countFailures(store, databaseFailure(metrics)) : store,
+    bus: viaRedis(bus),
+    presence: viaRedis(presence),
     clock: systemClock,
     hasher,
     logger,
-    revocations,
-    attempts,
+    revocations: revocations ? viaRedis(revocations) : undefined,
+    attempts: attempts ? viaRedis(attempts) : undefined,
     directory,
     suggester,
+    metrics,
     // The upgrade helper needs the app to exist, and the app needs the upgrade helper: resolve it per request.
     upgradeWebSocket: ((createEvents: never, options: never) => (c: never, next: never) => upgrade!(createEvents, options)(c, next)) as never,
     sockets: nodeSockets,
     peerAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   });
+  metrics?.watch(parley);
   // The built web UI at `/`, after every API route (web UI issue).
   serveWebUi(parley.app);
   // 64 KiB frames and the parley.v2/v1 subprotocols (the ws defaults are 100 MiB and any subprotocol).
@@ -156,7 +165,13 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   // Listed only once it serves: the others start forwarding sends here from the next heartbeat.
   await redisDirectory?.start();
   const maintenance = setInterval(() => {
-    parley.hub.sweep().catch((err) => logger.warn({ err }, "presence sweep failed"));
+    parley.hub.sweep().then(
+      () => metrics?.presenceSwept(true),
+      (err) => {
+        metrics?.presenceSwept(false);
+        logger.warn({ err }, "presence sweep failed");
+      },
+    );
     parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed"));
   }, MAINTENANCE_MS);
   maintenance.unref();

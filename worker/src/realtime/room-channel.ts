@@ -27,16 +27,19 @@ export class RoomChannel {
 
   constructor(readonly roomId: string) {}
 
-  /** Sends a message to every subscriber not past it, in the order of calls. */
-  fanOut(message: Message): void {
-    if (message.seq <= this.delivered) return;
+  /** Sends a message to every subscriber not past it, in the order of calls; returns how many it was sent to. */
+  fanOut(message: Message): number {
+    if (message.seq <= this.delivered) return 0;
     this.delivered = message.seq;
     let text: string | undefined;
+    let sent = 0;
     for (const sub of this.subscribers.values()) {
       if (message.seq <= sub.cursor) continue;
       sub.cursor = message.seq;
       sub.peer.send((text ??= encode({ type: "message", message })));
+      sent++;
     }
+    return sent;
   }
 
   /** Sends a frame to every local subscriber, optionally skipping one user's connections. */

@@ -3,6 +3,8 @@ import type { Message, ServerFrame, User } from "@parley/protocol";
 import { silentLogger } from "@parley/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { memoryStore } from "../../../test/support/in-process.ts";
+import { parsePrometheusText } from "../../../test/support/prometheus-text.ts";
+import { PrometheusMetrics } from "../node/prometheus-metrics.ts";
 import { MemoryBusNetwork, type RoomEvent } from "../ports/bus.ts";
 import { MemoryPresence } from "../ports/presence.ts";
 import type { Peer } from "./peer.ts";
@@ -75,6 +77,32 @@ describe("RoomHub gap filling", () => {
     await sendOnA("two");
     await settle();
     expect(watcher.seqs()).toEqual([1, 2]);
+  });
+
+  it("counts what it stores, what it delivers, and what it had to fill from the store", async () => {
+    const [onA, onB] = [new PrometheusMetrics(), new PrometheusMetrics()];
+    a = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger, metrics: onA });
+    b = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger, metrics: onB });
+    const watchers = [recordingPeer(bob), recordingPeer(bob)];
+    for (const w of watchers) await b.subscribe(w.peer, roomId);
+    network.drop = (_room, event) => event.kind === "message" && event.message.seq < 3;
+    for (const body of ["one", "two", "three"]) await sendOnA(body);
+    await settle();
+    expect(watchers.map((w) => w.seqs())).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    const textA = parsePrometheusText(await onA.scrape());
+    const textB = parsePrometheusText(await onB.scrape());
+    expect(textA.value("parley_messages_stored_total")).toBe(3);
+    expect(textB.value("parley_messages_stored_total")).toBe(0);
+    expect(textB.value("parley_bus_gap_messages_filled_total")).toBe(2);
+    expect(textB.value("parley_messages_delivered_total")).toBe(6);
+    // Only the live delivery (seq 3) is timed; filled messages are late by design.
+    expect(textB.value("parley_fanout_seconds_count")).toBe(1);
+    expect(textB.value("parley_subscriptions")).toBe(0); // not watching the app yet
+    onB.watch({ connections: () => 2, hub: b });
+    expect(parsePrometheusText(await onB.scrape()).value("parley_subscriptions")).toBe(2);
   });
 
   it("never delivers a message twice, even when the bus repeats and reorders it", async () => {

@@ -2,6 +2,7 @@ import { LIMITS, type Message, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, notFound, type Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type InboxEvent, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
+import { noMetrics, type Metrics } from "../metrics.ts";
 import type { Presence } from "../ports/presence.ts";
 import { frameVersions } from "./frame-versions.ts";
 import { readOnline, readSnapshot } from "./online-snapshot.ts";
@@ -21,6 +22,8 @@ export interface HubDeps {
   presenceWindowMs?: number;
   /** Runs the windows' flushes; setTimeout when absent. */
   schedule?: Scheduler;
+  /** Deliveries, fan-out latency and gap fills; nothing is counted when absent. */
+  metrics?: Metrics;
 }
 
 /**
@@ -36,8 +39,10 @@ export class RoomHub {
   private revokedListener: (event: SessionEvent) => void = () => {};
   private inboxListener: (event: InboxEvent) => void = () => {};
   private readonly coalescer: PresenceCoalescer;
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: HubDeps) {
+    this.metrics = deps.metrics ?? noMetrics;
     this.coalescer = new PresenceCoalescer(
       (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")),
       deps.presenceWindowMs,
@@ -105,6 +110,7 @@ export class RoomHub {
 
   /** A message this worker committed: deliver it here and tell the other workers. */
   published(message: Message): void {
+    this.metrics.messageStored();
     if (this.channels.has(message.roomId)) void this.run(message.roomId, (ch) => this.ingest(ch, message));
     this.publish(message.roomId, { kind: "message", message });
   }
@@ -153,7 +159,9 @@ export class RoomHub {
 
   /** Local connections and rooms, for status and tests. */
   stats() {
-    return { rooms: this.channels.size, connections: this.peerRooms.size };
+    let subscriptions = 0;
+    for (const ch of this.channels.values()) subscriptions += ch.subscribers.size;
+    return { rooms: this.channels.size, connections: this.peerRooms.size, subscriptions };
   }
 
   /** Runs a task on a room's queue, creating the room's channel if needed and dropping it when idle. */
@@ -196,7 +204,7 @@ export class RoomHub {
         return;
       }
     }
-    ch.fanOut(message);
+    this.metrics.delivered(ch.fanOut(message), message.createdAt);
   }
 
   /** Delivers every stored message after `ch.delivered` up to `toSeq`. */
@@ -204,7 +212,8 @@ export class RoomHub {
     while (ch.delivered < toSeq) {
       const page = await this.deps.store.range(ch.roomId, ch.delivered, toSeq, FILL_PAGE);
       if (page.length === 0) return;
-      for (const message of page) ch.fanOut(message);
+      for (const message of page) this.metrics.delivered(ch.fanOut(message));
+      this.metrics.gapFilled(page.length);
     }
   }
 

@@ -5,6 +5,7 @@ import { describeIssues } from "../http/body.ts";
 import type { Suggester } from "../ports/suggester.ts";
 import { SuggestionAbandoned } from "../suggest/abortable-stream.ts";
 import type { MessageService } from "../messages/message-service.ts";
+import type { Metrics } from "../metrics.ts";
 import { encode, type Peer } from "./peer.ts";
 import type { RoomHub } from "./room-hub.ts";
 import { SerialQueue } from "./serial-queue.ts";
@@ -22,6 +23,8 @@ export interface SessionDeps {
   frameRate: { max: number; windowSeconds: number };
   /** Checks the tokens of `auth` frames; without it a connection is not held to its token's `exp`. */
   sessions?: Pick<Sessions, "authenticate">;
+  /** Send→ack latency and rate-limit refusals; nothing is counted when absent. */
+  metrics?: Metrics;
 }
 
 type QueuedFrame = Exclude<ClientFrame, { type: "ping" | "suggest" | "auth" }>;
@@ -110,9 +113,13 @@ export class WsSession {
           return await hub.unsubscribe(this.peer, frame.roomId);
         case "message": {
           const known = hub.isSubscribed(this.peer, frame.roomId);
+          const arrived = this.deps.clock.now();
           // send() hands the message to the store before its first await when the membership is known.
           const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known).then(
-            ({ message }) => this.send({ type: "ack", clientId: frame.clientId, message }),
+            ({ message }) => {
+              this.send({ type: "ack", clientId: frame.clientId, message });
+              this.deps.metrics?.sendAcked(this.deps.clock.now() - arrived);
+            },
             (error: unknown) => this.fail(frame, error),
           );
           if (!known) return await settled;
@@ -176,6 +183,7 @@ export class WsSession {
   }
 
   private send(frame: ServerFrame): void {
+    if (frame.type === "error" && frame.code === "rate_limited") this.deps.metrics?.rateLimited("ws");
     if (!this.closed) this.peer.send(encode(frame));
   }
 }
