@@ -3,7 +3,6 @@ import type { User } from "@parley/protocol";
 import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
-import { MAX_ROOMS_PER_SOCKET } from "../../worker/src/workerd/upgrade-websocket.ts";
 import { realtimeTests } from "../conformance/suite/realtime.ts";
 import { eventually, range, seqs, settle, sortById, trackSockets } from "../conformance/suite/support.ts";
 
@@ -11,8 +10,7 @@ import { eventually, range, seqs, settle, sortById, trackSockets } from "../conf
  * The Workers design under `wrangler dev`: gateway objects (users sharded over GATEWAY_SHARDS) and one
  * room object per room between them. Users on different gateways only meet through room objects, so
  * every check here crosses one. GATEWAY_DEBUG=on opens `/_gateway/<n>/` (pin a client to gateway n),
- * `/_debug/rooms/<id>` (a room object's status), `/_debug/gateways/<n>/abort` (kill a gateway) and
- * `/_gateway/<n>/_debug/evict` (gateway n leaves memory as on an eviction and wakes at once).
+ * `/_debug/rooms/<id>` (a room object's status) and `/_debug/gateways/<n>/abort` (kill a gateway).
  */
 const installed = wranglerInstalled();
 const SHARDS = 4;
@@ -38,7 +36,6 @@ describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
       JWT_SECRET: testSecret(),
       REGISTER_RATE: "10000/60s",
       MESSAGE_RATE: "100000/60s",
-      ROOM_RATE: "1000/60s",
       LOG_LEVEL: "warn",
       SUGGEST_ENGINE: "builtin",
       WORKER_ID: "workerd",
@@ -174,85 +171,6 @@ describe.skipIf(!installed)("wrangler dev: gateways and room objects", () => {
       const after = await b.sendMessage(room.id, "after the outage", "out-2");
       expect(await a.waitForMessages(room.id, 2, 15_000)).toEqual([during.json.message, after.message]);
       expect((await roomStatus(room.id)).online).toBe(2);
-    });
-  });
-
-  describe("gateways hibernating their clients' sockets", () => {
-    const sockets = trackSockets();
-    /** Evicts gateway `n`: the ids of the instance dropped and of the one woken in its place. */
-    const evict = async (n: number) => (await fetch(`${pinned(n)}/_debug/evict`, { method: "POST" })).json() as Promise<{ evicted: string; woken: string }>;
-
-    it("keeps a client's socket through an eviction: it gets what is sent afterwards once each, in order, and still sends", async () => {
-      const alice = new ApiClient(pinned(0));
-      await alice.register(uniqueName("alice"));
-      const bob = new ApiClient(pinned(1));
-      await bob.register(uniqueName("bob"));
-      const room = await alice.createRoom(uniqueName("Evict"));
-      const quiet = await alice.createRoom(uniqueName("Quiet"));
-      await bob.join(room.id);
-      const a = sockets.add(await alice.socket());
-      const b = sockets.add(await bob.socket());
-      await a.subscribe(room.id);
-      await a.subscribe(quiet.id);
-      await b.subscribe(room.id);
-      for (const i of range(1, 3)) await b.sendMessage(room.id, `before ${i}`, `before-${i}`);
-      await a.waitForMessages(room.id, 3);
-
-      const { evicted, woken } = await evict(0);
-      expect(evicted).toMatch(/^g0-/);
-      expect(woken).toMatch(/^g0-/);
-      expect(woken).not.toBe(evicted);
-      for (const i of range(1, 5)) await b.sendMessage(room.id, `after ${i}`, `after-${i}`);
-      const stored = (await bob.history(room.id)).messages;
-      expect(seqs(stored)).toEqual(range(1, 8));
-      expect(await a.waitForMessages(room.id, 8)).toEqual(stored);
-
-      // The same socket sends, on the woken instance, into both rooms it was subscribed to.
-      const ack = await a.sendMessage(room.id, "still here", "still-1");
-      expect(ack.message.seq).toBe(9);
-      expect((await b.waitForMessages(room.id, 9)).at(-1)).toEqual(ack.message);
-      expect((await a.sendMessage(quiet.id, "quiet too", "quiet-1")).message.seq).toBe(1);
-      await settle();
-      expect(seqs(a.messages(room.id))).toEqual(range(1, 9));
-      expect(a.messages(quiet.id)).toHaveLength(1);
-      // Resumed quietly: the client was told of each subscription once, before the eviction.
-      expect(a.all("subscribed").map((f) => f.roomId)).toEqual([room.id, quiet.id]);
-      expect(a.all("hello")).toHaveLength(1);
-    });
-
-    it("resumes every socket of the gateway, and a second eviction too", async () => {
-      const alice = new ApiClient(pinned(2));
-      await alice.register(uniqueName("alice"));
-      const room = await alice.createRoom(uniqueName("Twice"));
-      const first = sockets.add(await alice.socket());
-      const second = sockets.add(await alice.socket());
-      await first.subscribe(room.id);
-      await second.subscribe(room.id);
-      await first.sendMessage(room.id, "one", "twice-1");
-      await evict(2);
-      await second.sendMessage(room.id, "two", "twice-2");
-      await evict(2);
-      await first.sendMessage(room.id, "three", "twice-3");
-      const stored = (await alice.history(room.id)).messages;
-      for (const socket of [first, second]) expect(await socket.waitForMessages(room.id, 3)).toEqual(stored);
-      await settle();
-      for (const socket of [first, second]) expect(socket.messages(room.id)).toHaveLength(3);
-    });
-
-    it(`refuses a subscription past what a socket's attachment holds (${MAX_ROOMS_PER_SOCKET} rooms)`, async () => {
-      const alice = new ApiClient(pinned(3));
-      await alice.register(uniqueName("alice"));
-      const rooms = [];
-      for (const i of range(0, MAX_ROOMS_PER_SOCKET)) rooms.push(await alice.createRoom(uniqueName(`Many${i}`)));
-      const a = sockets.add(await alice.socket());
-      for (const room of rooms.slice(0, MAX_ROOMS_PER_SOCKET)) await a.subscribe(room.id);
-      const extra = rooms.at(-1)!;
-      a.send({ type: "subscribe", roomId: extra.id });
-      expect(await a.next("error")).toMatchObject({ code: "too_large", roomId: extra.id });
-      // Leaving one makes room for another.
-      a.send({ type: "unsubscribe", roomId: rooms[0]!.id });
-      await a.next("unsubscribed");
-      await a.subscribe(extra.id);
     });
   });
 

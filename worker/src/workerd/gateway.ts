@@ -14,7 +14,7 @@ import { roomObject } from "./room-api.ts";
 import { RoomObjectBus } from "./room-object-bus.ts";
 import { RoomObjectPresence } from "./room-object-presence.ts";
 import { RoomObjectRevocations } from "./room-object-revocations.ts";
-import { HibernatableSockets } from "./upgrade-websocket.ts";
+import { ClientSockets } from "./upgrade-websocket.ts";
 import { parseGatewayConfig, parseWorkerConfig, type WorkerEnv } from "./worker-config.ts";
 
 /** How often the hub catches up from the database: lost relays, and messages stored by other runtimes. */
@@ -25,7 +25,7 @@ interface GatewayInstance {
   /** This instance's id, as room objects know it. */
   gateway: string;
   parley: ParleyApp;
-  sockets: HibernatableSockets;
+  sockets: ClientSockets;
   /** Closes its sockets to room objects (no goodbye reaches a room: it sees them close). */
   closePorts(): Promise<void>;
   /** Drops everything it holds but the clients' sockets, which the runtime keeps. */
@@ -34,8 +34,8 @@ interface GatewayInstance {
 
 /**
  * A gateway Durable Object: it runs the shared Hono app for one shard of users (the entry routes by
- * user) and holds their WebSockets, which multiplex many rooms. Those are hibernatable
- * (upgrade-websocket.ts): each keeps its connection's state in its attachment, and an instance that
+ * user) and holds their WebSockets, which multiplex many rooms. With GATEWAY_HIBERNATION=on those
+ * are hibernatable (upgrade-websocket.ts): each keeps its connection's state in its attachment, and an instance that
  * wakes with open sockets resumes them all, each subscription from its cursor. Rooms are reached
  * through their own objects: the bus and presence ports talk to them (room-object-bus.ts,
  * room-object-presence.ts). PostgreSQL is reached through Hyperdrive with postgres.js; a Durable
@@ -58,7 +58,7 @@ export class ParleyGateway {
     const debug = parseGatewayConfig(this.env).debug;
     if (path === "/_debug/abort" && debug) return this.die();
     this.rememberShard(request.headers.get(GATEWAY_HEADER));
-    if (path === "/_debug/evict" && debug) return this.evict();
+    if (path === "/_debug/evict" && debug && parseGatewayConfig(this.env).hibernation) return this.evict();
     let live: GatewayInstance;
     try {
       live = await this.live();
@@ -165,7 +165,7 @@ export class ParleyGateway {
     const presence = new RoomObjectPresence(rooms, gateway);
     bus.onReconnect((roomId) => presence.restore(roomId));
     const closePorts = async () => void (await Promise.all([bus.close(), presence.close()]));
-    const sockets = new HibernatableSockets(this.state);
+    const sockets = new ClientSockets(this.state, parseGatewayConfig(this.env).hibernation);
     const parley = createApp({
       settings: {
         workerId,
@@ -199,8 +199,8 @@ export class ParleyGateway {
       await bus.close();
       throw error;
     }
-    // With revocations loaded, so a resumed connection is held to them like a new one.
-    sockets.resumeAll();
+    // With revocations loaded: a socket whose token was revoked while no instance was in memory is closed.
+    await sockets.resumeAll(({ user, token }) => revocations.isRevoked({ jti: token?.jti, sid: token?.sid, userId: user.id, iat: token?.iat ?? 0 }));
     const resync = setInterval(() => parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed")), RESYNC_MS);
     void suggester.probe();
     logger.info({ database: "hyperdrive", gateway, suggest: config.suggest.engine, resumed: parley.connections() }, "parley gateway started");

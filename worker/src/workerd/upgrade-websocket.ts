@@ -27,27 +27,38 @@ interface Connection {
 }
 
 /**
- * The client sockets of one gateway instance, over the Hibernation API: taken with
+ * The client sockets of one gateway instance. With `hibernate`, over the Hibernation API: taken with
  * `state.acceptWebSocket`, so the runtime keeps them open while the object is out of memory, and
  * their events arrive through the object's webSocketMessage/Close/Error, passed on here. Each
  * connection keeps its state (ws-route's ConnectionState: user, token, protocol, rooms and cursors)
- * in its socket's attachment; a new instance resumes every socket it finds from it. Like Node's
- * `ws` it answers the `parley.v2` or `parley.v1` subprotocol, calls `onOpen` (the core says hello)
- * and closes with 1009 on frames over the 64 KiB limit (workerd's own limit is 1 MiB).
+ * in its socket's attachment; a new instance resumes every socket it finds from it. Without, taken
+ * with `accept()`, and their events come from their listeners. Like Node's `ws` it answers the
+ * `parley.v2` or `parley.v1` subprotocol, calls `onOpen` (the core says hello) and closes with 1009
+ * on frames over the 64 KiB limit (workerd's own limit is 1 MiB).
  */
-export class HibernatableSockets {
+export class ClientSockets {
   private readonly connections = new Map<WorkerdWebSocket, Connection>();
   private resume?: (ws: WSContext, state: ConnectionState) => WSEvents;
   private retired = false;
 
-  constructor(private readonly state: DurableObjectState) {}
+  constructor(
+    private readonly state: DurableObjectState,
+    private readonly hibernate: boolean,
+  ) {}
 
   /** Hono's WebSocket helper for the app of this instance. */
   readonly upgradeWebSocket = defineWebSocketHelper(async (c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
     const { subprotocol } = negotiateProtocol(c.req.header("sec-websocket-protocol"));
     const pair = new WebSocketPair();
-    this.state.acceptWebSocket(pair[1]);
+    const server = pair[1];
+    if (this.hibernate) this.state.acceptWebSocket(server);
+    else {
+      server.accept();
+      server.addEventListener("message", (event) => this.message(server, event.data as string | ArrayBuffer));
+      server.addEventListener("close", (event) => this.close(server, event.code, event.reason));
+      server.addEventListener("error", (event) => this.error(server, (event as ErrorEvent).error));
+    }
     const context = this.context(pair[1], subprotocol ?? null);
     this.connections.set(pair[1], { context, events });
     events.onOpen?.(new Event("open"), context);
@@ -56,23 +67,26 @@ export class HibernatableSockets {
   });
 
   /** workerd does not report a socket's send queue, so the slow-consumer check never trips there. */
-  readonly adapter: SocketAdapter = {
-    bufferedAmount: () => 0,
-    abort: (ws, code, reason) => ws.close(code, reason),
-    hibernation: {
+  get adapter(): SocketAdapter {
+    const hibernation: SocketAdapter["hibernation"] = {
       maxRooms: MAX_ROOMS_PER_SOCKET,
       keep: (ws, state) => (ws.raw as WorkerdWebSocket).serializeAttachment(state),
       onResume: (resume) => (this.resume = resume),
-    },
-  };
+    };
+    return { bufferedAmount: () => 0, abort: (ws, code, reason) => ws.close(code, reason), ...(this.hibernate ? { hibernation } : {}) };
+  }
 
-  /** Carries on every open socket this instance does not serve yet: after a wake, all of them. */
-  resumeAll(): void {
-    for (const ws of this.state.getWebSockets()) this.connectionOf(ws);
+  /**
+   * Carries on every open socket this instance does not serve yet (after a wake, all of them) from
+   * its attachment; one whose token was revoked meanwhile is closed as sign-out closes it.
+   */
+  async resumeAll(isRevoked: (state: ConnectionState) => Promise<boolean>): Promise<void> {
+    const waiting = this.state.getWebSockets().filter((ws) => !this.connections.has(ws));
+    await Promise.all(waiting.map((ws) => this.resumeOne(ws, isRevoked)));
   }
 
   message(ws: WorkerdWebSocket, data: string | ArrayBuffer): void {
-    const connection = this.connectionOf(ws);
+    const connection = this.connections.get(ws);
     if (!connection) return;
     if (frameBytes(data) > LIMITS.frameBytes) return ws.close(CLOSE_CODES.tooBig, "frame too large");
     connection.events.onMessage?.(new MessageEvent("message", { data }), connection.context);
@@ -94,8 +108,8 @@ export class HibernatableSockets {
   error(ws: WorkerdWebSocket, error: unknown): void {
     const connection = this.connections.get(ws);
     connection?.events.onError?.(new ErrorEvent("error", { error }), connection.context);
-    // The runtime may not call webSocketClose after an error: the connection ends here.
-    this.close(ws, CLOSE_CODES.internalError, "socket error");
+    // webSocketClose may not follow webSocketError: the connection ends here.
+    if (this.hibernate) this.close(ws, CLOSE_CODES.internalError, "socket error");
   }
 
   /** This instance is being dropped from memory: its connections send nothing more; a new one resumes them. */
@@ -104,20 +118,14 @@ export class HibernatableSockets {
     this.connections.clear();
   }
 
-  /** The connection on `ws`, resumed from its attachment when this instance does not serve it yet. */
-  private connectionOf(ws: WorkerdWebSocket): Connection | undefined {
-    const known = this.connections.get(ws);
-    if (known || this.retired || !this.resume) return known;
+  private async resumeOne(ws: WorkerdWebSocket, isRevoked: (state: ConnectionState) => Promise<boolean>): Promise<void> {
     const state = ws.deserializeAttachment() as ConnectionState | null;
-    if (!state) {
-      // Accepted by an instance that was gone before the connection opened: nothing to carry on.
-      ws.close(CLOSE_CODES.tryAgainLater, "reconnect");
-      return undefined;
-    }
+    // No state: accepted by an instance that was gone before the connection opened.
+    if (!state) return ws.close(CLOSE_CODES.tryAgainLater, "reconnect");
+    if (await isRevoked(state)) return ws.close(CLOSE_CODES.policyViolation, "signed out");
+    if (this.retired || !this.resume || this.connections.has(ws)) return;
     const context = this.context(ws, ws.protocol || null);
-    const connection = { context, events: this.resume(context, state) };
-    this.connections.set(ws, connection);
-    return connection;
+    this.connections.set(ws, { context, events: this.resume(context, state) });
   }
 
   private context(ws: WorkerdWebSocket, protocol: string | null): WSContext {
