@@ -21,8 +21,8 @@ const gatewaySchema = z
     /** `on`: the `/_gateway/<n>/…` pinning and `/_debug/…` routes, for tests and benchmarks. Never in production. */
     GATEWAY_DEBUG: z.enum(["on", "off"]).default("off"),
     /**
-     * `on`: gateways take client sockets with the Hibernation API (docs/cloudflare.md). Off by default:
-     * under workerd a server-side close outside the socket's own event (sign-out, token expiry) never completes.
+     * `on`: gateways take client sockets with the Hibernation API (docs/cloudflare.md). Off by default: under
+     * workerd a server-side close (sign-out, token expiry) of a socket that has sent no frame yet never completes.
      */
     GATEWAY_HIBERNATION: z.enum(["on", "off"]).default("off"),
   })
