@@ -34,9 +34,10 @@ interface GatewayInstance {
 
 /**
  * A gateway Durable Object: it runs the shared Hono app for one shard of users (the entry routes by
- * user) and holds their WebSockets, which multiplex many rooms. With GATEWAY_HIBERNATION=on those
- * are hibernatable (upgrade-websocket.ts): each keeps its connection's state in its attachment, and an instance that
- * wakes with open sockets resumes them all, each subscription from its cursor. Rooms are reached
+ * user) and holds their WebSockets, which multiplex many rooms. With GATEWAY_HIBERNATION=on
+ * those are hibernatable (upgrade-websocket.ts): each keeps its connection's state in its
+ * attachment, and an instance that wakes with open sockets resumes them all, each subscription
+ * from its cursor. Rooms are reached
  * through their own objects: the bus and presence ports talk to them (room-object-bus.ts,
  * room-object-presence.ts). PostgreSQL is reached through Hyperdrive with postgres.js; a Durable
  * Object keeps its connections across requests, which a stateless Worker invocation may not.
@@ -44,6 +45,8 @@ interface GatewayInstance {
 export class ParleyGateway {
   private instance?: Promise<GatewayInstance>;
   private readonly sql: SqlStorage;
+  /** The shard last read or written, so requests do not read it from storage each time. */
+  private knownShard?: string;
 
   constructor(
     private readonly state: DurableObjectState,
@@ -133,10 +136,11 @@ export class ParleyGateway {
   private rememberShard(header: string | null): void {
     if (header === null || header === this.storedShard()) return;
     this.sql.exec("insert or replace into setting (name, value) values ('shard', ?)", header);
+    this.knownShard = header;
   }
 
   private storedShard(): string | undefined {
-    return this.sql.exec<{ value: string }>("select value from setting where name = 'shard'").toArray()[0]?.value;
+    return (this.knownShard ??= this.sql.exec<{ value: string }>("select value from setting where name = 'shard'").toArray()[0]?.value);
   }
 
   private shard(): number {
