@@ -129,6 +129,25 @@ describe("RoomHub gap filling", () => {
     expect(subscribed).toMatchObject({ lastSeq: 5, limited: false });
   });
 
+  it("resumes an evicted worker's subscription from its cursor: what was missed once, no subscribed frame", async () => {
+    const before = recordingPeer(bob);
+    await b.subscribe(before.peer, roomId);
+    for (let i = 1; i <= 3; i++) await sendOnA(`m${i}`);
+    await settle();
+    const cursors = b.cursorsOf(before.peer);
+    expect(cursors).toEqual({ [roomId]: 3 });
+    // The worker is gone with its memory; its successor has only the cursor the socket kept.
+    const successor = new RoomHub({ store, bus: network.node(), presence: new MemoryPresence(), logger: silentLogger });
+    for (let i = 4; i <= 5; i++) await sendOnA(`m${i}`);
+    const after = recordingPeer(bob);
+    await successor.subscribe(after.peer, roomId, cursors[roomId], true);
+    await sendOnA("m6");
+    await settle();
+    expect(after.seqs()).toEqual([4, 5, 6]);
+    expect(after.frames.filter((f) => f.type === "subscribed")).toEqual([]);
+    expect(successor.cursorsOf(after.peer)).toEqual({ [roomId]: 6 });
+  });
+
   it("never resends to a connection that subscribes again with an older afterSeq", async () => {
     const watcher = recordingPeer(bob);
     await b.subscribe(watcher.peer, roomId);

@@ -56,9 +56,11 @@ export class RoomHub {
    * Subscribes a peer to a room. With `afterSeq`, first replays what was stored after it (the newest
    * LIMITS.replayMax when more was missed, with `limited: true`). Members only: membership is read on
    * the room's queue, so a leave answered before it refuses the subscribe, and one answered after it
-   * finds the subscriber (its removal runs on the same queue) and ends it.
+   * finds the subscriber (its removal runs on the same queue) and ends it. `resumed`: the connection
+   * was subscribed before its worker was evicted (workerd hibernation) and `afterSeq` is its cursor;
+   * it is sent what it missed but no `subscribed`, unless the replay had to be cut (`limited`).
    */
-  subscribe(peer: Peer, roomId: string, afterSeq?: number): Promise<void> {
+  subscribe(peer: Peer, roomId: string, afterSeq?: number, resumed = false): Promise<void> {
     return this.run(roomId, async (ch) => {
       const existing = ch.subscribers.get(peer.id);
       const again = existing !== undefined;
@@ -76,7 +78,7 @@ export class RoomHub {
       // Taken before the read: every change up to it is in the list read, so it is not sent again.
       const presenceMark = this.coalescer.mark();
       const online = await readOnline(this.deps.presence, ch);
-      peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
+      if (!resumed || limited) peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
       for (const message of replay) peer.send(encode({ type: "message", message }));
       // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
       // client, a restored database) must not hold back the messages stored from now on.
@@ -102,6 +104,16 @@ export class RoomHub {
         }),
       ),
     );
+  }
+
+  /** Each room the peer is subscribed to, with the last seq it was sent: what outlives an eviction with its socket. */
+  cursorsOf(peer: Peer): Record<string, number> {
+    const cursors: Record<string, number> = {};
+    for (const roomId of this.peerRooms.get(peer.id) ?? []) {
+      const sub = this.channels.get(roomId)?.subscribers.get(peer.id);
+      if (sub) cursors[roomId] = sub.cursor;
+    }
+    return cursors;
   }
 
   isSubscribed(peer: Peer, roomId: string): boolean {

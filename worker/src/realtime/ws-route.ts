@@ -1,10 +1,10 @@
 import type { Context, Hono } from "hono";
-import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { CLOSE_CODES, negotiateProtocol } from "@parley/protocol";
+import type { UpgradeWebSocket, WSContext, WSEvents } from "hono/ws";
+import { CLOSE_CODES, negotiateProtocol, type ProtocolVersion, type User } from "@parley/protocol";
 import { ApiError, type Logger, upgradeToken } from "@parley/common";
 import type { Sessions } from "../auth/sessions.ts";
 import type { AppEnv } from "../http/context.ts";
-import { encode, type Peer } from "./peer.ts";
+import { encode, type Peer, type PeerToken } from "./peer.ts";
 import { SocketQuota, type SocketLimits } from "./socket-quota.ts";
 import { connectionLimits, WsSession, type SessionDeps } from "./ws-session.ts";
 
@@ -14,7 +14,35 @@ export interface SocketAdapter {
   bufferedAmount(ws: WSContext): number;
   /** Closes now, without waiting for a peer that may not be reading. */
   abort(ws: WSContext, code: number, reason: string): void;
+  /** Set by a runtime whose sockets outlive the app's memory (workerd's hibernation). */
+  hibernation?: SocketHibernation;
 }
+
+/** What a connection keeps with its socket, so that a new instance of the app can carry it on. */
+export interface ConnectionState {
+  user: User;
+  token?: PeerToken;
+  version: ProtocolVersion;
+  /** The client address its socket counts against. */
+  address: string;
+  /** Its subscriptions, each with the last seq it was sent (RoomHub.cursorsOf). */
+  rooms: Record<string, number>;
+}
+
+/**
+ * Sockets that stay open while the app is evicted from memory: each connection's state is kept
+ * with its socket, and a new instance of the app resumes the connection from it.
+ */
+export interface SocketHibernation {
+  /** Rooms one connection may be subscribed to: as many as its kept state has room for. */
+  maxRooms: number;
+  /** Keeps a connection's state with its socket: when it opens, and after every frame sent to it (its cursors moved). */
+  keep(ws: WSContext, state: ConnectionState): void;
+  /** Called once with the function that brings a connection back on its socket from the state it kept. */
+  onResume(resume: (ws: WSContext, state: ConnectionState) => WSEvents): void;
+}
+
+type SocketPlace = ReturnType<SocketQuota["take"]>;
 
 /** A peer whose send queue passes this is closed rather than grown (1 MiB, as Centrifugo). */
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
@@ -47,10 +75,84 @@ export interface WsRouteDeps extends SessionDeps {
 
 /** `GET /ws`: authenticated before the upgrade, then one WsSession per connection. */
 export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
-  const { upgradeWebSocket, sockets, sessions, workerId, logger } = deps;
+  const { upgradeWebSocket, sockets, sessions, workerId, logger, hub } = deps;
+  const { hibernation } = sockets;
   let counter = 0;
   const limits = connectionLimits(deps);
   const quota = new SocketQuota(deps.socketLimits);
+  const sessionDeps: SessionDeps = hibernation ? { ...deps, maxRooms: hibernation.maxRooms } : deps;
+
+  /** One connection's events; `resumed` when it comes back on its open socket from the state that socket kept. */
+  function connection(state: Omit<ConnectionState, "rooms">, place: SocketPlace | undefined, resumed?: { ws: WSContext; rooms: Record<string, number> }) {
+    const { user, version } = state;
+    let session: WsSession | undefined;
+    let keeping = false;
+    /** Once per burst of frames: their cursors have moved by the time the microtask runs. */
+    const keep = (ws: WSContext) => {
+      if (!hibernation || keeping) return;
+      keeping = true;
+      queueMicrotask(() => {
+        keeping = false;
+        if (session && ws.readyState === 1) hibernation.keep(ws, { ...state, token: session.peer.token, rooms: hub.cursorsOf(session.peer) });
+      });
+    };
+    const open = (ws: WSContext) => {
+      const peer: Peer = {
+        id: `${workerId}/${++counter}`,
+        user,
+        token: state.token,
+        version,
+        send(text) {
+          if (ws.readyState !== 1) return;
+          if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {
+            logger.warn({ user: user.id }, "slow consumer disconnected");
+            return sockets.abort(ws, CLOSE_CODES.policyViolation, "slow consumer");
+          }
+          ws.send(text);
+          keep(ws);
+        },
+        close: (code, reason) => ws.close(code, reason),
+      };
+      session = new WsSession(peer, sessionDeps, limits);
+      deps.openSockets.add(session);
+      return session;
+    };
+    if (resumed) void open(resumed.ws).resume(resumed.rooms);
+    const events: WSEvents = {
+      onOpen(_event, ws) {
+        place?.opened();
+        open(ws);
+        ws.send(encode({ type: "hello", user, worker: workerId, protocol: version }));
+        keep(ws);
+      },
+      onMessage(event) {
+        if (typeof event.data !== "string") return session?.peer.close(CLOSE_CODES.unsupportedData, "text frames only");
+        session?.receive(event.data);
+      },
+      onClose() {
+        place?.release();
+        if (!session) return;
+        deps.openSockets.delete(session);
+        void session.close();
+      },
+      onError(event) {
+        logger.debug({ err: (event as ErrorEvent).error }, "websocket error");
+      },
+    };
+    return events;
+  }
+
+  hibernation?.onResume((ws, state) => {
+    // The socket is open already: it counts against the caps again, but is not refused by them.
+    let place: SocketPlace | undefined;
+    try {
+      place = quota.take(state.user.id, state.address);
+      place.opened();
+    } catch {
+      place = undefined;
+    }
+    return connection(state, place, { ws, rooms: state.rooms });
+  });
 
   app.get(
     "/ws",
@@ -68,48 +170,10 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       await next();
     },
     upgradeWebSocket((c) => {
-      const user = c.get("user");
       const { jti, sid, iat, exp } = c.get("session");
-      const place = c.get("socketPlace");
       // The runtime's helper answers the same subprotocol from the same header (negotiateProtocol).
       const { version } = negotiateProtocol(c.req.header("sec-websocket-protocol"));
-      let session: WsSession | undefined;
-      return {
-        onOpen(_event, ws) {
-          place?.opened();
-          const peer: Peer = {
-            id: `${workerId}/${++counter}`,
-            user,
-            token: { jti, sid, iat, exp },
-            version,
-            send(text) {
-              if (ws.readyState !== 1) return;
-              if (sockets.bufferedAmount(ws) > SLOW_CONSUMER_BYTES) {
-                logger.warn({ user: user.id }, "slow consumer disconnected");
-                return sockets.abort(ws, CLOSE_CODES.policyViolation, "slow consumer");
-              }
-              ws.send(text);
-            },
-            close: (code, reason) => ws.close(code, reason),
-          };
-          session = new WsSession(peer, deps, limits);
-          deps.openSockets.add(session);
-          ws.send(encode({ type: "hello", user, worker: workerId, protocol: version }));
-        },
-        onMessage(event) {
-          if (typeof event.data !== "string") return session?.peer.close(CLOSE_CODES.unsupportedData, "text frames only");
-          session?.receive(event.data);
-        },
-        onClose() {
-          place?.release();
-          if (!session) return;
-          deps.openSockets.delete(session);
-          void session.close();
-        },
-        onError(event) {
-          logger.debug({ err: (event as ErrorEvent).error }, "websocket error");
-        },
-      };
+      return connection({ user: c.get("user"), token: { jti, sid, iat, exp }, version, address: deps.address(c) }, c.get("socketPlace"));
     }),
   );
 }

@@ -1,5 +1,5 @@
 import { CLIENT_FRAME_TYPES, CLOSE_CODES, LIMITS, clientFrameSchema, type ClientFrame, type ServerFrame } from "@parley/protocol";
-import { type Clock, type Logger, toApiError, TokenBuckets } from "@parley/common";
+import { ApiError, type Clock, type Logger, toApiError, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
 import { describeIssues } from "../http/body.ts";
 import type { Suggester } from "../ports/suggester.ts";
@@ -25,6 +25,8 @@ export interface SessionDeps {
   sessions?: Pick<Sessions, "authenticate">;
   /** Send→ack latency and rate-limit refusals; nothing is counted when absent. */
   metrics?: Metrics;
+  /** Rooms one connection may be subscribed to at once; no limit when absent (workerd: what a socket's attachment holds). */
+  maxRooms?: number;
 }
 
 type QueuedFrame = Exclude<ClientFrame, { type: "ping" | "suggest" | "auth" }>;
@@ -91,6 +93,24 @@ export class WsSession {
     void this.queue.run(() => this.handle(frame));
   }
 
+  /**
+   * Brings back the subscriptions a connection had before its worker was evicted (workerd
+   * hibernation), each from its cursor, ahead of any frame it sends from now on. A room the user
+   * left meanwhile ends with `unsubscribed`.
+   */
+  resume(rooms: Record<string, number>): Promise<void> {
+    const { hub } = this.deps;
+    const again = (roomId: string, cursor: number) =>
+      hub.subscribe(this.peer, roomId, cursor, true).catch((error: unknown) => {
+        const { code } = toApiError(error);
+        if (code === "forbidden" || code === "not_found") this.send({ type: "unsubscribed", roomId, reason: "left" });
+        else this.fail({ type: "subscribe", roomId }, error);
+      });
+    return this.queue.run(async () => {
+      if (!this.closed) await Promise.all(Object.entries(rooms).map(([roomId, cursor]) => again(roomId, cursor)));
+    });
+  }
+
   /** The connection is gone: cancel work and leave every room. */
   async close(): Promise<void> {
     this.closed = true;
@@ -107,8 +127,14 @@ export class WsSession {
     if (this.closed) return;
     try {
       switch (frame.type) {
-        case "subscribe":
-          return await hub.subscribe(this.peer, roomIdParam(frame.roomId), frame.afterSeq);
+        case "subscribe": {
+          const roomId = roomIdParam(frame.roomId);
+          const { maxRooms } = this.deps;
+          if (maxRooms !== undefined && !hub.isSubscribed(this.peer, roomId) && Object.keys(hub.cursorsOf(this.peer)).length >= maxRooms) {
+            throw new ApiError("too_large", `a connection here holds at most ${maxRooms} rooms; unsubscribe from one first`);
+          }
+          return await hub.subscribe(this.peer, roomId, frame.afterSeq);
+        }
         case "unsubscribe":
           return await hub.unsubscribe(this.peer, frame.roomId);
         case "message": {

@@ -20,8 +20,13 @@ const gatewaySchema = z
     GATEWAY_SHARDS: z.coerce.number().int().min(1).max(256).default(4),
     /** `on`: the `/_gateway/<n>/…` pinning and `/_debug/…` routes, for tests and benchmarks. Never in production. */
     GATEWAY_DEBUG: z.enum(["on", "off"]).default("off"),
+    /**
+     * `on`: gateways take client sockets with the Hibernation API (docs/cloudflare.md). Off by default: under
+     * workerd a server-side close (sign-out, token expiry) of a socket that has sent no frame yet never completes.
+     */
+    GATEWAY_HIBERNATION: z.enum(["on", "off"]).default("off"),
   })
-  .transform((env) => ({ shards: env.GATEWAY_SHARDS, debug: env.GATEWAY_DEBUG === "on" }));
+  .transform((env) => ({ shards: env.GATEWAY_SHARDS, debug: env.GATEWAY_DEBUG === "on", hibernation: env.GATEWAY_HIBERNATION === "on" }));
 
 export type GatewayConfig = z.output<typeof gatewaySchema>;
 
