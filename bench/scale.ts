@@ -25,7 +25,7 @@ const QUIET_ROOMS = 3;
 /** Idle connections sit in rooms of this many, each its own user (as in bench/idle-memory.ts). */
 const IDLE_ROOM = 50;
 /** Descriptors a worker needs besides its client sockets (PostgreSQL, Redis, inspector, listener). */
-const SPARE_DESCRIPTORS = 300;
+const SPARE_DESCRIPTORS = 500;
 
 /** The load docs/scaling.md sizes for: Centrifugo's published mark, in rooms of QUIET_ROOM. */
 export const TARGET: CapacityTarget = { connections: 1_000_000, deliveriesPerSecond: 500_000, fanout: QUIET_ROOM };
@@ -173,7 +173,12 @@ export const run: Bench = async (options) => {
     const redis = await startPrivateRedis();
     cleanup.unshift(() => redis.stop());
     const inspectorPort = await freePort();
-    const env = parleyEnv(database.url, testRedisPrefix(), secret, { REDIS_URL: redis.url, CPUS: options.serverCpus });
+    const env = parleyEnv(database.url, testRedisPrefix(), secret, {
+      REDIS_URL: redis.url,
+      CPUS: options.serverCpus,
+      // Past the default ceiling of 10,000 sockets a worker refuses upgrades; here the open-file limit decides.
+      MAX_CONNECTIONS: "1000000",
+    });
     const [a, b] = await startAll(cleanup, [
       startWorkerProcess({ ...env, WORKER_ID: "scale-a", NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}` }),
       startWorkerProcess({ ...env, WORKER_ID: "scale-b" }),
@@ -204,6 +209,7 @@ export const run: Bench = async (options) => {
     // Each size adds idle sockets to those of the size before; the busy room's sockets are opened anew each time.
     const points: ConnectionPoint[] = [];
     for (const [i, n] of sizes.entries()) {
+      process.stderr.write(`scale: ${n} connections (${new Date().toISOString().slice(11, 19)})\n`);
       const alreadyOpen = i === 0 ? 0 : sizes[i - 1]! - busyRoom;
       const point = await connectionPoint(
         { idle: idleFleets[i]!, load },
@@ -216,6 +222,7 @@ export const run: Bench = async (options) => {
     }
     for (const fleet of idleFleets) await fleet.close();
 
+    process.stderr.write(`scale: quiet rooms (${new Date().toISOString().slice(11, 19)})\n`);
     // Quiet rooms last, on a worker whose send path the busy room has warmed.
     const services = { redis, pg };
     const quietFleets = [load, ...idleFleets];
