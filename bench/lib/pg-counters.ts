@@ -24,7 +24,7 @@ export interface PgDelta {
   inserted: number;
   updated: number;
   backendCpuSeconds: number;
-  /** WAL bytes written by every database in the window, and by this one (NaN when the window was too large to read back). */
+  /** WAL bytes written by every database in the window, and by this one (NaN without pg_walinspect or when the window was too large to read back). */
   walBytesAll: number;
   walBytesOurs: number;
 }
@@ -42,7 +42,11 @@ export async function openPgCounters(databaseUrl: string) {
   const name = new URL(databaseUrl).pathname.slice(1);
   const admin = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} });
   const own = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  await own`create extension if not exists pg_walinspect`;
+  // pg_walinspect needs a superuser (or pg_read_server_files); without it only the raw LSN distance is known.
+  const inspect = await own`create extension if not exists pg_walinspect`.then(
+    () => true,
+    () => false,
+  );
   const [{ oid }] = await admin<[{ oid: number }]>`select oid::int from pg_database where datname = ${name}`;
   const ownPid = (await own<[{ pid: number }]>`select pg_backend_pid() as pid`)[0].pid;
 
@@ -58,7 +62,7 @@ export async function openPgCounters(databaseUrl: string) {
   const delta = async (before: PgCounters, after: PgCounters): Promise<PgDelta> => {
     const [{ all }] = await own<[{ all: string }]>`select pg_wal_lsn_diff(${after.lsn}::pg_lsn, ${before.lsn}::pg_lsn)::bigint as all`;
     let ours = NaN;
-    if (Number(all) <= MAX_INSPECTED_WAL) {
+    if (inspect && Number(all) <= MAX_INSPECTED_WAL) {
       const rel = `rel \\d+/${oid}/`;
       const [row] = await own<[{ bytes: string }]>`
         with r as (select xid::text as xid, resource_manager, record_length, block_ref from pg_get_wal_records_info(${before.lsn}::pg_lsn, ${after.lsn}::pg_lsn)),
