@@ -22,6 +22,7 @@ export const BENCHES: Record<string, string> = {
   logins: "./logins.ts",
   suggest: "./suggest.ts",
   runtimes: "./runtimes.ts",
+  scale: "./scale.ts",
 };
 
 const RESULTS = new URL("./results/", import.meta.url).pathname;
