@@ -22,12 +22,12 @@ const connect = (url: string) => {
 };
 
 describe("the balancer's Redis failures", () => {
-  it("counts an error reply and an unreachable Redis apart, while the limiter fails open", async () => {
+  it("counts an error reply and an unreachable Redis apart, while the limiter falls back to its local buckets", async () => {
     const counts = new BalancerCounts();
     const redis = connect(TEST_REDIS_URL);
     const rate = { max: 60, windowSeconds: 60 };
     // A bucket key holding a string: the script's HMGET gets WRONGTYPE, a real error reply.
-    await redis.set(`${prefix}:rate:60/60:ip:broken`, "not a bucket");
+    await redis.set(`${prefix}:{rl:ip:broken}:60/60`, "not a bucket");
     expect(await new RedisRateLimiter(redis, prefix, logger, systemClock, counts).takeAll([{ key: "ip:broken", rate }])).toBeUndefined();
     const gone = connect(`redis://127.0.0.1:${await freePort()}`);
     expect(await new RedisRateLimiter(gone, prefix, logger, systemClock, counts).takeAll([{ key: "ip:any", rate }])).toBeUndefined();

@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerOf } from "../../worker/src/messages/rendezvous.ts";
+import { busChannel } from "../../worker/src/node/redis-bus.ts";
 import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
@@ -90,7 +91,7 @@ describe("a hot room on three workers", () => {
     // Count the forwards that reach the owner's inbox, straight from Redis.
     const listener = new Redis(TEST_REDIS_URL);
     let forwards = 0;
-    await listener.subscribe(`${env.REDIS_PREFIX}:room:_w:${owner}`);
+    await listener.subscribe(busChannel(env.REDIS_PREFIX!, `_w:${owner}`));
     listener.on("message", (_channel, text: string) => (JSON.parse(text).event.kind === "append" ? forwards++ : 0));
     try {
       const perWorker = 40;

@@ -119,8 +119,9 @@ describe("GET /metrics on a worker and on the balancer, after real traffic", () 
   it("counts the balancer's refusals, routing and tunnels, and answers /metrics itself", async () => {
     const before = await scrape(lb.url);
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${lb.url}/readyz`)).status);
-    expect(statuses).toEqual([200, 200, 429, 429]);
+    // A proxied path (the balancer answers /readyz itself, unlimited): the worker refuses the missing token, then the balancer refuses the address.
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${lb.url}/api/me`)).status);
+    expect(statuses).toEqual([401, 401, 429, 429]);
     const carol = new ApiClient(worker.url);
     await carol.register(uniqueName("carol"));
     const socket = await new ApiClient(lb.url, carol.token).socket();

@@ -10,6 +10,9 @@ interface Envelope {
 }
 
 /** A bus's two connections: a subscribed connection can do nothing else. */
+/** A room's bus channel, hash-tagged by room so that on a Cluster it lives on the shard owning the room's slot. */
+export const busChannel = (prefix: string, roomId: string) => `${prefix}:{r:${roomId}}:bus`;
+
 export interface BusConnections {
   pub: RedisConnection;
   sub: RedisConnection;
@@ -59,7 +62,7 @@ export class RedisBus implements Bus {
   }
 
   private channel(roomId: string) {
-    return `${this.prefix}:{r:${roomId}}:bus`;
+    return busChannel(this.prefix, roomId);
   }
 
   private receive(channel: string, text: string) {
