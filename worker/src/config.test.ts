@@ -53,6 +53,13 @@ describe("parseConfig", () => {
     });
   });
 
+  it("takes a message partition count between 16 and 64, none by default", () => {
+    expect(parseConfig({}).messagePartitions).toBeUndefined();
+    expect(parseConfig({ MESSAGE_PARTITIONS: "48" }).messagePartitions).toBe(48);
+    expect(() => parseConfig({ MESSAGE_PARTITIONS: "8" })).toThrow(/MESSAGE_PARTITIONS/);
+    expect(() => parseConfig({ MESSAGE_PARTITIONS: "65" })).toThrow(/MESSAGE_PARTITIONS/);
+  });
+
   it("reads Redis Cluster nodes as host:port pairs and refuses anything else", () => {
     expect(parseConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001" }).redisClusterNodes).toBe("10.0.0.1:7000, 10.0.0.2:7001");
     expect(() => parseConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000,10.0.0.2" })).toThrow(/REDIS_CLUSTER_NODES/);

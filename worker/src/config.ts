@@ -55,6 +55,8 @@ export const configSchema = z
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+    /** Hash partitions of `messages`, fixed when the migration that partitions it runs (the first start, or `npm run migrate`); ignored after. */
+    MESSAGE_PARTITIONS: z.coerce.number().int().min(16).max(64).optional(),
     /** With Redis: `on` stores a room's sends on the worker that owns the room, `off` on the worker they arrive at. */
     WRITE_ROUTING: z.enum(["on", "off"]).default("on"),
     /** A send forwarded to its room's owner and not answered by then is stored by the worker it arrived at. */
@@ -113,6 +115,7 @@ export const configSchema = z
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     dbTimeoutMs: env.DB_TIMEOUT_MS,
+    messagePartitions: env.MESSAGE_PARTITIONS,
     writeRouting: env.WRITE_ROUTING === "on",
     writeForwardTimeoutMs: env.WRITE_FORWARD_TIMEOUT_MS,
     http: {

@@ -88,7 +88,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const jwtSecret = resolveJwtSecret({ secret: config.jwtSecret, production: config.production, dataDir: config.dataDir });
 
   const connection = overrides.connection ?? (config.databaseUrl ? connectPostgres(config.databaseUrl) : await connectPglite(join(config.dataDir, "pglite")));
-  if (!overrides.connection) await connection.migrate();
+  if (!overrides.connection) await connection.migrate({ messagePartitions: config.messagePartitions });
   // Every Redis connection of the worker is made here, standalone or Cluster alike, and handed to its port.
   const redisTarget: RedisTarget | undefined =
     config.redisClusterNodes || config.redisUrl ? { url: config.redisUrl, clusterNodes: config.redisClusterNodes } : undefined;
