@@ -124,6 +124,26 @@ describe("RoomWriteRouter", () => {
     expect(await storedSeqs()).toEqual([1]);
   });
 
+  it("keeps a room's sends in the order they were made when an early forward is lost", async () => {
+    startWorkers(200);
+    let appends = 0;
+    const count = network.drop;
+    network.drop = (channel, event) => count(channel, event) || (event.kind === "append" && ++appends === 1);
+    const first = workers.sender!.router.append(newMessage("first"));
+    // Made while the first one's forward is lost on the way: it must not be stored before it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = workers.sender!.router.append(newMessage("second"));
+    const third = workers.sender!.router.append(newMessage("third"));
+    expect((await Promise.all([first, second, third])).map((r) => [r.message.body, r.message.seq])).toEqual([
+      ["first", 1],
+      ["second", 2],
+      ["third", 3],
+    ]);
+    expect((await store.range(roomId, 0, 1e9, 10)).map((m) => m.body)).toEqual(["first", "second", "third"]);
+    // The first was stored here after its timeout; the later two still went to the owner, in one forward.
+    expect(appends).toBe(2);
+  });
+
   it("stores a send once when the owner's answer is lost and the sender stores it again", async () => {
     startWorkers(200);
     lose("appended");

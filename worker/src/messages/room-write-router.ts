@@ -43,8 +43,11 @@ export class RoomWriteRouter implements RoomWrites {
   private readonly local: LocalRoomWrites;
   /** Forwarded sends awaiting their answer, by message id. */
   private readonly pending = new Map<string, Pending>();
-  /** Sends gathered for each owner, forwarded together once the current tick is over. */
-  private readonly outbox = new Map<string, NewMessage[]>();
+  /** Each room's sends not forwarded yet, in the order they were made. */
+  private readonly queued = new Map<string, NewMessage[]>();
+  /** Each room's forward in flight: the ids not settled yet. The room's next forward waits for it. */
+  private readonly inFlight = new Map<string, Set<string>>();
+  private flushScheduled = false;
   private readonly answerTimeoutMs: number;
 
   constructor(private readonly deps: RoomWriteRouterDeps) {
@@ -56,24 +59,56 @@ export class RoomWriteRouter implements RoomWrites {
     deps.directory.onChange(() => this.ownersChanged());
   }
 
+  /**
+   * Stores a send, on the room's owner when that is another worker. A room has one forward in flight
+   * from this worker at a time and the sends made meanwhile go in the next one, so its sends are
+   * stored in the order they were made even when a forward is lost and stored here instead (docs/protocol.md
+   * promises that order per connection): nothing later was sent to the owner before the lost one settled.
+   */
   append(message: NewMessage): Promise<Appended> {
     const owner = ownerOf(message.roomId, this.deps.directory.live());
-    if (owner === undefined || owner === this.deps.directory.self) return this.local.append(message);
+    if (!this.queued.has(message.roomId) && !this.inFlight.has(message.roomId) && (owner === undefined || owner === this.deps.directory.self))
+      return this.local.append(message);
     return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { message, owner, accepted: false, resolve, reject });
-      let batch = this.outbox.get(owner);
-      if (!batch) {
-        this.outbox.set(owner, (batch = []));
-        setTimeout(() => this.flush(owner), 0);
-      }
-      batch.push(message);
+      this.pending.set(message.id, { message, owner: owner ?? this.deps.directory.self, accepted: false, resolve, reject });
+      const queue = this.queued.get(message.roomId);
+      if (queue) queue.push(message);
+      else this.queued.set(message.roomId, [message]);
+      this.scheduleFlush();
     });
   }
 
-  /** Forwards an owner's gathered sends in one bus event and starts their common timeout. */
-  private flush(owner: string) {
-    const batch = this.outbox.get(owner) ?? [];
-    this.outbox.delete(owner);
+  private scheduleFlush() {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => this.flush(), 0);
+  }
+
+  /** Forwards the queued sends of every room with no forward in flight, one bus event per owner. */
+  private flush() {
+    this.flushScheduled = false;
+    const live = this.deps.directory.live();
+    const byOwner = new Map<string, NewMessage[]>();
+    for (const [roomId, batch] of this.queued) {
+      if (this.inFlight.has(roomId)) continue;
+      this.queued.delete(roomId);
+      this.inFlight.set(roomId, new Set(batch.map((m) => m.id)));
+      const owner = ownerOf(roomId, live);
+      if (owner === undefined || owner === this.deps.directory.self) {
+        // The room came to this worker meanwhile: store here, in order.
+        for (const m of batch) this.storeHere(m.id);
+        continue;
+      }
+      for (const m of batch) this.pending.get(m.id)!.owner = owner;
+      const forward = byOwner.get(owner);
+      if (forward) forward.push(...batch);
+      else byOwner.set(owner, batch);
+    }
+    for (const [owner, batch] of byOwner) this.forward(owner, batch);
+  }
+
+  /** Sends an owner its sends in one bus event and starts their common timeout. */
+  private forward(owner: string, batch: NewMessage[]) {
     const ids = batch.map((m) => m.id);
     const event: InboxEvent = { kind: "append", replyTo: this.deps.directory.self, messages: batch.map(toForwarded) };
     this.deps.hub.tell(inboxOf(owner), event).catch((err) => {
@@ -85,6 +120,14 @@ export class RoomWriteRouter implements RoomWrites {
       ids.forEach((id) => this.pending.get(id)?.accepted || this.storeHere(id));
       if (accepted.length) setTimeout(() => accepted.forEach((id) => this.storeHere(id)), this.answerTimeoutMs - this.deps.timeoutMs);
     }, this.deps.timeoutMs);
+  }
+
+  /** A send was answered or stored here: once its room's forward has no send left open, the room's next one may go. */
+  private settled(message: NewMessage) {
+    const open = this.inFlight.get(message.roomId);
+    if (!open?.delete(message.id) || open.size > 0) return;
+    this.inFlight.delete(message.roomId);
+    if (this.queued.has(message.roomId)) this.scheduleFlush();
   }
 
   private receive(event: InboxEvent) {
@@ -124,11 +167,13 @@ export class RoomWriteRouter implements RoomWrites {
     if ("error" in answer) {
       if (answer.error === "failed") return this.storeHere(answer.id);
       this.pending.delete(answer.id);
+      this.settled(p.message);
       return p.reject(
         answer.error === "not_member" ? new NotMemberError(p.message.roomId) : new StoreTimeout("appendMessage (on the room's owner)", this.deps.timeoutMs),
       );
     }
     this.pending.delete(answer.id);
+    this.settled(p.message);
     const message = "seq" in answer ? stored(p.message, answer.seq) : answer.existing;
     this.deps.hub.delivered(message);
     p.resolve({ message, created: message.id === answer.id });
@@ -139,18 +184,28 @@ export class RoomWriteRouter implements RoomWrites {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    this.deps.store.appendMessage(p.message).then(({ message, created }) => {
-      // Not created: the owner stored this very message (and published it) before the answer was lost.
-      if (created) this.deps.hub.published(message);
-      else this.deps.hub.delivered(message);
-      p.resolve({ message, created: created || message.id === id });
-    }, p.reject);
+    // Handed to the store now, so it keeps this send's place among the room's appends.
+    const storing = this.deps.store.appendMessage(p.message);
+    storing.then(
+      ({ message, created }) => {
+        this.settled(p.message);
+        // Not created: the owner stored this very message (and published it) before the answer was lost.
+        if (created) this.deps.hub.published(message);
+        else this.deps.hub.delivered(message);
+        p.resolve({ message, created: created || message.id === id });
+      },
+      (error: unknown) => {
+        this.settled(p.message);
+        p.reject(error);
+      },
+    );
   }
 
   /** Sends waiting on a worker that left will get no answer: store them here now. */
   private ownersChanged() {
     const live = new Set(this.deps.directory.live());
-    for (const [id, p] of this.pending) if (!live.has(p.owner)) this.storeHere(id);
+    // Only sends already forwarded: queued ones pick their owner when they go.
+    for (const [id, p] of this.pending) if (this.inFlight.get(p.message.roomId)?.has(id) && !live.has(p.owner)) this.storeHere(id);
   }
 }
 
