@@ -22,6 +22,8 @@ interface Pending {
   message: NewMessage;
   owner: string;
   accepted: boolean;
+  /** Sent to `owner` (not only queued here). */
+  forwarded: boolean;
   resolve(result: Appended): void;
   reject(error: unknown): void;
 }
@@ -45,7 +47,7 @@ export class RoomWriteRouter implements RoomWrites {
   private readonly pending = new Map<string, Pending>();
   /** Each room's sends not forwarded yet, in the order they were made. */
   private readonly queued = new Map<string, NewMessage[]>();
-  /** Each room's forward in flight: the ids not settled yet. The room's next forward waits for it. */
+  /** Each room's forward in flight: the ids neither accepted by the owner nor settled yet. The room's next forward waits for them. */
   private readonly inFlight = new Map<string, Set<string>>();
   private flushScheduled = false;
   private readonly answerTimeoutMs: number;
@@ -60,17 +62,18 @@ export class RoomWriteRouter implements RoomWrites {
   }
 
   /**
-   * Stores a send, on the room's owner when that is another worker. A room has one forward in flight
-   * from this worker at a time and the sends made meanwhile go in the next one, so its sends are
-   * stored in the order they were made even when a forward is lost and stored here instead (docs/protocol.md
-   * promises that order per connection): nothing later was sent to the owner before the lost one settled.
+   * Stores a send, on the room's owner when that is another worker. A room's next forward from this
+   * worker leaves only once the owner has accepted (it stores what it receives in order) or this
+   * worker has settled every send of the previous one, and the sends made meanwhile go in it: so a
+   * room's sends are stored in the order they were made even when a forward is lost and its sends
+   * are stored here instead (docs/protocol.md promises that order per connection).
    */
   append(message: NewMessage): Promise<Appended> {
     const owner = ownerOf(message.roomId, this.deps.directory.live());
     if (!this.queued.has(message.roomId) && !this.inFlight.has(message.roomId) && (owner === undefined || owner === this.deps.directory.self))
       return this.local.append(message);
     return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { message, owner: owner ?? this.deps.directory.self, accepted: false, resolve, reject });
+      this.pending.set(message.id, { message, owner: owner ?? this.deps.directory.self, accepted: false, forwarded: false, resolve, reject });
       const queue = this.queued.get(message.roomId);
       if (queue) queue.push(message);
       else this.queued.set(message.roomId, [message]);
@@ -99,7 +102,7 @@ export class RoomWriteRouter implements RoomWrites {
         for (const m of batch) this.storeHere(m.id);
         continue;
       }
-      for (const m of batch) this.pending.get(m.id)!.owner = owner;
+      for (const m of batch) Object.assign(this.pending.get(m.id)!, { owner, forwarded: true });
       const forward = byOwner.get(owner);
       if (forward) forward.push(...batch);
       else byOwner.set(owner, batch);
@@ -122,7 +125,10 @@ export class RoomWriteRouter implements RoomWrites {
     }, this.deps.timeoutMs);
   }
 
-  /** A send was answered or stored here: once its room's forward has no send left open, the room's next one may go. */
+  /**
+   * A send was accepted by its owner (which stores a room's sends in the order it receives them),
+   * answered, or stored here: once its room's forward has no send left open, the room's next one may go.
+   */
   private settled(message: NewMessage) {
     const open = this.inFlight.get(message.roomId);
     if (!open?.delete(message.id) || open.size > 0) return;
@@ -135,7 +141,9 @@ export class RoomWriteRouter implements RoomWrites {
     if (event.kind === "accepted") {
       for (const id of event.ids) {
         const p = this.pending.get(id);
-        if (p) p.accepted = true;
+        if (!p) continue;
+        p.accepted = true;
+        this.settled(p.message);
       }
       return;
     }
@@ -183,6 +191,15 @@ export class RoomWriteRouter implements RoomWrites {
   private storeHere(id: string) {
     const p = this.pending.get(id);
     if (!p) return;
+    // Earlier sends to the room still open (accepted by an owner that then died) go first, keeping their order.
+    for (const [earlier, q] of this.pending) {
+      if (earlier === id) break;
+      if (q.forwarded && q.message.roomId === p.message.roomId) this.storeOne(earlier, q);
+    }
+    this.storeOne(id, p);
+  }
+
+  private storeOne(id: string, p: Pending) {
     this.pending.delete(id);
     // Handed to the store now, so it keeps this send's place among the room's appends.
     const storing = this.deps.store.appendMessage(p.message);
@@ -205,7 +222,7 @@ export class RoomWriteRouter implements RoomWrites {
   private ownersChanged() {
     const live = new Set(this.deps.directory.live());
     // Only sends already forwarded: queued ones pick their owner when they go.
-    for (const [id, p] of this.pending) if (this.inFlight.get(p.message.roomId)?.has(id) && !live.has(p.owner)) this.storeHere(id);
+    for (const [id, p] of this.pending) if (p.forwarded && !live.has(p.owner)) this.storeHere(id);
   }
 }
 
