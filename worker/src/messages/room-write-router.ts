@@ -45,9 +45,9 @@ export class RoomWriteRouter implements RoomWrites {
   private readonly local: LocalRoomWrites;
   /** Forwarded sends awaiting their answer, by message id. */
   private readonly pending = new Map<string, Pending>();
-  /** Each room's sends not forwarded yet, in the order they were made. */
+  /** Each lane's (a sender in a room, laneOf) sends not forwarded yet, in the order they were made. */
   private readonly queued = new Map<string, NewMessage[]>();
-  /** Each room's forward in flight: the ids neither accepted by the owner nor settled yet. The room's next forward waits for them. */
+  /** Each lane's forward in flight: the ids neither accepted by the owner nor settled yet. The lane's next forward waits for them. */
   private readonly inFlight = new Map<string, Set<string>>();
   private flushScheduled = false;
   private readonly answerTimeoutMs: number;
@@ -62,21 +62,21 @@ export class RoomWriteRouter implements RoomWrites {
   }
 
   /**
-   * Stores a send, on the room's owner when that is another worker. A room's next forward from this
-   * worker leaves only once the owner has accepted (it stores what it receives in order) or this
-   * worker has settled every send of the previous one, and the sends made meanwhile go in it: so a
-   * room's sends are stored in the order they were made even when a forward is lost and its sends
-   * are stored here instead (docs/protocol.md promises that order per connection).
+   * Stores a send, on the room's owner when that is another worker. A lane's (one sender in one
+   * room) next forward from this worker leaves only once the owner has accepted (it stores what it
+   * receives in order) or this worker has settled every send of the previous one, and the sender's
+   * sends made meanwhile go in it: so a sender's sends are stored in the order they were made even
+   * when a forward is lost and stored here instead (docs/protocol.md promises that order per connection).
    */
   append(message: NewMessage): Promise<Appended> {
     const owner = ownerOf(message.roomId, this.deps.directory.live());
-    if (!this.queued.has(message.roomId) && !this.inFlight.has(message.roomId) && (owner === undefined || owner === this.deps.directory.self))
-      return this.local.append(message);
+    const lane = laneOf(message);
+    if (!this.queued.has(lane) && !this.inFlight.has(lane) && (owner === undefined || owner === this.deps.directory.self)) return this.local.append(message);
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { message, owner: owner ?? this.deps.directory.self, accepted: false, forwarded: false, resolve, reject });
-      const queue = this.queued.get(message.roomId);
+      const queue = this.queued.get(lane);
       if (queue) queue.push(message);
-      else this.queued.set(message.roomId, [message]);
+      else this.queued.set(lane, [message]);
       this.scheduleFlush();
     });
   }
@@ -92,11 +92,11 @@ export class RoomWriteRouter implements RoomWrites {
     this.flushScheduled = false;
     const live = this.deps.directory.live();
     const byOwner = new Map<string, NewMessage[]>();
-    for (const [roomId, batch] of this.queued) {
-      if (this.inFlight.has(roomId)) continue;
-      this.queued.delete(roomId);
-      this.inFlight.set(roomId, new Set(batch.map((m) => m.id)));
-      const owner = ownerOf(roomId, live);
+    for (const [lane, batch] of this.queued) {
+      if (this.inFlight.has(lane)) continue;
+      this.queued.delete(lane);
+      this.inFlight.set(lane, new Set(batch.map((m) => m.id)));
+      const owner = ownerOf(batch[0]!.roomId, live);
       if (owner === undefined || owner === this.deps.directory.self) {
         // The room came to this worker meanwhile: store here, in order.
         for (const m of batch) this.storeHere(m.id);
@@ -130,10 +130,11 @@ export class RoomWriteRouter implements RoomWrites {
    * answered, or stored here: once its room's forward has no send left open, the room's next one may go.
    */
   private settled(message: NewMessage) {
-    const open = this.inFlight.get(message.roomId);
+    const lane = laneOf(message);
+    const open = this.inFlight.get(lane);
     if (!open?.delete(message.id) || open.size > 0) return;
-    this.inFlight.delete(message.roomId);
-    if (this.queued.has(message.roomId)) this.scheduleFlush();
+    this.inFlight.delete(lane);
+    if (this.queued.has(lane)) this.scheduleFlush();
   }
 
   private receive(event: InboxEvent) {
@@ -194,7 +195,7 @@ export class RoomWriteRouter implements RoomWrites {
     // Earlier sends to the room still open (accepted by an owner that then died) go first, keeping their order.
     for (const [earlier, q] of this.pending) {
       if (earlier === id) break;
-      if (q.forwarded && q.message.roomId === p.message.roomId) this.storeOne(earlier, q);
+      if (q.forwarded && laneOf(q.message) === laneOf(p.message)) this.storeOne(earlier, q);
     }
     this.storeOne(id, p);
   }
@@ -226,6 +227,11 @@ export class RoomWriteRouter implements RoomWrites {
   }
 }
 
+/**
+ * What the order promise covers: one sender's sends to one room (docs/protocol.md promises it per
+ * connection; per user is stricter). Lanes of different senders go to the owner independently.
+ */
+const laneOf = (m: NewMessage) => `${m.roomId}|${m.user.id}`;
 const toForwarded = (m: NewMessage): ForwardedMessage => ({ ...m, createdAt: m.createdAt.toISOString() });
 const fromForwarded = (m: ForwardedMessage): NewMessage => ({ ...m, createdAt: new Date(m.createdAt) });
 /** The message as the owner stored it: what was forwarded, with the seq it got. */
