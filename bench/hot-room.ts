@@ -11,6 +11,7 @@ import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-p
 import { parleyEnv, seedRooms, startAll, teardown } from "./fanout.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench, type Figure, type Latency } from "./lib/report.ts";
+import { ackedSends } from "./lib/acked-sends.ts";
 
 /** Sending sockets (one user each), each with WINDOW sends in flight; not subscribed, so this measures storing, not fan-out. */
 const SENDERS = 64;
@@ -29,43 +30,7 @@ interface RunResult {
 }
 
 /** Each socket keeps WINDOW sends in flight for `ms`; counts the acks that arrive in time. */
-async function sendPhase(sockets: Array<{ ws: WebSocket; roomId: string }>, ms: number, tag: string) {
-  let stored = 0;
-  const acks: number[] = [];
-  const end = performance.now() + ms;
-  await Promise.all(
-    sockets.map(
-      ({ ws, roomId }, i) =>
-        new Promise<void>((resolve, reject) => {
-          const sentAt = new Map<string, number>();
-          let n = 0;
-          const send = () => {
-            const clientId = `${tag}-${i}-${n++}`;
-            sentAt.set(clientId, performance.now());
-            ws.send(JSON.stringify({ type: "message", roomId, body: BODY, clientId }));
-          };
-          const onFrame = (data: WebSocket.RawData) => {
-            const frame = JSON.parse(data.toString()) as { type: string; clientId?: string; message?: string };
-            if (frame.type === "error") return reject(new Error(`send refused: ${frame.message}`));
-            if (frame.type !== "ack") return;
-            const now = performance.now();
-            acks.push(now - sentAt.get(frame.clientId!)!);
-            sentAt.delete(frame.clientId!);
-            if (now <= end) stored++;
-            if (now < end) send();
-            else if (sentAt.size === 0) {
-              ws.off("message", onFrame);
-              resolve();
-            }
-          };
-          ws.on("message", onFrame);
-          setTimeout(() => reject(new Error(`socket ${i}: ${sentAt.size} sends unanswered 30 s after the phase`)), ms + 30_000).unref();
-          for (let k = 0; k < WINDOW; k++) send();
-        }),
-    ),
-  );
-  return { stored, acks };
-}
+const sendPhase = (sockets: Array<{ ws: WebSocket; roomId: string }>, ms: number, tag: string) => ackedSends(sockets, { ms, tag, window: WINDOW, body: BODY });
 
 /** Opens socket i on worker i mod n, waiting for each one's hello. */
 function openSockets(workers: WorkerProcess[], targets: Array<{ token: string; roomId: string }>) {

@@ -17,6 +17,7 @@ import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqu
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench } from "./lib/report.ts";
+import { ackedSends } from "./lib/acked-sends.ts";
 
 /** Concurrent senders (one user and socket each), over ROOMS rooms, each with WINDOW frames in flight. */
 const SENDERS = 8;
@@ -112,41 +113,7 @@ function baseline<T>(cpus: string, job: InsertJob | HistoryJob): Promise<T> {
 
 /** Each socket keeps WINDOW messages in flight for `ms`; counts the acks that arrive in time. */
 async function socketSends(sockets: Array<{ ws: WebSocket; roomId: string }>, ms: number, tag: string) {
-  let stored = 0;
-  const acks: number[] = [];
-  const end = performance.now() + ms;
-  await Promise.all(
-    sockets.map(
-      ({ ws, roomId }, i) =>
-        new Promise<void>((resolve, reject) => {
-          const sentAt = new Map<string, number>();
-          let n = 0;
-          const send = () => {
-            const clientId = `${tag}-${i}-${n++}`;
-            sentAt.set(clientId, performance.now());
-            ws.send(JSON.stringify({ type: "message", roomId, body: BODY, clientId }));
-          };
-          const onFrame = (data: WebSocket.RawData) => {
-            const frame = JSON.parse(data.toString()) as { type: string; clientId?: string; message?: string };
-            if (frame.type === "error") return reject(new Error(`send refused: ${frame.message}`));
-            if (frame.type !== "ack") return;
-            const now = performance.now();
-            acks.push(now - sentAt.get(frame.clientId!)!);
-            sentAt.delete(frame.clientId!);
-            if (now <= end) stored++;
-            if (now < end) send();
-            else if (sentAt.size === 0) {
-              ws.off("message", onFrame);
-              resolve();
-            }
-          };
-          ws.on("message", onFrame);
-          setTimeout(() => reject(new Error(`socket ${i}: ${sentAt.size} sends unanswered 30 s after the phase`)), ms + 30_000).unref();
-          for (let k = 0; k < WINDOW; k++) send();
-        }),
-    ),
-  );
-  return { stored, seconds: ms / 1000, acks };
+  return { ...(await ackedSends(sockets, { ms, tag, window: WINDOW, body: BODY })), seconds: ms / 1000 };
 }
 
 export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
