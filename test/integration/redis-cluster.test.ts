@@ -22,6 +22,8 @@ describe("two workers on a Redis Cluster", () => {
       REDIS_PREFIX: (prefix = testRedisPrefix()),
       JWT_SECRET: testSecret(),
       REGISTER_RATE: "1000/60s",
+      // The test sends about five a second per user for 12 s: far past the default message rate, which would refuse with rate_limited.
+      MESSAGE_RATE: "100000/60s",
     };
     [a, b] = await Promise.all([startWorkerProcess({ ...env, WORKER_ID: "cluster-a" }), startWorkerProcess({ ...env, WORKER_ID: "cluster-b" })]);
   });
