@@ -4,7 +4,7 @@
  * URLs (so new vnode positions) and new user ids, both from a seeded generator: runs repeat exactly.
  */
 import { DEFAULT_VNODES, HashRing } from "../lb/src/hash-ring.ts";
-import { murmur3 } from "../lb/src/murmur3.ts";
+import { murmur3 } from "@parley/common";
 import { figure, type BarChart, type Bench, type Figure } from "./lib/report.ts";
 
 const WORKERS = 3;

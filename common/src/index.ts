@@ -13,3 +13,4 @@ export * from "./token-buckets.ts";
 export * from "./clock.ts";
 export * from "./logger.ts";
 export * from "./metrics-access.ts";
+export { murmur3 } from "./murmur3.ts";

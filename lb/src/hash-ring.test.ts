@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HashRing } from "./hash-ring.ts";
-import { murmur3 } from "./murmur3.ts";
+import { murmur3 } from "@parley/common";
 
 const users = (n: number, seed = "") => Array.from({ length: n }, (_, i) => `user-${seed}${i}`);
 const ringOf = (...workers: string[]) => {

@@ -1,4 +1,4 @@
-import { murmur3 } from "./murmur3.ts";
+import { murmur3 } from "@parley/common";
 
 /**
  * Virtual nodes per worker. A worker's share of the hash space varies by about 1/sqrt(vnodes):

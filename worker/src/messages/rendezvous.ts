@@ -1,3 +1,5 @@
+import { murmur3 } from "@parley/common";
+
 /**
  * The worker that owns `key` among `workers`: rendezvous (highest random weight) hashing. Every
  * worker with the same list picks the same owner, and when a worker leaves, only its own keys
@@ -18,18 +20,5 @@ export function ownerOf(key: string, workers: readonly string[]): string | undef
   return best;
 }
 
-/** A 32-bit weight for (worker, key): FNV-1a over both, then murmur3's finalizer to spread the bits. */
-function weightOf(worker: string, key: string): number {
-  let h = 0x811c9dc5;
-  const text = `${worker}\u0000${key}`;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** A 32-bit weight for (worker, key): the balancer ring's hash (murmur3) over both. */
+const weightOf = (worker: string, key: string): number => murmur3(`${worker}\u0000${key}`);

@@ -104,7 +104,8 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
   const revocations = revocationsRedis ? new RedisRevocations(revocationsRedis, config.redisPrefix) : undefined;
   const attempts = revocationsRedis ? new RedisAttemptBudget(revocationsRedis, config.redisPrefix, systemClock, logger) : undefined;
   // A room's sends go to the worker that owns it, found among the workers heartbeating in Redis.
-  const directoryRedis = !overrides.directory && config.writeRouting ? connect?.("dir") : undefined;
+  // Plain single-key commands: it shares the connection of revocations and login budgets.
+  const directoryRedis = !overrides.directory && config.writeRouting ? revocationsRedis : undefined;
   const redisDirectory = directoryRedis ? new RedisWorkerDirectory(directoryRedis, config.redisPrefix, workerId, logger) : undefined;
   const directory = overrides.directory ?? redisDirectory;
   const hasher = overrides.hasher ?? new BcryptPool(config.bcryptCost, Math.min(2, availableParallelism()));
@@ -192,7 +193,6 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       await presence.close().catch(() => {});
       await bus.close().catch(() => {});
       revocationsRedis?.disconnect();
-      directoryRedis?.disconnect();
       await hasher.close?.().catch(() => {});
       if (!overrides.connection) await connection.close().catch(() => {});
       logger.info({}, "stopped");
