@@ -62,6 +62,19 @@ export class ApiClient {
     return res.json;
   }
 
+  /** Posts `count` messages to a room through REST, `concurrency` at a time (seq order follows arrival); resolves when all are stored. */
+  async sendMany(roomId: string, count: number, body: (i: number) => string = (i) => `message ${i + 1}`, concurrency = 8) {
+    let next = 0;
+    const one = async (): Promise<void> => {
+      const i = next++;
+      if (i >= count) return;
+      const res = await this.request("POST", `/api/rooms/${roomId}/messages`, { body: body(i), clientId: crypto.randomUUID() });
+      if (res.status !== 201) throw new Error(`send: ${res.status} ${res.text}`);
+      return one();
+    };
+    await Promise.all(Array.from({ length: concurrency }, one));
+  }
+
   /** Opens /ws the way browsers do (subprotocol token; parley.v1 unless `protocols` says) and waits for `hello`. */
   socket(options: { headers?: Record<string, string>; protocols?: string[] } = {}) {
     return SocketClient.open(this.baseUrl.replace(/^http/, "ws") + "/ws", this.token!, options);

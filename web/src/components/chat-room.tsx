@@ -2,14 +2,15 @@ import { createSignal, onMount, Show, untrack } from "solid-js";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
-import { MessageList } from "./message-list.tsx";
+import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 
 /** One open room (mounted per room): its timeline, who is online and typing, and the composer. */
 export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
   const chat = useChat();
   const { auth } = useApp();
-  const [showPeople, setShowPeople] = createSignal(false);
+  // On a wide screen the online list shows beside the timeline until hidden; on a phone it opens over it.
+  const [showPeople, setShowPeople] = createSignal(typeof matchMedia === "function" && matchMedia("(min-width: 760px)").matches);
   // Captured once: the "New messages" line stays where it was when the room was opened.
   const lastRead = untrack(() => chat.rooms.lastRead(props.roomId));
   const room = () => chat.rooms.joined().find((r) => r.id === props.roomId);
@@ -43,7 +44,11 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
             <button type="button" class="people-toggle" aria-expanded={showPeople()} aria-controls="room-presence" onClick={() => setShowPeople(!showPeople())}>
               <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
             </button>
-            <button type="button" class="quiet" onClick={() => void chat.leave(props.roomId).then(props.onLeft)}>
+            <button
+              type="button"
+              class="quiet"
+              onClick={() => confirm(`Leave #${r().name}? You can join it again from Browse rooms.`) && void chat.leave(props.roomId).then(props.onLeft)}
+            >
               Leave
             </button>
           </header>
@@ -56,6 +61,8 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
                   me={me()}
                   lastRead={lastRead}
                   onLoadOlder={() => chat.loadOlder(props.roomId)}
+                  onLoadNewer={() => chat.loadNewer(props.roomId)}
+                  onJumpToLatest={() => chat.jumpToLatest(props.roomId)}
                   onRetry={(id) => chat.retry(props.roomId, id)}
                   onDiscard={(id) => chat.discard(props.roomId, id)}
                 />

@@ -1,10 +1,39 @@
-/** Small display helpers for the timeline. */
+/** Small display helpers for the timeline, in the viewer's locale and time zone. */
 
 /** Messages by one author closer together than this are shown as one group. */
 export const GROUP_GAP_MS = 5 * 60_000;
 
-export const timeOf = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-export const dateTimeOf = (iso: string) => new Date(iso).toLocaleString();
+// Formatters are built once: constructing one per message costs more than drawing the message.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+const DAY = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
+const DAY_WITH_YEAR = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
+
+/** "14:05" (or "02:05 PM"), for a message's header and hover. */
+export const timeOf = (iso: string) => TIME.format(new Date(iso));
+/** "Tuesday, 1 December 2026 at 14:05:09", for tooltips. */
+export const dateTimeOf = (iso: string) => FULL.format(new Date(iso));
+
+/** The calendar day of an instant in the viewer's time zone, as a comparable number (20261201). */
+export function dayKeyOf(iso: string | Date): number {
+  const d = typeof iso === "string" ? new Date(iso) : iso;
+  return d.getFullYear() * 10_000 + (d.getMonth() + 1) * 100 + d.getDate();
+}
+
+/** A day separator's label: "Today", "Yesterday", "Monday, 30 November", or with the year when it is not this year's. */
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const day = dayKeyOf(iso);
+  if (day === dayKeyOf(now)) return "Today";
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
+  if (day === dayKeyOf(yesterday)) return "Yesterday";
+  const date = new Date(iso);
+  return (date.getFullYear() === now.getFullYear() ? DAY : DAY_WITH_YEAR).format(date);
+}
+
+/** Milliseconds until the viewer's next midnight, when "Today" and "Yesterday" move on. */
+export function msUntilMidnight(now: Date = new Date()): number {
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime() - now.getTime();
+}
 
 /** A stable hue per username, for avatars. */
 export function hueOf(name: string): number {

@@ -9,6 +9,10 @@ import { createSuggestionsStore } from "./suggestions-store.ts";
 import { createTimelineStore } from "./timeline-store.ts";
 
 const TYPING_EVERY_MS = 2500;
+/** Messages per page of history. */
+const PAGE = 50;
+/** Messages shown above the first unread when a room opens there. */
+const CONTEXT = 20;
 
 export interface ChatSessionDeps {
   http: HttpClient;
@@ -50,17 +54,13 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         presence.stoppedTyping(m.roomId, m.user.username);
         return seen(m.roomId, m.seq, m.user.id === me());
       }
-      case "presence": {
-        // parley.v2 sends the change and the count; a v1 server the whole list.
-        const known = presence.online(frame.roomId).some((u) => u.id === frame.user.id);
+      case "presence":
+        // parley.v2 sends the change and the count; a v1 server the whole list. Presence is not
+        // membership (a tab opening or closing), so it shows in the online list, not the timeline.
         if (frame.online) presence.setOnline(frame.roomId, frame.online);
         else presence.changed(frame.roomId, frame.event, frame.user, frame.onlineCount ?? presence.count(frame.roomId));
         rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
-        // A v2 state the list already had (a join and leave within one window) is no news.
-        const news = frame.online !== undefined || known !== (frame.event === "join");
-        if (news && frame.user.id !== me()) timeline.notice(frame.roomId, `${frame.user.username} ${frame.event === "join" ? "joined" : "left"}`);
         return;
-      }
       case "typing":
         if (frame.user.id !== me()) presence.typed(frame.roomId, frame.user.username);
         return;
@@ -86,6 +86,11 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
 
   let stopAuth = () => {};
   const onOnline = () => socket.setOnline(true);
+  // Coming back to the tab reads what arrived in the open room meanwhile.
+  const onVisible = () => {
+    const roomId = activeRoom();
+    if (roomId && document.visibilityState !== "hidden") rooms.markRead(roomId);
+  };
   const onOffline = () => socket.setOnline(false);
 
   return {
@@ -102,6 +107,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       stopAuth = auth.onRefreshed(socket.authenticate);
       addEventListener("online", onOnline);
       addEventListener("offline", onOffline);
+      addEventListener("focus", onVisible);
+      document.addEventListener("visibilitychange", onVisible);
       if (navigator.onLine === false) socket.setOnline(false);
       else socket.connect();
       return rooms.load().then(() => rooms.joined().forEach((r) => socket.subscribe(r.id)));
@@ -110,28 +117,65 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       stopAuth();
       removeEventListener("online", onOnline);
       removeEventListener("offline", onOffline);
+      removeEventListener("focus", onVisible);
+      document.removeEventListener("visibilitychange", onVisible);
       socket.disconnect();
     },
     reconnectNow: () => socket.setOnline(true),
-    /** Shows a room: loads its newest page the first time. */
+    /**
+     * Shows a room. The first time, it loads a window around the last message read on this device
+     * (so a room with many unread opens at the first of them), or the newest page in a room never read here.
+     */
     async open(roomId: string | undefined) {
       setActiveRoom(roomId);
       suggestions.cancel();
       if (!roomId) return;
       const t = timeline.ensure(roomId);
-      if (!t.loaded) await this.loadOlder(roomId);
-      rooms.markRead(roomId);
+      if (!t.loaded()) {
+        const lastRead = rooms.lastRead(roomId);
+        await (lastRead > 0 ? this.loadAround(roomId, lastRead) : this.loadOlder(roomId));
+      }
+      if (activeRoom() === roomId && document.visibilityState !== "hidden") rooms.markRead(roomId);
+    },
+    async loadAround(roomId: string, seq: number) {
+      timeline.setLoading(roomId, true);
+      try {
+        const [before, after] = await Promise.all([
+          http.history(roomId, { beforeSeq: seq + 1, limit: CONTEXT }),
+          http.history(roomId, { afterSeq: seq, limit: PAGE }),
+        ]);
+        timeline.around(roomId, before, after);
+      } catch (error) {
+        timeline.setLoading(roomId, false, (error as Error).message);
+      }
     },
     async loadOlder(roomId: string) {
       const t = timeline.ensure(roomId);
-      if (t.loadingOlder) return;
+      if (t.loadingOlder()) return;
       timeline.setLoading(roomId, true);
       try {
-        const page = await http.history(roomId, { beforeSeq: t.loaded ? t.messages[0]?.seq : undefined, limit: 50 });
+        const page = await http.history(roomId, { beforeSeq: t.loaded() ? t.messages()[0]?.seq : undefined, limit: PAGE });
         timeline.page(roomId, page.messages, page.hasMore);
       } catch (error) {
         timeline.setLoading(roomId, false, (error as Error).message);
       }
+    },
+    async loadNewer(roomId: string) {
+      const t = timeline.ensure(roomId);
+      const last = t.messages().at(-1)?.seq;
+      if (t.loadingNewer() || !t.hasNewer() || last === undefined) return;
+      timeline.setLoadingNewer(roomId, true);
+      try {
+        const page = await http.history(roomId, { afterSeq: last, limit: 100 });
+        timeline.newer(roomId, page.messages, page.hasMore);
+      } catch (error) {
+        timeline.setLoadingNewer(roomId, false, (error as Error).message);
+      }
+    },
+    /** Drops a window that does not reach the newest message and loads the newest page instead. */
+    async jumpToLatest(roomId: string) {
+      timeline.reset(roomId);
+      await this.loadOlder(roomId);
     },
     send(roomId: string, body: string) {
       const clientId = crypto.randomUUID();
@@ -141,7 +185,10 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     },
     /** Resends a failed message with its original clientId, so it is stored at most once. */
     retry(roomId: string, clientId: string) {
-      const p = timeline.get(roomId)?.pending.find((x) => x.clientId === clientId);
+      const p = timeline
+        .get(roomId)
+        ?.pending()
+        .find((x) => x.clientId === clientId);
       if (!p) return;
       timeline.setStatus(roomId, clientId, "pending");
       socket.sendMessage(roomId, p.body, clientId);

@@ -56,9 +56,11 @@ export function createRoomsStore(http: HttpClient, storage: Pick<Storage, "getIt
       if ((newest[roomId] ?? -1) < seq) setNewest(roomId, seq);
       if (read[roomId] === undefined) this.markRead(roomId);
     },
+    /** Everything the room reached is read (never moves back: another tab may have read further). */
     markRead(roomId: string) {
-      if (read[roomId] === (newest[roomId] ?? 0)) return;
-      setRead(roomId, newest[roomId] ?? 0);
+      const target = newest[roomId] ?? 0;
+      if ((read[roomId] ?? -1) >= target) return;
+      setRead(roomId, target);
       persist();
     },
     lastRead: (roomId: string) => read[roomId] ?? 0,

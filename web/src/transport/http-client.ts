@@ -74,9 +74,11 @@ export class HttpClient {
   join = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/join`);
   leave = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/leave`);
 
-  history(roomId: string, page: { beforeSeq?: number; limit?: number } = {}) {
+  /** A page of messages, oldest first: the newest below `beforeSeq`, or with `afterSeq` the oldest above it. */
+  history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit?: number } = {}) {
     const query = new URLSearchParams({ limit: String(page.limit ?? 50) });
     if (page.beforeSeq !== undefined) query.set("beforeSeq", String(page.beforeSeq));
+    if (page.afterSeq !== undefined) query.set("afterSeq", String(page.afterSeq));
     return this.call<HistoryPage>("GET", `/api/rooms/${enc(roomId)}/messages?${query}`);
   }
 

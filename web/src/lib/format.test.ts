@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { dayKeyOf, dayLabel, msUntilMidnight } from "./format.ts";
+
+describe("day labels", () => {
+  const now = new Date(2026, 11, 1, 9, 30);
+  it("says Today and Yesterday in the viewer's time zone, else the date (with the year when not this one)", () => {
+    expect(dayLabel(new Date(2026, 11, 1, 0, 5).toISOString(), now)).toBe("Today");
+    expect(dayLabel(new Date(2026, 10, 30, 23, 59).toISOString(), now)).toBe("Yesterday");
+    expect(dayLabel(new Date(2026, 10, 29, 12).toISOString(), now)).toMatch(/29/);
+    expect(dayLabel(new Date(2026, 10, 29, 12).toISOString(), now)).not.toMatch(/2026/);
+    expect(dayLabel(new Date(2025, 11, 31, 12).toISOString(), now)).toMatch(/2025/);
+  });
+  it("compares calendar days, not 24-hour spans", () => {
+    expect(dayKeyOf(new Date(2026, 11, 1, 0, 1))).toBe(dayKeyOf(new Date(2026, 11, 1, 23, 59)));
+    expect(dayKeyOf(new Date(2026, 10, 30, 23, 59))).toBeLessThan(dayKeyOf(new Date(2026, 11, 1, 0, 0)));
+    expect(msUntilMidnight(new Date(2026, 11, 1, 23, 59))).toBe(60_000);
+  });
+});

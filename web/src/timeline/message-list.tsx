@@ -1,0 +1,239 @@
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Show, Switch, untrack } from "solid-js";
+import { Virtualizer, type VirtualizerHandle } from "virtua/solid";
+import type { User } from "@parley/protocol";
+import { msUntilMidnight, timeOf } from "../lib/format.ts";
+import type { Timeline } from "../state/timeline-store.ts";
+import { MessageRow } from "./message-row.tsx";
+import { buildRows, isPrepend, type Row } from "./rows.ts";
+
+export interface MessageListProps {
+  timeline: Timeline;
+  roomName: string;
+  me: User;
+  /** The last seq read before the room was opened: a "New messages" line goes after it. */
+  lastRead: number;
+  onLoadOlder: () => Promise<void> | void;
+  /** Pages forward, when the window held does not reach the newest message. */
+  onLoadNewer?: () => Promise<void> | void;
+  /** Drops the window held and loads the newest page (the window was around the first unread). */
+  onJumpToLatest?: () => Promise<void> | void;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+}
+
+/** Within this of the end, the view follows new messages. */
+const NEAR_BOTTOM_PX = 48;
+/** Within this of either end of what is held, the next page is fetched. */
+const PAGE_AHEAD_PX = 600;
+/** The height of the line above the first message (loading, "beginning of the room"): fixed, so the list knows where it starts. */
+const START_HEIGHT_PX = 44;
+/** Pixels drawn beyond the viewport each way: enough for a fast wheel, few enough to stay cheap. */
+const BUFFER_PX = 600;
+
+/**
+ * The room's timeline: a virtualised list (virtua) of grouped messages with day separators, the
+ * "New messages" line and pending sends. Only the rows on screen (and a buffer) are in the DOM.
+ * Older pages go in above without moving what is on screen (virtua's `shift` keeps the place from
+ * the end); new messages are followed while the view is at the end and counted in a pill otherwise.
+ */
+export function MessageList(props: MessageListProps) {
+  let scroller!: HTMLDivElement;
+  const [list, setList] = createSignal<VirtualizerHandle>();
+  const [atBottom, setAtBottom] = createSignal(true);
+  const [unseen, setUnseen] = createSignal(0);
+  const [unreadAbove, setUnreadAbove] = createSignal(false);
+  const [announcement, setAnnouncement] = createSignal("");
+  const [now, setNow] = createSignal(new Date());
+  const lastRead = untrack(() => props.lastRead);
+
+  // "Today" becomes "Yesterday" at the viewer's midnight.
+  let midnight: ReturnType<typeof setTimeout>;
+  const tick = () => (midnight = setTimeout(() => (setNow(new Date()), tick()), msUntilMidnight() + 1000));
+  tick();
+  onCleanup(() => clearTimeout(midnight));
+
+  let built: Row[] = [];
+  let shifted = false;
+  const rows = createMemo(() => {
+    const t = props.timeline;
+    const next = buildRows({ messages: t.messages(), pending: t.pending(), me: props.me, lastRead, hasMore: t.hasMore() }, built);
+    shifted = isPrepend(built, next);
+    built = next;
+    return next;
+  });
+  const wasPrepend = () => (rows(), shifted);
+  const unreadIndex = createMemo(() => rows().findIndex((r) => r.kind === "unread"));
+  const canLoadOlder = () => props.timeline.hasMore() && !props.timeline.loadingOlder();
+
+  const scrollToEnd = () => {
+    setUnseen(0);
+    const count = rows().length;
+    if (count > 0) list()?.scrollToIndex(count - 1, { align: "end" });
+    scroller.scrollTop = scroller.scrollHeight;
+  };
+  const jumpToLatest = async () => {
+    if (props.timeline.hasNewer() && props.onJumpToLatest) await props.onJumpToLatest();
+    scrollToEnd();
+  };
+  const jumpToUnread = () => {
+    const i = unreadIndex();
+    if (i >= 0) list()?.scrollToIndex(i, { align: "start" });
+  };
+
+  function onScroll() {
+    const handle = list();
+    const fromEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    const bottom = fromEnd < NEAR_BOTTOM_PX && !props.timeline.hasNewer();
+    setAtBottom(bottom);
+    if (bottom) setUnseen(0);
+    const i = unreadIndex();
+    setUnreadAbove(!!handle && i >= 0 && handle.getItemOffset(i) + START_HEIGHT_PX < scroller.scrollTop);
+    if (scroller.scrollTop < PAGE_AHEAD_PX && canLoadOlder()) void props.onLoadOlder();
+    if (fromEnd < PAGE_AHEAD_PX && props.timeline.hasNewer() && !props.timeline.loadingNewer()) void props.onLoadNewer?.();
+  }
+
+  // The first rows of a window: open at the first unread when there is one, else at the end.
+  const hasRows = createMemo(() => rows().length > 0);
+  createEffect(
+    on([() => props.timeline.generation(), hasRows], ([, any]) => {
+      if (!any) return;
+      const i = untrack(unreadIndex);
+      queueMicrotask(() => (i >= 0 ? jumpToUnread() : scrollToEnd()));
+    }),
+  );
+
+  // Live messages: follow them at the bottom, count them otherwise (pages of history are not news).
+  createEffect(
+    on(() => props.timeline.arrivals(), (added, previous) => {
+      if (previous === undefined || added.length === 0) return;
+      const fromOthers = added.filter((m) => m.user.id !== props.me.id);
+      const last = fromOthers.at(-1);
+      if (last) setAnnouncement(`${last.user.username}: ${last.body.slice(0, 200)}`);
+      if (untrack(atBottom)) queueMicrotask(scrollToEnd);
+      else setUnseen((n) => n + fromOthers.length);
+    }),
+  );
+  createEffect(
+    on(
+      () => props.timeline.pending().length,
+      (count, previous) => {
+        if (previous !== undefined && count > previous) queueMicrotask(scrollToEnd);
+      },
+    ),
+  );
+
+  // Rows change size as they are measured: stay at the end while following it.
+  const followEnd = () => {
+    if (atBottom() && !props.timeline.hasNewer()) scroller.scrollTop = scroller.scrollHeight;
+  };
+
+  onMount(() => {
+    // A first page shorter than the screen leaves nothing to scroll: fetch more now.
+    const fill = setInterval(() => {
+      if (scroller.scrollHeight <= scroller.clientHeight + PAGE_AHEAD_PX && scroller.clientHeight > 0 && canLoadOlder()) void props.onLoadOlder();
+    }, 300);
+    onCleanup(() => clearInterval(fill));
+  });
+
+  return (
+    <div class="timeline-wrap">
+      <Show when={unreadAbove()}>
+        {(_) => {
+          const first = () => rows()[unreadIndex()];
+          return (
+            <div class="unread-banner" role="status">
+              <span>New messages since {first()?.kind === "unread" ? timeOf((first() as Extract<Row, { kind: "unread" }>).first.createdAt) : ""}</span>
+              <button type="button" class="link-button" onClick={jumpToUnread}>
+                Jump to first unread
+              </button>
+            </div>
+          );
+        }}
+      </Show>
+      <div ref={scroller} class="timeline" role="log" aria-live="off" aria-label={`Messages in ${props.roomName}`} tabindex="0" onScroll={onScroll}>
+        <div class="timeline-inner">
+          <div class="timeline-start" style={{ height: `${START_HEIGHT_PX}px` }}>
+            <Switch>
+              <Match when={props.timeline.loadingOlder()}>
+                <p class="muted">Loading older messages…</p>
+              </Match>
+              <Match when={props.timeline.error()}>
+                <p class="error">
+                  Could not load messages: {props.timeline.error()}{" "}
+                  <button type="button" class="link-button" onClick={() => void props.onLoadOlder()}>
+                    Retry
+                  </button>
+                </p>
+              </Match>
+              <Match when={props.timeline.hasMore()}>
+                <button type="button" class="link-button" onClick={() => void props.onLoadOlder()}>
+                  Load older messages
+                </button>
+              </Match>
+              <Match when={props.timeline.loaded()}>
+                <p class="muted">This is the beginning of {props.roomName}.</p>
+              </Match>
+            </Switch>
+          </div>
+          <Virtualizer
+            ref={setList}
+            data={rows()}
+            scrollRef={scroller}
+            startMargin={START_HEIGHT_PX}
+            bufferSize={BUFFER_PX}
+            shift={wasPrepend()}
+            onResize={followEnd}
+          >
+            {(row) => (
+              <Switch>
+                <Match when={row.kind === "unread"}>
+                  <div class="new-marker" role="separator" aria-label="New messages">
+                    <span>New messages</span>
+                  </div>
+                </Match>
+                <Match when={row.kind === "message" && row}>
+                  {(r) => (
+                    <MessageRow
+                      user={r().message.user}
+                      body={r().message.body}
+                      createdAt={r().message.createdAt}
+                      seq={r().message.seq}
+                      clientId={r().message.clientId}
+                      groupStart={r().groupStart}
+                      dayStart={r().dayStart}
+                      now={now}
+                    />
+                  )}
+                </Match>
+                <Match when={row.kind === "pending" && row}>
+                  {(r) => (
+                    <MessageRow
+                      user={props.me}
+                      body={r().pending.body}
+                      createdAt={r().pending.createdAt}
+                      clientId={r().pending.clientId}
+                      pending={r().pending}
+                      groupStart={r().groupStart}
+                      dayStart={r().dayStart}
+                      now={now}
+                      onRetry={() => props.onRetry(r().pending.clientId)}
+                      onDiscard={() => props.onDiscard(r().pending.clientId)}
+                    />
+                  )}
+                </Match>
+              </Switch>
+            )}
+          </Virtualizer>
+        </div>
+      </div>
+      <p class="visually-hidden" aria-live="polite">
+        {announcement()}
+      </p>
+      <Show when={(!atBottom() && unseen() > 0) || props.timeline.hasNewer()}>
+        <button type="button" class="jump-button" onClick={() => void jumpToLatest()}>
+          {unseen() > 0 ? `${unseen()} new ${unseen() === 1 ? "message" : "messages"} ↓` : "Jump to latest ↓"}
+        </button>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import { Show } from "solid-js";
+import type { User } from "@parley/protocol";
+import { MessageBody } from "../components/message-body.tsx";
+import { dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
+import type { PendingMessage } from "../state/timeline-store.ts";
+
+export interface MessageRowProps {
+  user: User;
+  body: string;
+  createdAt: string;
+  /** The first of a run by one author: show the avatar, name and time. */
+  groupStart: boolean;
+  /** The first message of its day: a day separator goes above it. */
+  dayStart: boolean;
+  /** Now, for "Today" and "Yesterday" (a signal that moves on at midnight). */
+  now: () => Date;
+  seq?: number;
+  clientId?: string | null;
+  pending?: PendingMessage;
+  onRetry?: () => void;
+  onDiscard?: () => void;
+}
+
+/** One message in the timeline, confirmed or still being sent, with its day separator when it opens a day. */
+export function MessageRow(props: MessageRowProps) {
+  const status = () => props.pending?.status;
+  return (
+    <>
+      <Show when={props.dayStart}>
+        <div class="day-divider" role="separator" aria-label={dayLabel(props.createdAt, props.now())}>
+          <span>{dayLabel(props.createdAt, props.now())}</span>
+        </div>
+      </Show>
+      <article
+        class="message"
+        classList={{ "group-start": props.groupStart, pending: status() === "pending", failed: status() === "failed" }}
+        data-seq={props.seq}
+        data-client-id={props.clientId ?? undefined}
+        aria-label={`${props.user.username} at ${timeOf(props.createdAt)}`}
+      >
+        <Show
+          when={props.groupStart}
+          fallback={
+            <time class="hover-time" datetime={props.createdAt} title={dateTimeOf(props.createdAt)}>
+              {timeOf(props.createdAt)}
+            </time>
+          }
+        >
+          <span class="avatar" aria-hidden="true" style={{ "--hue": hueOf(props.user.username) }}>
+            {props.user.username.slice(0, 1).toUpperCase()}
+          </span>
+          <header class="message-meta">
+            <span class="author">{props.user.username}</span>
+            <time datetime={props.createdAt} title={dateTimeOf(props.createdAt)}>
+              {timeOf(props.createdAt)}
+            </time>
+          </header>
+        </Show>
+        <MessageBody text={props.body} />
+        <Show when={status() === "pending"}>
+          <p class="send-status" title={`clientId ${props.clientId}`}>
+            Sending…
+          </p>
+        </Show>
+        <Show when={status() === "failed"}>
+          <p class="send-status error" role="alert">
+            Not sent: {props.pending?.error ?? "the server refused it"}{" "}
+            <button type="button" class="link-button" onClick={() => props.onRetry?.()}>
+              Retry
+            </button>{" "}
+            <button type="button" class="link-button" onClick={() => props.onDiscard?.()}>
+              Discard
+            </button>
+          </p>
+        </Show>
+      </article>
+    </>
+  );
+}
