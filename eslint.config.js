@@ -1,5 +1,6 @@
-// `npm run lint`: ESLint with typescript-eslint everywhere, the Solid plugin for web/, and the project's two
-// boundary rules: core code imports no runtime or driver, and only web/src/transport touches the network.
+// `npm run lint`: ESLint with typescript-eslint everywhere, the Solid plugin for web/, and the project's
+// boundary rules: core code imports no runtime or driver, only web/src/transport touches the network, and
+// the web UI's bundle carries no zod.
 import js from "@eslint/js";
 import solid from "eslint-plugin-solid/configs/typescript";
 import globals from "globals";
@@ -91,6 +92,22 @@ export default tseslint.config(
         "error",
         { name: "fetch", message: "go through web/src/transport (HttpClient)" },
         { name: "WebSocket", message: "go through web/src/transport (SocketClient)" },
+      ],
+    },
+  },
+  {
+    // zod was most of the bundle's JavaScript: web code takes values from the zod-free @parley/protocol/client.
+    files: ["web/src/**/*.{ts,tsx}"],
+    ignores: ["web/src/**/*.test.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "@parley/protocol", allowTypeImports: true, message: "its root carries zod into the bundle: import values from @parley/protocol/client" },
+            { name: "zod", allowTypeImports: true, message: "the web UI's bundle stays without zod: checks live in @parley/protocol/client" },
+          ],
+        },
       ],
     },
   },

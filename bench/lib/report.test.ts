@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figure, latency } from "./report.ts";
+import { figure, latency, spread } from "./report.ts";
 import { renderBarChart, renderMarkdown, renderTable } from "./render.ts";
 
 describe("bench report", () => {
@@ -43,6 +43,8 @@ describe("bench report", () => {
     const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect(latency(samples)).toEqual({ n: 100, p50: 51, p99: 100, max: 100 });
     expect(latency([]).n).toBe(0);
+    expect(spread(samples)).toEqual({ n: 100, p50: 51, p95: 96, max: 100 });
+    expect(spread([]).p95).toBeNaN();
   });
 
   it("renders every figure in the table, the markdown and a chart", () => {

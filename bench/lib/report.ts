@@ -76,11 +76,20 @@ const round = (x: number, digits = 2) => {
   return Math.round(x * f) / f;
 };
 
+/** The nearest-rank value at fraction `p` of samples sorted ascending. */
+const rank = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
 export function latency(samples: number[]): Latency {
   if (samples.length === 0) return { n: 0, p50: NaN, p99: NaN, max: NaN };
   const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { n: s.length, p50: round(at(0.5), 3), p99: round(at(0.99), 3), max: round(s.at(-1)!, 3) };
+  return { n: s.length, p50: round(rank(s, 0.5), 3), p99: round(rank(s, 0.99), 3), max: round(s.at(-1)!, 3) };
+}
+
+/** p50 and p95 of a few hundred samples (the browser bench's), where p99 would be the worst one or two. */
+export function spread(samples: number[]): { n: number; p50: number; p95: number; max: number } {
+  if (samples.length === 0) return { n: 0, p50: NaN, p95: NaN, max: NaN };
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, p50: round(rank(s, 0.5), 3), p95: round(rank(s, 0.95), 3), max: round(s.at(-1)!, 3) };
 }
 
 /** Builds a figure, computing the ratio and whether it meets its goal. */

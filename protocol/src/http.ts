@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { LIMITS, USERNAME_PATTERN } from "./limits.ts";
+import { PASSWORD_RULES, STORABLE_RULE, USERNAME_RULES, type TextRule } from "./credentials.ts";
+import { LIMITS } from "./limits.ts";
 import { BIDI_CONTROLS, isInvisible, nfc } from "./text-rules.ts";
 
-const utf8 = new TextEncoder();
-const byteLength = (s: string) => utf8.encode(s).length;
 /** Code points, not UTF-16 units: an emoji counts once. */
 export const charLength = (s: string) => [...s].length;
 
@@ -12,19 +11,15 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f]/;
 
 /** A string that PostgreSQL can store byte for byte: well-formed UTF-16 and no NUL. */
-const storable = z.string().refine((s) => s.isWellFormed(), "must be valid Unicode text");
+const storable = z.string().refine(STORABLE_RULE.ok, STORABLE_RULE.message);
 
-export const usernameSchema = z
-  .string()
-  .min(LIMITS.usernameMin, `username must be ${LIMITS.usernameMin}–${LIMITS.usernameMax} characters`)
-  .max(LIMITS.usernameMax, `username must be ${LIMITS.usernameMin}–${LIMITS.usernameMax} characters`)
-  .regex(USERNAME_PATTERN, "username may contain only letters, digits, '_', '.' and '-'");
+/** Each rule of credentials.ts as a zod refinement, so the client's zod-free check and the server agree. */
+const refineAll = <S extends z.ZodType<string, unknown>>(schema: S, rules: readonly TextRule[]) =>
+  rules.reduce((refined, rule) => refined.refine(rule.ok, rule.message), schema);
 
-export const passwordSchema = storable
-  .transform(nfc)
-  .refine((s) => byteLength(s) >= LIMITS.passwordMinBytes, `password must be at least ${LIMITS.passwordMinBytes} bytes`)
-  .refine((s) => byteLength(s) <= LIMITS.passwordMaxBytes, `password must be at most ${LIMITS.passwordMaxBytes} bytes (UTF-8)`)
-  .refine((s) => !s.includes("\u0000"), "password must not contain NUL");
+export const usernameSchema = refineAll(z.string(), USERNAME_RULES);
+
+export const passwordSchema = refineAll(storable.transform(nfc), PASSWORD_RULES);
 
 export const credentialsSchema = z.object({ username: usernameSchema, password: passwordSchema });
 export type Credentials = z.infer<typeof credentialsSchema>;

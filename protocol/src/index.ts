@@ -8,3 +8,4 @@ export * from "./frames.ts";
 export * from "./routes.ts";
 export * from "./backoff.ts";
 export * from "./text-rules.ts";
+export * from "./credentials.ts";

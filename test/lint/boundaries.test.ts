@@ -35,4 +35,20 @@ describe("lint boundaries", () => {
     expect(await rulesHit("web/src/components/x.tsx", 'export const f = () => fetch("/api/me");\n')).toContain("no-restricted-globals");
     expect(await rulesHit("web/src/transport/x.ts", 'export const f = () => fetch("/api/me");\n')).not.toContain("no-restricted-globals");
   });
+
+  it("web code takes no values from the zod-carrying protocol root (types may stay)", async () => {
+    const restricted = async (path: string, code: string) => (await rulesHit(path, code)).filter((rule) => rule.endsWith("no-restricted-imports"));
+    for (const [path, code] of [
+      ["web/src/state/x.ts", 'import { credentialsSchema } from "@parley/protocol";\nexport const s = credentialsSchema;\n'],
+      ["web/src/transport/x.ts", 'import { LIMITS, type User } from "@parley/protocol";\nexport const l: User | number = LIMITS.usernameMax;\n'],
+      ["web/src/components/x.tsx", 'import { z } from "zod";\nexport const s = z.string();\n'],
+    ])
+      expect(await restricted(path!, code!), path).toHaveLength(1);
+    for (const [path, code] of [
+      ["web/src/state/x.ts", 'import { checkCredentials } from "@parley/protocol/client";\nexport const c = checkCredentials;\n'],
+      ["web/src/state/x.ts", 'import type { User } from "@parley/protocol";\nexport type U = User;\n'],
+      ["web/src/state/x.test.ts", 'import { credentialsSchema } from "@parley/protocol";\nexport const s = credentialsSchema;\n'],
+    ])
+      expect(await restricted(path!, code!), path).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { createSignal, Show } from "solid-js";
-import { LIMITS } from "@parley/protocol";
+import { LIMITS } from "@parley/protocol/client";
 import { firstWord, type SuggestionsStore } from "../state/suggestions-store.ts";
 
 export interface ComposerProps {

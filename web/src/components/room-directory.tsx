@@ -1,5 +1,5 @@
 import { createResource, createSignal, For, Show } from "solid-js";
-import { LIMITS } from "@parley/protocol";
+import { LIMITS } from "@parley/protocol/client";
 import { roomHref } from "../lib/hash-route.ts";
 import { useChat } from "../state/app-context.tsx";
 import type { RoomListing } from "../transport/http-client.ts";

@@ -1,5 +1,5 @@
 import { createSignal, Show } from "solid-js";
-import { LIMITS } from "@parley/protocol";
+import { LIMITS } from "@parley/protocol/client";
 import type { AuthMode } from "../state/auth-store.ts";
 import { useApp } from "../state/app-context.tsx";
 

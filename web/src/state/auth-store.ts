@@ -1,5 +1,5 @@
 import { createSignal, onCleanup, untrack } from "solid-js";
-import { credentialsSchema } from "@parley/protocol";
+import { checkCredentials } from "@parley/protocol/client";
 import { ApiError, type HttpClient, type Session } from "../transport/http-client.ts";
 
 const STORAGE_KEY = "parley.session";
@@ -100,8 +100,8 @@ export function createAuthStore(http: () => HttpClient, storage: SessionStorage,
     /** Signs in or registers; resolves with an error sentence, or undefined on success. */
     async signIn(mode: AuthMode, username: string, password: string): Promise<string | undefined> {
       if (mode === "register") {
-        const checked = credentialsSchema.safeParse({ username, password });
-        if (!checked.success) return capitalise(checked.error.issues[0]?.message ?? "invalid username or password");
+        const [problem] = checkCredentials({ username, password });
+        if (problem) return capitalise(problem);
       }
       try {
         save(await (mode === "register" ? http().register(username, password) : http().login(username, password)));

@@ -1,4 +1,12 @@
-import { fullJitterBackoff, WS_BEARER_PREFIX, WS_SUBPROTOCOL, type Backoff, type BackoffPolicy, type ClientFrame, type ServerFrame } from "@parley/protocol";
+import {
+  fullJitterBackoff,
+  WS_BEARER_PREFIX,
+  WS_SUBPROTOCOL,
+  type Backoff,
+  type BackoffPolicy,
+  type ClientFrame,
+  type ServerFrame,
+} from "@parley/protocol/client";
 
 /** Where the connection is. `offline`: the browser has no network, so no attempts are made. */
 export type SocketState = "idle" | "connecting" | "connected" | "reconnecting" | "offline" | "closed";

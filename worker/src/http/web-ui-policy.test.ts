@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CACHE_IMMUTABLE, CACHE_REVALIDATE, CONTENT_SECURITY_POLICY, SERVER_PATHS, SERVER_SEGMENTS } from "./web-ui-policy.ts";
+import { CACHE_IMMUTABLE, CACHE_REVALIDATE, CONTENT_SECURITY_POLICY, isUnservedFile, PRECOMPRESSED, SERVER_PATHS, SERVER_SEGMENTS } from "./web-ui-policy.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), "utf8");
@@ -48,5 +48,18 @@ describe("the web UI's policy on Workers static assets", () => {
   it("keeps the server's paths and nothing else", () => {
     for (const path of ["/api", "/api/rooms", "/ws", "/healthz", "/readyz/x"]) expect(SERVER_PATHS.test(path)).toBe(true);
     for (const path of ["/", "/rooms/abc", "/apix", "/assets/app.js", "/wsx"]) expect(SERVER_PATHS.test(path)).toBe(false);
+  });
+
+  it("keeps the precompressed copies out of the Workers upload (web/public/.assetsignore), Cloudflare compresses on its own", () => {
+    const ignored = read("web/public/.assetsignore")
+      .split("\n")
+      .filter((line) => line.trim() && !line.startsWith("#"));
+    expect(ignored).toEqual(Object.values(PRECOMPRESSED).map((suffix) => `*${suffix}`));
+  });
+
+  it("never serves the precompressed copies or the rules files as themselves", () => {
+    for (const path of ["/assets/app.js.br", "/assets/app.js.gz", "/index.html.br", "/_headers", "/.assetsignore"])
+      expect(isUnservedFile(path), path).toBe(true);
+    for (const path of ["/", "/assets/app.js", "/assets/app.css", "/index.html", "/rooms/brgz"]) expect(isUnservedFile(path), path).toBe(false);
   });
 });

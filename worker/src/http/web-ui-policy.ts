@@ -20,3 +20,22 @@ export const CACHE_REVALIDATE = "no-cache";
 
 /** Whether `path` is one of Vite's hashed bundles. */
 export const isHashedAsset = (path: string) => path.startsWith("/assets/");
+
+/**
+ * The copies `vite build` writes beside each compressible file (`app.js.br`, `app.js.gz`), by the
+ * `Content-Encoding` each is sent with, best first. Node sends one in place of its original when
+ * the browser accepts it; Workers static assets compress on their own, so web/public/.assetsignore
+ * keeps these copies out of the upload.
+ */
+export const PRECOMPRESSED = { br: ".br", gzip: ".gz" } as const;
+
+/** The rules files of Workers static assets in web/dist: read by wrangler, never served. */
+export const ASSETS_RULES_FILES = ["/_headers", "/.assetsignore"] as const;
+
+/**
+ * Whether `path` names a file of web/dist that is no page or asset of the UI: a rules file, or a
+ * precompressed copy (sent only as an encoding of its original, never as itself with a wrong type).
+ * Both runtimes answer such a path as any unknown one: index.html.
+ */
+export const isUnservedFile = (path: string) =>
+  (ASSETS_RULES_FILES as readonly string[]).includes(path) || Object.values(PRECOMPRESSED).some((suffix) => path.endsWith(suffix));

@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Hono } from "hono";
-import { afterAll, describe, expect, it } from "vitest";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveWebUi } from "./static-ui.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "parley-ui-"));
@@ -12,11 +14,11 @@ writeFileSync(join(dir, "assets/app-1234.js"), "console.log(1)");
 writeFileSync(join(dir, "_headers"), "/*\n  X-Rules: for Workers static assets\n");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function app() {
+function app(root = dir) {
   const hono = new Hono();
   hono.get("/api/me", (c) => c.json({ user: null }));
   hono.notFound((c) => c.json({ error: { code: "not_found", message: "no such endpoint" } }, 404));
-  expect(serveWebUi(hono, dir)).toBe(true);
+  expect(serveWebUi(hono, root)).toBe(true);
   return hono;
 }
 
@@ -37,6 +39,12 @@ describe("serveWebUi", () => {
     expect(res.headers.get("cache-control")).toContain("immutable");
   });
 
+  it("answers a stale /assets/ name with index.html to revalidate, never as immutable", async () => {
+    const res = await app().request("/assets/app-0000.js");
+    expect(await res.text()).toContain("<title>Parley</title>");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+  });
+
   it("never serves the _headers rules file (Workers static assets read it): index.html instead", async () => {
     const res = await app().request("/_headers");
     expect(res.status).toBe(200);
@@ -54,5 +62,53 @@ describe("serveWebUi", () => {
 
   it("serves nothing when the UI is not built", () => {
     expect(serveWebUi(new Hono(), join(dir, "missing"))).toBe(false);
+  });
+});
+
+/** What a browser makes of a body sent with `encoding`. */
+const DECODE: Record<string, (body: Buffer) => Buffer> = { br: brotliDecompressSync, gzip: gunzipSync, identity: (body) => body };
+
+describe("serveWebUi on a real build: precompressed, negotiated", () => {
+  const built = mkdtempSync(join(tmpdir(), "parley-ui-build-"));
+  beforeAll(() => build({ configFile: new URL("../../../web/vite.config.ts", import.meta.url).pathname, build: { outDir: built }, logLevel: "warn" }));
+  afterAll(() => rmSync(built, { recursive: true, force: true }));
+  const script = () => readdirSync(join(built, "assets")).find((name) => name.endsWith(".js"))!;
+
+  it("vite build writes a .br and a .gz beside every page, script and style sheet", () => {
+    const files = [...readdirSync(built), ...readdirSync(join(built, "assets")).map((name) => `assets/${name}`)];
+    const originals = files.filter((file) => /\.(html|js|css)$/.test(file));
+    expect(originals.length).toBeGreaterThanOrEqual(3);
+    for (const file of originals) expect(files, file).toEqual(expect.arrayContaining([`${file}.br`, `${file}.gz`]));
+  });
+
+  it.each([
+    ["brotli-encoded to a browser that accepts br", "gzip, deflate, br, zstd", "br"],
+    ["gzip-encoded to a browser that accepts gzip only", "gzip, deflate", "gzip"],
+    ["as they are without Accept-Encoding", undefined, "identity"],
+  ])("sends index.html and the hashed script %s", async (_name, accept, encoding) => {
+    const pages = [
+      { path: "/", file: "index.html", type: "text/html", cache: "no-cache" },
+      { path: "/rooms/abc", file: "index.html", type: "text/html", cache: "no-cache" },
+      { path: `/assets/${script()}`, file: `assets/${script()}`, type: "text/javascript", cache: "public, max-age=31536000, immutable" },
+    ];
+    for (const { path, file, type, cache } of pages) {
+      const res = await app(built).request(path, { headers: accept ? { "accept-encoding": accept } : {} });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-encoding") ?? "identity", path).toBe(encoding);
+      expect(res.headers.get("vary"), path).toBe("Accept-Encoding");
+      expect(res.headers.get("cache-control"), path).toBe(cache);
+      expect(res.headers.get("content-type"), path).toMatch(new RegExp(`^${type}(;|$)`));
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(DECODE[encoding]!(body).equals(readFileSync(join(built, file))), path).toBe(true);
+    }
+  });
+
+  it("never serves a precompressed copy or a rules file as itself: index.html instead, as Workers do", async () => {
+    for (const path of [`/assets/${script()}.br`, `/assets/${script()}.gz`, "/index.html.br", "/.assetsignore"]) {
+      const res = await app(built).request(path);
+      expect(res.headers.get("content-type"), path).toMatch(/^text\/html/);
+      expect(res.headers.get("content-encoding"), path).toBeNull();
+      expect(await res.text(), path).toContain("<!doctype html>");
+    }
   });
 });
