@@ -8,6 +8,19 @@ import { QuickSwitcher } from "./quick-switcher.tsx";
 import { RoomDirectory } from "./room-directory.tsx";
 import { RoomSidebar } from "./room-sidebar.tsx";
 
+/** Below this width the room list is a drawer (the `max-width: 760px` block of styles.css). */
+const NARROW = "(max-width: 760px)";
+
+/** Whether a media query matches, as a signal that follows it. */
+function createMediaQuery(query: string) {
+  const list = globalThis.matchMedia?.(query);
+  const [matches, setMatches] = createSignal(list?.matches ?? false);
+  const onChange = () => setMatches(list!.matches);
+  list?.addEventListener("change", onChange);
+  onCleanup(() => list?.removeEventListener("change", onChange));
+  return matches;
+}
+
 /** The signed-in layout: top bar, the user's rooms, and the directory or an open room. */
 export function AppShell() {
   const { auth } = useApp();
@@ -28,13 +41,14 @@ export function AppShell() {
     setNavOpen(false);
     router.navigate(href);
   };
+  const narrow = createMediaQuery(NARROW);
   let menuButton!: HTMLButtonElement;
   let sidebar!: HTMLElement;
   let main!: HTMLElement;
   /** The phone drawer: opening it moves the focus in; Esc closes it and gives the focus to the menu button. */
   const toggleNav = () => {
     setNavOpen(!navOpen());
-    if (navOpen()) sidebar.querySelector<HTMLElement>("[aria-current='page'], a")?.focus();
+    if (navOpen()) (sidebar.querySelector<HTMLElement>("[aria-current='page']") ?? sidebar.querySelector("a"))?.focus();
   };
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key !== "Escape" || !navOpen()) return;
@@ -92,6 +106,7 @@ export function AppShell() {
       </header>
       <RoomSidebar
         ref={sidebar}
+        inert={narrow() && !navOpen()}
         route={router.route()}
         onNavigate={() => setNavOpen(false)}
         footer={
