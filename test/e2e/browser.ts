@@ -14,9 +14,11 @@ export async function buildWebUi() {
   await build({ configFile: join(ROOT, "web/vite.config.ts"), logLevel: "warn" });
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `scrollbars`: draw the 15 px classic scrollbars of a desktop browser (headless Chromium hides them by default). */
+export function launchChromium(options: { scrollbars?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ignoreDefaultArgs: options.scrollbars ? ["--hide-scrollbars"] : undefined,
     args: [
       "--headless",
       "--no-sandbox",

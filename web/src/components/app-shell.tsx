@@ -1,10 +1,25 @@
-import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
-import { createHashRoute, DIRECTORY_HREF } from "../lib/hash-route.ts";
+import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { createHashRoute, DIRECTORY_HREF, roomHref } from "../lib/hash-route.ts";
+import { showUnread } from "../lib/title-badge.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { ChatRoom } from "./chat-room.tsx";
 import { ConnectionStatus } from "./connection-status.tsx";
+import { QuickSwitcher } from "./quick-switcher.tsx";
 import { RoomDirectory } from "./room-directory.tsx";
 import { RoomSidebar } from "./room-sidebar.tsx";
+
+/** Below this width the room list is a drawer (the `max-width: 760px` block of styles.css). */
+const NARROW = "(max-width: 760px)";
+
+/** Whether a media query matches, as a signal that follows it. */
+function createMediaQuery(query: string) {
+  const list = globalThis.matchMedia?.(query);
+  const [matches, setMatches] = createSignal(list?.matches ?? false);
+  const onChange = () => setMatches(list!.matches);
+  list?.addEventListener("change", onChange);
+  onCleanup(() => list?.removeEventListener("change", onChange));
+  return matches;
+}
 
 /** The signed-in layout: top bar, the user's rooms, and the directory or an open room. */
 export function AppShell() {
@@ -26,14 +41,43 @@ export function AppShell() {
     setNavOpen(false);
     router.navigate(href);
   };
+  const narrow = createMediaQuery(NARROW);
+  let menuButton!: HTMLButtonElement;
+  let sidebar!: HTMLElement;
+  let main!: HTMLElement;
+  /** The phone drawer: opening it moves the focus in; Esc closes it and gives the focus to the menu button. */
+  const toggleNav = () => {
+    setNavOpen(!navOpen());
+    if (navOpen()) (sidebar.querySelector<HTMLElement>("[aria-current='page']") ?? sidebar.querySelector("a"))?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || !navOpen()) return;
+    setNavOpen(false);
+    menuButton.focus();
+  };
+  document.addEventListener("keydown", onKeyDown);
+  onCleanup(() => document.removeEventListener("keydown", onKeyDown));
+  /** The skip link moves the focus, not the route (the hash router would read `#main` as one). */
+  const skipToContent = (e: MouseEvent) => {
+    e.preventDefault();
+    main.focus();
+  };
+
+  const totalUnread = () => chat.rooms.joined().reduce((sum, r) => sum + chat.rooms.unread(r.id), 0);
+  const roomName = () => chat.rooms.joined().find((r) => r.id === roomId())?.name;
+  createEffect(() => {
+    const name = roomName();
+    showUnread(document, totalUnread(), name && `#${name}`);
+  });
+  onCleanup(() => showUnread(document, 0));
 
   return (
     <div class="shell" classList={{ "nav-open": navOpen() }}>
-      <a class="skip-link" href="#main">
+      <a class="skip-link" href="#main" onClick={skipToContent}>
         Skip to content
       </a>
       <header class="topbar">
-        <button type="button" class="menu-button" aria-label="Rooms menu" aria-expanded={navOpen()} onClick={() => setNavOpen(!navOpen())}>
+        <button ref={menuButton} type="button" class="menu-button" aria-label="Rooms menu" aria-expanded={navOpen()} onClick={toggleNav}>
           ☰
         </button>
         <p class="brand">
@@ -61,6 +105,8 @@ export function AppShell() {
         </button>
       </header>
       <RoomSidebar
+        ref={sidebar}
+        inert={narrow() && !navOpen()}
         route={router.route()}
         onNavigate={() => setNavOpen(false)}
         footer={
@@ -70,7 +116,7 @@ export function AppShell() {
           </button>
         }
       />
-      <main id="main" class="content">
+      <main ref={main} id="main" class="content" tabIndex={-1}>
         <Switch>
           <Match when={roomId()} keyed>
             {(id) => <ChatRoom roomId={id} onLeft={() => go(DIRECTORY_HREF)} />}
@@ -83,6 +129,7 @@ export function AppShell() {
       <Show when={navOpen()}>
         <div class="scrim" aria-hidden="true" onClick={() => setNavOpen(false)} />
       </Show>
+      <QuickSwitcher rooms={chat.rooms.joined()} unread={chat.rooms.unread} current={roomId()} onOpen={(id) => go(roomHref(id))} />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
+import { createDraftsStore } from "../state/drafts-store.ts";
 import { createSuggestionsStore, SUGGEST_DELAY_MS } from "../state/suggestions-store.ts";
 import { Composer } from "./composer.tsx";
 
@@ -111,5 +113,56 @@ describe("Composer ghost text", () => {
     fireEvent.keyDown(box, { key: "Enter" });
     expect(sent).toEqual(["hello there"]);
     expect(box.value).toBe("");
+  });
+});
+
+describe("Composer drafts and focus", () => {
+  afterEach(cleanup);
+
+  /** A composer whose room can be switched, over a shared in-memory storage (a reload keeps it). */
+  function mount(storage: Map<string, string>) {
+    const store = {
+      getItem: (k: string) => storage.get(k) ?? null,
+      setItem: (k: string, v: string) => void storage.set(k, v),
+      removeItem: (k: string) => void storage.delete(k),
+    };
+    const suggestions = createSuggestionsStore({ request: () => {}, storage: store });
+    const drafts = createDraftsStore(store, "u1");
+    const [roomId, setRoomId] = createSignal("r1");
+    render(() => <Composer roomId={roomId()} roomName="#room" drafts={drafts} suggestions={suggestions} onSend={() => {}} onTyping={() => {}} />);
+    const box = screen.getByRole("textbox", { name: "Message #room" }) as HTMLTextAreaElement;
+    const type = (value: string) => {
+      box.value = value;
+      fireEvent.input(box);
+    };
+    return { box, type, setRoomId };
+  }
+
+  it("keeps each room's draft while switching rooms and across a reload, and forgets it once sent", () => {
+    const storage = new Map<string, string>();
+    const first = mount(storage);
+    first.type("half a thought");
+    first.setRoomId("r2");
+    expect(first.box.value).toBe("");
+    first.type("for room two");
+    first.setRoomId("r1");
+    expect(first.box.value).toBe("half a thought");
+    cleanup();
+
+    const reloaded = mount(storage);
+    expect(reloaded.box.value).toBe("half a thought");
+    fireEvent.keyDown(reloaded.box, { key: "Enter" });
+    expect(reloaded.box.value).toBe("");
+    reloaded.setRoomId("r2");
+    expect(reloaded.box.value).toBe("for room two");
+    expect([...storage.keys()].filter((k) => k.startsWith("parley.draft."))).toEqual(["parley.draft.u1.r2"]);
+  });
+
+  it("takes the focus when it opens and when the room changes", () => {
+    const { box, setRoomId } = mount(new Map());
+    expect(document.activeElement).toBe(box);
+    box.blur();
+    setRoomId("r2");
+    expect(document.activeElement).toBe(box);
   });
 });

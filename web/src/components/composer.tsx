@@ -1,5 +1,7 @@
-import { createSignal, Show } from "solid-js";
+import { createEffect, createSignal, on, Show } from "solid-js";
 import { LIMITS } from "@parley/protocol/client";
+import { useDrafts } from "../state/app-context.tsx";
+import type { DraftsStore } from "../state/drafts-store.ts";
 import { firstWord, type SuggestionsStore } from "../state/suggestions-store.ts";
 
 export interface ComposerProps {
@@ -8,9 +10,23 @@ export interface ComposerProps {
   suggestions: SuggestionsStore;
   onSend: (body: string) => void;
   onTyping: () => void;
+  /** Where unsent text is kept per room; by default the signed-in user's (none outside a chat). */
+  drafts?: DraftsStore;
 }
 
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock"]);
+/** The box grows with its text (and a wrapping suggestion) up to this height, then scrolls. */
+const MAX_HEIGHT_PX = 200;
+
+/**
+ * Whether the composer may take the focus when its room opens: not from another text field or an
+ * open dialog the user is in, and not on a touch screen (the keyboard would cover the room).
+ */
+function mayTakeFocus(area: HTMLTextAreaElement) {
+  const active = document.activeElement;
+  if (active && active !== area && active.closest("input, textarea, select, [role=dialog]")) return false;
+  return !globalThis.matchMedia?.("(pointer: coarse)").matches;
+}
 
 /**
  * The message box. After a pause in typing a suggestion streams in as ghost text after the cursor:
@@ -19,6 +35,8 @@ const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock"]);
 export function Composer(props: ComposerProps) {
   let area!: HTMLTextAreaElement;
   let mirror!: HTMLDivElement;
+  const contextDrafts = useDrafts();
+  const drafts = () => props.drafts ?? contextDrafts;
   const [text, setText] = createSignal("");
   const [caretAtEnd, setCaretAtEnd] = createSignal(true);
   const [error, setError] = createSignal<string>();
@@ -29,17 +47,20 @@ export function Composer(props: ComposerProps) {
   };
   const ghostText = () => ghost()?.suggestion ?? "";
   const trackCaret = () => setCaretAtEnd(area.selectionStart === area.value.length && area.selectionEnd === area.value.length);
+  /** Sizes the box to its text or the wrapped suggestion, whichever is taller, and lines the mirror up. */
   const fit = () => {
     area.style.height = "auto";
-    area.style.height = `${Math.min(area.scrollHeight, 200)}px`;
+    const borders = area.offsetHeight - area.clientHeight;
+    area.style.height = `${Math.min(Math.max(area.scrollHeight, mirror.scrollHeight) + borders, MAX_HEIGHT_PX)}px`;
+    syncMirror();
   };
+  const syncMirror = () => (mirror.scrollTop = area.scrollTop);
 
   function replace(value: string) {
     area.value = value;
     area.setSelectionRange(value.length, value.length);
     setText(value);
     trackCaret();
-    fit();
   }
   function accept(part: string) {
     props.suggestions.consume(part);
@@ -52,6 +73,7 @@ export function Composer(props: ComposerProps) {
     props.suggestions.cancel();
     props.onSend(body);
     replace("");
+    drafts()?.set(props.roomId, "");
   }
 
   function onKeyDown(e: KeyboardEvent) {
@@ -75,13 +97,26 @@ export function Composer(props: ComposerProps) {
     if (!MODIFIERS.has(e.key)) props.suggestions.cancel();
   }
   function onInput() {
+    drafts()?.set(props.roomId, area.value);
     setText(area.value);
     setError(undefined);
     trackCaret();
-    fit();
     if (area.value.trim()) props.onTyping();
     props.suggestions.schedule(props.roomId, area.value);
   }
+
+  // A room (first or next) opens with its draft, and the box takes the focus.
+  createEffect(
+    on(
+      () => props.roomId,
+      (roomId) => {
+        replace(drafts()?.get(roomId) ?? "");
+        if (mayTakeFocus(area)) area.focus();
+      },
+    ),
+  );
+  // Measured once the mirror shows the new text: a suggestion that wraps onto a new line grows the box, so it is not clipped.
+  createEffect(on([text, ghostText], fit, { defer: true }));
 
   return (
     <form class="composer" onSubmit={(e) => (e.preventDefault(), send())}>
@@ -89,6 +124,8 @@ export function Composer(props: ComposerProps) {
         <div ref={mirror} class="ghost-mirror" aria-hidden="true">
           <span class="ghost-typed">{text()}</span>
           <span class="ghost-text">{ghostText()}</span>
+          {/* Renders a last empty line after a trailing newline, as the textarea does. */}
+          {"\u200b"}
         </div>
         <textarea
           ref={area}
@@ -102,7 +139,7 @@ export function Composer(props: ComposerProps) {
           onKeyUp={trackCaret}
           onClick={trackCaret}
           onSelect={trackCaret}
-          onScroll={() => (mirror.scrollTop = area.scrollTop)}
+          onScroll={syncMirror}
         />
       </div>
       <button type="submit" class="primary send-button" disabled={!text().trim()}>

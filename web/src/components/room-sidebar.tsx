@@ -3,11 +3,18 @@ import { DIRECTORY_HREF, roomHref, type Route } from "../lib/hash-route.ts";
 import { useChat } from "../state/app-context.tsx";
 
 /** The rooms the user belongs to, with unread counts, and the way to the directory. */
-export function RoomSidebar(props: { route: Route; onNavigate: () => void; footer?: JSX.Element }) {
+export function RoomSidebar(props: {
+  route: Route;
+  onNavigate: () => void;
+  footer?: JSX.Element;
+  ref?: HTMLElement | ((el: HTMLElement) => void);
+  /** The closed drawer on a phone: off-screen, so its links must take neither focus nor clicks. */
+  inert?: boolean;
+}) {
   const chat = useChat();
   const current = () => (props.route.view === "room" ? props.route.roomId : undefined);
   return (
-    <nav class="sidebar" aria-label="Rooms">
+    <nav ref={props.ref} class="sidebar" aria-label="Rooms" inert={props.inert || undefined}>
       <a class="nav-item browse" href={DIRECTORY_HREF} aria-current={props.route.view === "directory" ? "page" : undefined} onClick={() => props.onNavigate()}>
         <span aria-hidden="true">⌕</span> Browse rooms
       </a>

@@ -3,6 +3,9 @@ import { LIMITS } from "@parley/protocol/client";
 import type { AuthMode } from "../state/auth-store.ts";
 import { useApp } from "../state/app-context.tsx";
 
+/** Puts the cursor where the missing answer goes, so the sentence and the field meet. */
+const focusFirstEmpty = (form: HTMLFormElement) => [...form.querySelectorAll("input")].find((input) => !input.value.trim())?.focus();
+
 /** Sign in or create an account. */
 export function SignIn() {
   const { auth } = useApp();
@@ -12,10 +15,13 @@ export function SignIn() {
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
-    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const form = e.currentTarget as HTMLFormElement;
+    const fields = new FormData(form);
     setBusy(true);
-    setError(await auth.signIn(mode(), String(form.get("username") ?? "").trim(), String(form.get("password") ?? "")));
+    const problem = await auth.signIn(mode(), String(fields.get("username") ?? "").trim(), String(fields.get("password") ?? ""));
     setBusy(false);
+    setError(problem);
+    if (problem) focusFirstEmpty(form);
   }
   const switchTo = (next: AuthMode) => {
     setMode(next);

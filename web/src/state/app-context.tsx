@@ -3,6 +3,7 @@ import { HttpClient } from "../transport/http-client.ts";
 import type { WebSocketConstructor } from "../transport/socket-client.ts";
 import { createAuthStore, type AuthStore } from "./auth-store.ts";
 import { createChatSession, type ChatSession } from "./chat-session.ts";
+import { createDraftsStore, type DraftsStore } from "./drafts-store.ts";
 
 interface AppServices {
   http: HttpClient;
@@ -12,6 +13,7 @@ interface AppServices {
 /* eslint-disable solid/reactivity -- providers read their props once, at mount: they wire services, they hold no reactive state */
 const AppContext = createContext<AppServices>();
 const ChatContext = createContext<ChatSession>();
+const DraftsContext = createContext<DraftsStore>();
 
 /** Signed out or in: the HTTP client and the session. */
 export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: typeof fetch }>) {
@@ -34,7 +36,12 @@ export function ChatProvider(props: ParentProps<{ WebSocket?: WebSocketConstruct
   const session = createChatSession({ http, auth, WebSocket: props.WebSocket ?? (WebSocket as unknown as WebSocketConstructor), wsUrl, storage: localStorage });
   onMount(() => void session.start().catch(() => {}));
   onCleanup(() => session.stop());
-  return <ChatContext.Provider value={session}>{props.children}</ChatContext.Provider>;
+  const drafts = createDraftsStore(localStorage, auth.user()!.id);
+  return (
+    <ChatContext.Provider value={session}>
+      <DraftsContext.Provider value={drafts}>{props.children}</DraftsContext.Provider>
+    </ChatContext.Provider>
+  );
 }
 
 export function useApp(): AppServices {
@@ -48,3 +55,6 @@ export function useChat(): ChatSession {
   if (!session) throw new Error("useChat outside <ChatProvider>");
   return session;
 }
+
+/** The signed-in user's unsent drafts; undefined outside <ChatProvider> (a composer then keeps none). */
+export const useDrafts = (): DraftsStore | undefined => useContext(DraftsContext);

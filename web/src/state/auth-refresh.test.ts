@@ -6,7 +6,7 @@ import { createAuthStore } from "./auth-store.ts";
 type Handler = (body: any, authorization: string | undefined) => { status: number; body: unknown };
 
 /** The auth store against a scripted server (one handler per path) and an in-memory storage. */
-function setup(routes: Record<string, Handler>, saved = new Map<string, string>()) {
+function setup(routes: Record<string, Handler>, saved = new Map<string, string>(), events = new EventTarget()) {
   const storage = {
     getItem: (k: string) => saved.get(k) ?? null,
     setItem: (k: string, v: string) => void saved.set(k, v),
@@ -28,8 +28,14 @@ function setup(routes: Record<string, Handler>, saved = new Map<string, string>(
       onUnauthorized: () => holder.auth?.forget(),
       renew: async () => (await holder.auth?.renew()) ?? false,
     });
-    const auth = (holder.auth = createAuthStore(() => http, storage, undefined));
-    return { auth, http, saved, requests, dispose };
+    const auth = (holder.auth = createAuthStore(() => http, storage, undefined, events));
+    /** Another tab of the profile wrote `value` (undefined: removed) to the saved session. */
+    const otherTab = (value: Session | undefined) => {
+      if (value) saved.set("parley.session", JSON.stringify(value));
+      else saved.delete("parley.session");
+      events.dispatchEvent(new StorageEvent("storage", { key: "parley.session" }));
+    };
+    return { auth, http, saved, requests, dispose, otherTab, events };
   });
 }
 
@@ -137,5 +143,71 @@ describe("auth store: staying signed in with the refresh token", () => {
     expect(requests.at(-1)).toMatchObject({ path: "/api/auth/logout-all", authorization: `Bearer ${first.token}` });
     expect(auth.user()).toBeUndefined();
     expect(saved.has("parley.session")).toBe(false);
+  });
+});
+
+describe("auth store: tabs of one profile", () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it("signs out when another tab signs out", async () => {
+    const { auth, otherTab, requests } = setup({ "/api/auth/login": () => ({ status: 200, body: session() }) });
+    await auth.signIn("login", "alice", "long enough");
+    otherTab(undefined);
+    expect(auth.user()).toBeUndefined();
+    expect(requests.map((r) => r.path)).toEqual(["/api/auth/login"]);
+  });
+
+  it("adopts the session another tab rotated, hands the socket its token and renews on its schedule", async () => {
+    const rotated = session(10 * 60_000);
+    const { auth, otherTab, requests } = setup({
+      "/api/auth/login": () => ({ status: 200, body: session() }),
+      "/api/auth/refresh": () => ({ status: 200, body: session() }),
+    });
+    await auth.signIn("login", "alice", "long enough");
+    const tokens: string[] = [];
+    auth.onRefreshed((token) => tokens.push(token));
+    otherTab(rotated);
+    expect(auth.token()).toBe(rotated.token);
+    expect(tokens).toEqual([rotated.token]);
+    await vi.advanceTimersByTimeAsync(8 * 60_000 + 1000);
+    expect(requests.filter((r) => r.path === "/api/auth/refresh").map((r) => r.body)).toEqual([{ refreshToken: rotated.refreshToken }]);
+  });
+
+  it("ignores other keys", async () => {
+    const { auth, events, saved } = setup({ "/api/auth/login": () => ({ status: 200, body: session() }) });
+    await auth.signIn("login", "alice", "long enough");
+    saved.set("parley.suggestions", "off");
+    events.dispatchEvent(new StorageEvent("storage", { key: "parley.suggestions" }));
+    expect(auth.user()).toEqual(user);
+  });
+});
+
+describe("auth store: a refused WebSocket upgrade", () => {
+  it("ends a session the server revoked: /api/me and the refresh both answer 401", async () => {
+    const { auth, requests } = setup({
+      "/api/auth/login": () => ({ status: 200, body: session() }),
+      "/api/me": () => unauthorized,
+      "/api/auth/refresh": () => unauthorized,
+    });
+    await auth.signIn("login", "alice", "long enough");
+    await auth.ensureFresh({ opened: false, code: 1006 });
+    expect(auth.user()).toBeUndefined();
+    expect(requests.map((r) => r.path)).toEqual(["/api/auth/login", "/api/me", "/api/auth/refresh"]);
+  });
+
+  it("keeps the session when the server cannot be reached, and asks nothing after a normal drop", async () => {
+    let down = true;
+    const { auth, http } = setup({ "/api/auth/login": () => ({ status: 200, body: session() }) });
+    await auth.signIn("login", "alice", "long enough");
+    const reach = vi.spyOn(http, "me").mockImplementation(() => (down ? Promise.reject(new Error("offline")) : Promise.resolve({ user })));
+    await auth.ensureFresh({ opened: false, code: 1006 });
+    expect(auth.user()).toEqual(user);
+    down = false;
+    await auth.ensureFresh({ opened: true, code: 1006 });
+    expect(reach).toHaveBeenCalledTimes(1);
+    await auth.ensureFresh({ opened: true, code: 1008 });
+    expect(reach).toHaveBeenCalledTimes(2);
+    expect(auth.user()).toEqual(user);
   });
 });

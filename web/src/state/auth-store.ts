@@ -1,6 +1,7 @@
 import { createSignal, onCleanup, untrack } from "solid-js";
 import { checkCredentials } from "@parley/protocol/client";
 import { ApiError, type HttpClient, type Session } from "../transport/http-client.ts";
+import type { LastClose } from "../transport/socket-client.ts";
 
 const STORAGE_KEY = "parley.session";
 /** Refresh this long before the access token expires (or a third of its life, for short ones). */
@@ -12,6 +13,10 @@ export type AuthMode = "login" | "register";
 type SessionStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 /** The Web Locks API's part this store uses: tabs sharing one session must not rotate it twice. */
 type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+/** Where other tabs' writes to the saved session are heard (`storage` events): the window. */
+type StorageEvents = Pick<Window, "addEventListener" | "removeEventListener">;
+/** The close code of a socket whose session was signed out on the server (docs/protocol.md, "Close codes"). */
+const SIGNED_OUT_CLOSE = 1008;
 
 /** Turns a failed sign-in into a sentence a person can act on. */
 export function describeAuthError(error: unknown, mode: AuthMode): string {
@@ -19,8 +24,15 @@ export function describeAuthError(error: unknown, mode: AuthMode): string {
   if (error.code === "conflict") return "That username is taken. Pick another one.";
   if (error.code === "unauthorized") return "Wrong username or password.";
   if (error.code === "rate_limited") return `Too many attempts. Try again in ${error.retryAfter ?? 60} seconds.`;
-  if (error.code === "invalid_request" && mode === "register") return capitalise(error.message);
+  if (error.code === "invalid_request") return mode === "register" ? capitalise(error.message) : "Wrong username or password.";
   return error.message;
+}
+
+/** The sentence for a sign-in form with an empty field, found before any request is made. */
+export function missingCredential(username: string, password: string): string | undefined {
+  if (!username) return "Enter your username.";
+  if (!password) return "Enter your password.";
+  return undefined;
 }
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -42,7 +54,12 @@ function read(storage: SessionStorage): Session | undefined {
  * renewed with the single-use refresh token before it expires (and after a 401), one tab at a
  * time: a tab that finds the stored session already rotated by another adopts it instead.
  */
-export function createAuthStore(http: () => HttpClient, storage: SessionStorage, locks: Locks | undefined = globalThis.navigator?.locks) {
+export function createAuthStore(
+  http: () => HttpClient,
+  storage: SessionStorage,
+  locks: Locks | undefined = globalThis.navigator?.locks,
+  events: StorageEvents | undefined = globalThis.window,
+) {
   const restored = read(storage);
   if (!restored) storage.removeItem(STORAGE_KEY);
   const [session, setSession] = createSignal<Session | undefined>(restored);
@@ -90,8 +107,21 @@ export function createAuthStore(http: () => HttpClient, storage: SessionStorage,
     return true;
   }
 
+  /** Another tab signed out (the entry is gone) or saved a new session (a rotation, a sign-in): follow it. */
+  function followOtherTab(event: StorageEvent) {
+    if (event.key !== STORAGE_KEY && event.key !== null) return;
+    const next = read(storage);
+    if (!next) {
+      if (session()) save(undefined);
+    } else if (next.token !== session()?.token) adopt(next);
+  }
+
   untrack(() => save(session()));
-  onCleanup(() => clearTimeout(refreshTimer));
+  events?.addEventListener("storage", followOtherTab);
+  onCleanup(() => {
+    clearTimeout(refreshTimer);
+    events?.removeEventListener("storage", followOtherTab);
+  });
 
   return {
     session,
@@ -99,6 +129,8 @@ export function createAuthStore(http: () => HttpClient, storage: SessionStorage,
     token: () => session()?.token,
     /** Signs in or registers; resolves with an error sentence, or undefined on success. */
     async signIn(mode: AuthMode, username: string, password: string): Promise<string | undefined> {
+      const missing = missingCredential(username, password);
+      if (missing) return missing;
       if (mode === "register") {
         const [problem] = checkCredentials({ username, password });
         if (problem) return capitalise(problem);
@@ -137,10 +169,19 @@ export function createAuthStore(http: () => HttpClient, storage: SessionStorage,
       refreshed.add(listener);
       return () => void refreshed.delete(listener);
     },
-    /** Refreshes an access token that expires soon (before a WebSocket connect). */
-    async ensureFresh() {
+    /**
+     * Runs before every WebSocket connect: refreshes an access token that expires soon and, after an
+     * upgrade that was refused or a socket closed as signed out, asks `GET /api/me` once whether the
+     * session still stands: a 401 the refresh token cannot cure ends it (the HttpClient's
+     * `onUnauthorized`), while a network error changes nothing and the socket keeps reconnecting.
+     */
+    async ensureFresh(last?: LastClose) {
       const expiresAt = session()?.expiresAt;
       if (expiresAt && Date.parse(expiresAt) - Date.now() < REFRESH_AHEAD_MS) await renew();
+      if (last && (!last.opened || last.code === SIGNED_OUT_CLOSE) && session())
+        await http()
+          .me()
+          .catch(() => {});
     },
   };
 }

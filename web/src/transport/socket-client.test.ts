@@ -185,4 +185,24 @@ describe("SocketClient", () => {
     expect(client.state).toBe("closed");
     expect(FakeSocket.all).toHaveLength(1);
   });
+
+  it("tells beforeConnect how the last connection ended: refused before opening, or closed after", async () => {
+    const seen: unknown[] = [];
+    const client = new SocketClient({
+      url: "ws://x/ws",
+      WebSocket: FakeSocket,
+      token: () => "tok",
+      afterSeq: () => undefined,
+      random: () => 0,
+      beforeConnect: async (last) => void seen.push(last),
+    });
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    last().drop(1006);
+    await vi.advanceTimersByTimeAsync(1);
+    last().open();
+    last().drop(1008);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seen).toEqual([undefined, { opened: false, code: 1006 }, { opened: true, code: 1008 }]);
+  });
 });

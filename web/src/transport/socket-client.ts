@@ -23,6 +23,13 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
 
+/** How the last connection ended, for `beforeConnect`. */
+export interface LastClose {
+  /** False when the upgrade was refused (browsers do not tell why: a 401 looks like any failure). */
+  opened: boolean;
+  code: number;
+}
+
 type MessageFrame = Extract<ClientFrame, { type: "message" }>;
 
 export interface SocketClientOptions {
@@ -31,8 +38,12 @@ export interface SocketClientOptions {
   token: () => string | undefined;
   /** The seq to resubscribe a room after (the newest one the client holds), or undefined for no replay. */
   afterSeq: (roomId: string) => number | undefined;
-  /** Runs before every attempt: refresh a token that is about to expire. */
-  beforeConnect?: () => Promise<void>;
+  /**
+   * Runs before every attempt: refresh a token that is about to expire, and after a refused upgrade
+   * (`last.opened` false: a browser hides its HTTP status, so a 401 looks like a network failure)
+   * find out whether the session is over. Undefined `last` for the first attempt.
+   */
+  beforeConnect?: (last?: LastClose) => Promise<void>;
   /** Reconnect waits: full jitter from half a second, doubling, up to 15 s unless given. */
   backoff?: BackoffPolicy;
   random?: () => number;
@@ -58,6 +69,7 @@ export class SocketClient {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private pingTimer?: ReturnType<typeof setInterval>;
   private lastHeard = 0;
+  private lastClose?: LastClose;
   private readonly rooms = new Set<string>();
   private readonly pending = new Map<string, MessageFrame>();
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
@@ -82,13 +94,14 @@ export class SocketClient {
     if (this.state === "connecting" || this.state === "connected") return;
     clearTimeout(this.retryTimer);
     this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
-    const begin = this.options.beforeConnect?.() ?? Promise.resolve();
+    const begin = this.options.beforeConnect?.(this.lastClose) ?? Promise.resolve();
     begin.catch(() => {}).then(() => this.open());
   }
 
   /** Closes for good (sign-out): no reconnect. */
   disconnect() {
     this.teardown();
+    this.lastClose = undefined;
     this.rooms.clear();
     this.pending.clear();
     this.attempt = 0;
@@ -141,7 +154,9 @@ export class SocketClient {
     this.teardown();
     const ws = new this.options.WebSocket(this.options.url, [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${token}`]);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.lastHeard = Date.now();
       this.setState("connected");
       for (const roomId of this.rooms) this.sendSubscribe(roomId);
@@ -149,7 +164,7 @@ export class SocketClient {
       this.startPings(ws);
     };
     ws.onmessage = (event) => this.receive(event.data);
-    ws.onclose = () => this.lost(ws);
+    ws.onclose = (event) => this.lost(ws, { opened, code: event.code });
     ws.onerror = () => {};
   }
 
@@ -173,13 +188,14 @@ export class SocketClient {
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       // A half-open TCP connection never reports a close: give up on it ourselves.
-      if (Date.now() - this.lastHeard > every * 2) return this.lost(ws);
+      if (Date.now() - this.lastHeard > every * 2) return this.lost(ws, { opened: true, code: 1006 });
       ws.send(JSON.stringify({ type: "ping" }));
     }, every);
   }
 
-  private lost(ws: WebSocketLike) {
+  private lost(ws: WebSocketLike, close: LastClose) {
     if (ws !== this.ws) return;
+    this.lastClose = close;
     this.teardown();
     if (this.state === "closed" || this.state === "offline") return;
     const delay = this.backoff(this.attempt++, this.options.random);
