@@ -10,7 +10,11 @@ const LABELS: Record<SocketState, string> = {
   closed: "Disconnected",
 };
 
-/** The connection's state as a coloured pill, with a countdown and "Retry now" while reconnecting. */
+/**
+ * The connection's state as a coloured pill, with a countdown and "Retry now" while reconnecting.
+ * The pill is a live region: it announces the state when it changes, but not each second of the
+ * countdown, which is for the eyes only.
+ */
 export function ConnectionStatus(props: { state: SocketState; retryIn: () => number; onRetry: () => void }) {
   const [now, setNow] = createSignal(0);
   const timer = setInterval(() => setNow(now() + 1), 1000);
@@ -22,7 +26,9 @@ export function ConnectionStatus(props: { state: SocketState; retryIn: () => num
       <span class="status-dot" aria-hidden="true" />
       <span>
         {LABELS[props.state]}
-        <Show when={props.state === "reconnecting" && seconds() > 0}> in {seconds()} s</Show>
+        <Show when={props.state === "reconnecting" && seconds() > 0}>
+          <span aria-hidden="true"> in {seconds()} s</span>
+        </Show>
       </span>
       <Show when={props.state === "reconnecting"}>
         <button type="button" class="link-button" onClick={() => props.onRetry()}>

@@ -3,8 +3,12 @@ import { LIMITS } from "@parley/protocol/client";
 import { roomHref } from "../lib/hash-route.ts";
 import { useChat } from "../state/app-context.tsx";
 import type { RoomListing } from "../transport/http-client.ts";
+import { LoadError } from "./load-error.tsx";
 
-/** Every room: search by name, create one, join, open or leave. */
+/**
+ * Every room: search by name, create one, join, open or leave (after a confirmation). Only a
+ * member's room name is a link: a room not joined has nothing to open yet, Join is its action.
+ */
 export function RoomDirectory(props: { onOpen: (href: string) => void }) {
   const chat = useChat();
   const [query, setQuery] = createSignal("");
@@ -36,6 +40,9 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
   const join = async (roomId: string) => {
     await chat.join(roomId);
     props.onOpen(roomHref(roomId));
+  };
+  const leave = (room: RoomListing) => {
+    if (confirm(`Leave #${room.name}? You can join it again from here.`)) void act(() => chat.leave(room.id));
   };
   const search = (value: string) => {
     clearTimeout(timer);
@@ -75,7 +82,7 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
       <p class="form-error" role="alert">
         {error() ?? ""}
       </p>
-      <Show when={!rooms.error} fallback={<p class="error">Could not load rooms: {(rooms.error as Error)?.message}</p>}>
+      <Show when={!rooms.error} fallback={<LoadError what="rooms" error={rooms.error} onRetry={() => void refetch()} />}>
         <Show when={rooms()?.length !== 0} fallback={<p class="muted">{query() ? `No rooms match “${query()}”.` : "No rooms yet. Create the first one."}</p>}>
           <ul class="room-cards" aria-busy={rooms.loading}>
             <For each={rooms()}>
@@ -83,14 +90,9 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
                 <li class="room-card">
                   <div class="room-card-text">
                     <h2>
-                      <a
-                        href={roomHref(room.id)}
-                        onClick={(e) => {
-                          if (!member(room)) e.preventDefault();
-                        }}
-                      >
-                        # {room.name}
-                      </a>
+                      <Show when={member(room)} fallback={`# ${room.name}`}>
+                        <a href={roomHref(room.id)}># {room.name}</a>
+                      </Show>
                     </h2>
                     <p class="topic">{room.topic || "No topic"}</p>
                     <p class="room-stats">
@@ -110,7 +112,7 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
                       <button type="button" onClick={() => props.onOpen(roomHref(room.id))} aria-label={`Open ${room.name}`}>
                         Open
                       </button>
-                      <button type="button" class="quiet" onClick={() => act(() => chat.leave(room.id))} aria-label={`Leave ${room.name}`}>
+                      <button type="button" class="quiet" onClick={() => leave(room)} aria-label={`Leave ${room.name}`}>
                         Leave
                       </button>
                     </Show>
