@@ -1,4 +1,5 @@
 import { createSignal, onMount, Show, untrack } from "solid-js";
+import { confirmLeave } from "../lib/confirm-leave.ts";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
@@ -44,11 +45,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
             <button type="button" class="people-toggle" aria-expanded={showPeople()} aria-controls="room-presence" onClick={() => setShowPeople(!showPeople())}>
               <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
             </button>
-            <button
-              type="button"
-              class="quiet"
-              onClick={() => confirm(`Leave #${r().name}? You can join it again from Browse rooms.`) && void chat.leave(props.roomId).then(props.onLeft)}
-            >
+            <button type="button" class="quiet" onClick={() => confirmLeave(`#${r().name}`) && void chat.leave(props.roomId).then(props.onLeft)}>
               Leave
             </button>
           </header>

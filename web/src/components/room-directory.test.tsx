@@ -57,7 +57,7 @@ describe("RoomDirectory", () => {
     const { requests } = setup();
     const confirm = vi.spyOn(window, "confirm").mockReturnValue(false);
     fireEvent.click(await screen.findByRole("button", { name: "Leave general" }));
-    expect(confirm).toHaveBeenCalledWith("Leave #general? You can join it again from here.");
+    expect(confirm).toHaveBeenCalledWith("Leave #general? You can join it again from Browse rooms.");
     expect(requests).not.toContain("POST /api/rooms/r1/leave");
     confirm.mockReturnValue(true);
     fireEvent.click(screen.getByRole("button", { name: "Leave general" }));

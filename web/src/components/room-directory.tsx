@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { LIMITS } from "@parley/protocol/client";
+import { confirmLeave } from "../lib/confirm-leave.ts";
 import { roomHref } from "../lib/hash-route.ts";
 import { useChat } from "../state/app-context.tsx";
 import type { RoomListing } from "../transport/http-client.ts";
@@ -42,7 +43,7 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
     props.onOpen(roomHref(roomId));
   };
   const leave = (room: RoomListing) => {
-    if (confirm(`Leave #${room.name}? You can join it again from here.`)) void act(() => chat.leave(room.id));
+    if (confirmLeave(`#${room.name}`)) void act(() => chat.leave(room.id));
   };
   const search = (value: string) => {
     clearTimeout(timer);

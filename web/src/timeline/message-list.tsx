@@ -104,14 +104,17 @@ export function MessageList(props: MessageListProps) {
 
   // Live messages: follow them at the bottom, count them otherwise (pages of history are not news).
   createEffect(
-    on(() => props.timeline.arrivals(), (added, previous) => {
-      if (previous === undefined || added.length === 0) return;
-      const fromOthers = added.filter((m) => m.user.id !== props.me.id);
-      const last = fromOthers.at(-1);
-      if (last) setAnnouncement(`${last.user.username}: ${last.body.slice(0, 200)}`);
-      if (untrack(atBottom)) queueMicrotask(scrollToEnd);
-      else setUnseen((n) => n + fromOthers.length);
-    }),
+    on(
+      () => props.timeline.arrivals(),
+      (added, previous) => {
+        if (previous === undefined || added.length === 0) return;
+        const fromOthers = added.filter((m) => m.user.id !== props.me.id);
+        const last = fromOthers.at(-1);
+        if (last) setAnnouncement(`${last.user.username}: ${last.body.slice(0, 200)}`);
+        if (untrack(atBottom)) queueMicrotask(scrollToEnd);
+        else setUnseen((n) => n + fromOthers.length);
+      },
+    ),
   );
   createEffect(
     on(
