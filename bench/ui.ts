@@ -128,10 +128,8 @@ async function incoming(page: Page, rooms: SeededRooms) {
   return frames;
 }
 
-/** Types into the big room's composer, one key at a time; keydown to the end of the input handlers. */
-async function keystrokes(page: Page, rooms: SeededRooms) {
-  const composer = page.getByRole("textbox", { name: `Message #${rooms.big.name}` });
-  await composer.click();
+/** Types `SIZES.keys` keys into a focused text box, one at a time; the main-thread time of each (see PROBES). */
+async function typeKeys(page: Page) {
   await page.evaluate(() => ((window as Probes).__bench.keys.length = 0));
   const text = "the quick brown fox jumps over the lazy dog ".repeat(Math.ceil(SIZES.keys / 44)).slice(0, SIZES.keys);
   for (const key of text) {
@@ -139,10 +137,30 @@ async function keystrokes(page: Page, rooms: SeededRooms) {
     await sleep(30);
   }
   await page.waitForFunction((n) => (window as Probes).__bench.keys.length >= n, SIZES.keys, { timeout: 10_000 });
-  const samples = await page.evaluate(() => [...(window as Probes).__bench.keys] as number[]);
+  return page.evaluate(() => [...(window as Probes).__bench.keys] as number[]);
+}
+
+/** Types into the big room's composer. */
+async function keystrokes(page: Page, rooms: SeededRooms) {
+  const composer = page.getByRole("textbox", { name: `Message #${rooms.big.name}` });
+  await composer.click();
+  const samples = await typeKeys(page);
   await page.keyboard.press("Escape");
   await composer.fill("");
   return samples;
+}
+
+/** The baseline: the same keys, measured the same way, in a bare <textarea> on an empty page (the browser's own cost). */
+async function bareKeystrokes(browser: Browser) {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  try {
+    await page.setContent("<!doctype html><textarea aria-label=baseline></textarea>");
+    await page.evaluate(PROBES);
+    await page.locator("textarea").click();
+    return await typeKeys(page);
+  } finally {
+    await page.close();
+  }
 }
 
 /** From the small room to the big one and back, by their sidebar links: ms to the newest message painted. */
@@ -186,8 +204,9 @@ async function measure(browser: Browser, baseURL: string, rooms: SeededRooms, er
     await sleep(300);
     const frames = await incoming(page, rooms);
     const keys = await keystrokes(page, rooms);
+    const bareKeys = await bareKeystrokes(browser);
     const switches = await roomSwitches(page, rooms);
-    return { cold, scroll, elements, frames, keys, switches };
+    return { cold, scroll, elements, frames, keys, bareKeys, switches };
   } finally {
     await context.close();
   }
@@ -198,6 +217,7 @@ function report(bundle: ReturnType<typeof bundleSizes>, rooms: SeededRooms, m: A
   const cold = spread(m.cold);
   const busy = spread(m.frames.map((f) => f.busyMs));
   const keys = spread(m.keys);
+  const bareKeys = spread(m.bareKeys);
   const toBig = spread(m.switches.toBig);
   const toSmall = spread(m.switches.toSmall);
   const shift = Math.max(0, ...m.scroll.shifts);
@@ -252,7 +272,16 @@ function report(bundle: ReturnType<typeof bundleSizes>, rooms: SeededRooms, m: A
     ms("ui.switch.big.p95", "switch to the big room, p95", toBig.p95, 150, `${toBig.n} switches, max ${toBig.max} ms`),
     ms("ui.switch.small.p95", "switch to the small room, p95", toSmall.p95, 150, `${toSmall.n} switches, p50 ${toSmall.p50} ms`),
     ms("ui.key.p50", "keystroke in the composer, p50", keys.p50),
-    ms("ui.key.p95", "keystroke in the composer, p95", keys.p95, 4, `${keys.n} keys, AI suggestions on (the default)`),
+    {
+      ...ms(
+        "ui.key.p95",
+        "keystroke in the composer, p95",
+        keys.p95,
+        4,
+        `${keys.n} keys, AI suggestions on (the default); baseline: a bare <textarea> on an empty page, p50 ${bareKeys.p50} ms`,
+      ),
+      baseline: bareKeys.p95,
+    },
   ];
   return {
     id: "ui",
@@ -264,6 +293,7 @@ function report(bundle: ReturnType<typeof bundleSizes>, rooms: SeededRooms, m: A
       cold,
       busy,
       keys,
+      bareKeys,
       toBig,
       toSmall,
       scroll: { ...m.scroll, shifts: m.scroll.shifts.map((s) => Math.round(s * 100) / 100) },

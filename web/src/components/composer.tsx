@@ -1,4 +1,4 @@
-import { createEffect, createSignal, on, Show } from "solid-js";
+import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
 import { LIMITS } from "@parley/protocol/client";
 import { useDrafts } from "../state/app-context.tsx";
 import type { DraftsStore } from "../state/drafts-store.ts";
@@ -115,8 +115,13 @@ export function Composer(props: ComposerProps) {
       },
     ),
   );
-  // Measured once the mirror shows the new text: a suggestion that wraps onto a new line grows the box, so it is not clipped.
-  createEffect(on([text, ghostText], fit, { defer: true }));
+  // Measured once the mirror shows the new text (a suggestion that wraps onto a new line grows the
+  // box, so it is not clipped), at most once a frame: measuring in the keystroke itself would force
+  // a layout of the page on every key.
+  let fitting = 0;
+  const fitNextFrame = () => (fitting ||= requestAnimationFrame(() => ((fitting = 0), fit())));
+  onCleanup(() => cancelAnimationFrame(fitting));
+  createEffect(on([text, ghostText], fitNextFrame, { defer: true }));
 
   return (
     <form class="composer" onSubmit={(e) => (e.preventDefault(), send())}>

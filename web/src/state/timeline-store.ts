@@ -82,8 +82,8 @@ function createRoomTimeline() {
     live(incoming: readonly Message[]) {
       if (!hasNewer()) {
         const last = messages().at(-1)?.seq ?? -1;
-        const known = new Set(messages().map((m) => m.seq));
-        const added = incoming.filter((m) => m.seq > last || !known.has(m.seq));
+        // Only what lands after the newest held is news; a late older one merges in silently.
+        const added = incoming.filter((m) => m.seq > last);
         return batch(() => {
           hold(incoming);
           if (added.length > 0) setArrivals(added);

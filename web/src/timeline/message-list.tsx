@@ -4,7 +4,7 @@ import type { User } from "@parley/protocol";
 import { msUntilMidnight, timeOf } from "../lib/format.ts";
 import type { Timeline } from "../state/timeline-store.ts";
 import { MessageRow } from "./message-row.tsx";
-import { buildRows, isPrepend, type Row } from "./rows.ts";
+import { buildRows, isPrepend, type Row, type RowCache } from "./rows.ts";
 
 export interface MessageListProps {
   timeline: Timeline;
@@ -25,8 +25,8 @@ export interface MessageListProps {
 const NEAR_BOTTOM_PX = 48;
 /** Within this of either end of what is held, the next page is fetched. */
 const PAGE_AHEAD_PX = 600;
-/** The height of the line above the first message (loading, "beginning of the room"): fixed, so the list knows where it starts. */
-const START_HEIGHT_PX = 44;
+/** Frames after an older page goes in during which the message on screen is held in place. */
+const ANCHOR_FRAMES = 12;
 /** Pixels drawn beyond the viewport each way: enough for a fast wheel, few enough to stay cheap. */
 const BUFFER_PX = 600;
 
@@ -52,12 +52,41 @@ export function MessageList(props: MessageListProps) {
   tick();
   onCleanup(() => clearTimeout(midnight));
 
+  // virtua keeps the place from the end when a page goes in above, from its estimate of the new
+  // rows' heights; where a row on screen is measured late, the first message on screen is put back
+  // where it was for a few frames, unless the reader scrolls meanwhile.
+  let userScrolledAt = 0;
+  const readerScrolls = () => (userScrolledAt = performance.now());
+  const captureAnchor = () => {
+    const top = scroller.getBoundingClientRect().top;
+    for (const el of scroller.querySelectorAll<HTMLElement>(".message[data-seq]")) {
+      const at = el.getBoundingClientRect().top;
+      if (at >= top) return { seq: el.dataset.seq!, top: at };
+    }
+    return undefined;
+  };
+  function holdAnchor(anchor: { seq: string; top: number } | undefined) {
+    if (!anchor) return;
+    const since = performance.now();
+    let frames = 0;
+    const step = () => {
+      if (userScrolledAt > since) return;
+      const el = scroller.querySelector(`.message[data-seq="${anchor.seq}"]`);
+      const moved = el ? el.getBoundingClientRect().top - anchor.top : 0;
+      if (Math.abs(moved) >= 0.5) scroller.scrollTop += moved;
+      if (++frames < ANCHOR_FRAMES) requestAnimationFrame(step);
+    };
+    queueMicrotask(step);
+  }
+
   let built: Row[] = [];
+  const cache: RowCache = new WeakMap();
   let shifted = false;
   const rows = createMemo(() => {
     const t = props.timeline;
-    const next = buildRows({ messages: t.messages(), pending: t.pending(), me: props.me, lastRead, hasMore: t.hasMore() }, built);
+    const next = buildRows({ messages: t.messages(), pending: t.pending(), me: props.me, lastRead, hasMore: t.hasMore(), loaded: t.loaded() }, cache);
     shifted = isPrepend(built, next);
+    if (shifted && scroller) holdAnchor(untrack(captureAnchor));
     built = next;
     return next;
   });
@@ -87,7 +116,7 @@ export function MessageList(props: MessageListProps) {
     setAtBottom(bottom);
     if (bottom) setUnseen(0);
     const i = unreadIndex();
-    setUnreadAbove(!!handle && i >= 0 && handle.getItemOffset(i) + START_HEIGHT_PX < scroller.scrollTop);
+    setUnreadAbove(!!handle && i >= 0 && handle.getItemOffset(i) < scroller.scrollTop);
     if (scroller.scrollTop < PAGE_AHEAD_PX && canLoadOlder()) void props.onLoadOlder();
     if (fromEnd < PAGE_AHEAD_PX && props.timeline.hasNewer() && !props.timeline.loadingNewer()) void props.onLoadNewer?.();
   }
@@ -153,42 +182,26 @@ export function MessageList(props: MessageListProps) {
           );
         }}
       </Show>
-      <div ref={scroller} class="timeline" role="log" aria-live="off" aria-label={`Messages in ${props.roomName}`} tabindex="0" onScroll={onScroll}>
+      <div
+        ref={scroller}
+        class="timeline"
+        role="log"
+        aria-live="off"
+        aria-label={`Messages in ${props.roomName}`}
+        tabindex="0"
+        onScroll={onScroll}
+        onWheel={readerScrolls}
+        onTouchMove={readerScrolls}
+        onKeyDown={readerScrolls}
+        onPointerDown={readerScrolls}
+      >
         <div class="timeline-inner">
-          <div class="timeline-start" style={{ height: `${START_HEIGHT_PX}px` }}>
-            <Switch>
-              <Match when={props.timeline.loadingOlder()}>
-                <p class="muted">Loading older messages…</p>
-              </Match>
-              <Match when={props.timeline.error()}>
-                <p class="error">
-                  Could not load messages: {props.timeline.error()}{" "}
-                  <button type="button" class="link-button" onClick={() => void props.onLoadOlder()}>
-                    Retry
-                  </button>
-                </p>
-              </Match>
-              <Match when={props.timeline.hasMore()}>
-                <button type="button" class="link-button" onClick={() => void props.onLoadOlder()}>
-                  Load older messages
-                </button>
-              </Match>
-              <Match when={props.timeline.loaded()}>
-                <p class="muted">This is the beginning of {props.roomName}.</p>
-              </Match>
-            </Switch>
-          </div>
-          <Virtualizer
-            ref={setList}
-            data={rows()}
-            scrollRef={scroller}
-            startMargin={START_HEIGHT_PX}
-            bufferSize={BUFFER_PX}
-            shift={wasPrepend()}
-            onResize={followEnd}
-          >
+          <Virtualizer ref={setList} data={rows()} scrollRef={scroller} bufferSize={BUFFER_PX} shift={wasPrepend()} onResize={followEnd}>
             {(row) => (
               <Switch>
+                <Match when={row.kind === "start"}>
+                  <p class="timeline-start muted">This is the beginning of {props.roomName}.</p>
+                </Match>
                 <Match when={row.kind === "unread"}>
                   <div class="new-marker" role="separator" aria-label="New messages">
                     <span>New messages</span>
@@ -229,6 +242,22 @@ export function MessageList(props: MessageListProps) {
           </Virtualizer>
         </div>
       </div>
+      {/* Over the list, not in it: a line above the first row would sit between the viewport's top and the row that must not move. */}
+      <Switch>
+        <Match when={props.timeline.loadingOlder()}>
+          <p class="timeline-status muted" role="status">
+            Loading older messages…
+          </p>
+        </Match>
+        <Match when={props.timeline.error()}>
+          <p class="timeline-status error" role="alert">
+            Could not load messages: {props.timeline.error()}{" "}
+            <button type="button" class="link-button" onClick={() => void (props.timeline.hasNewer() ? props.onLoadNewer?.() : props.onLoadOlder())}>
+              Retry
+            </button>
+          </p>
+        </Match>
+      </Switch>
       <p class="visually-hidden" aria-live="polite">
         {announcement()}
       </p>
