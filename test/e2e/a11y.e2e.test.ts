@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot, seedDirectory } from "./browser.ts";
 
 if (chromiumMissing) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
@@ -26,30 +26,16 @@ describe.skipIf(chromiumMissing)("accessibility of every main screen (axe-core, 
     expect(await axeViolations(page), name).toEqual([]);
   }
 
-  /** Rooms alice and bob are not in, so the directory shows members' and others' cards. */
-  async function seedRooms() {
-    const post = (path: string, body: unknown, token?: string) =>
-      fetch(`${worker.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-        body: JSON.stringify(body),
-      }).then((r) => r.json());
-    const { token } = await post("/api/auth/register", { username: `dana_${tag}`, password: "correct horse battery" });
-    for (const [name, topic] of [
-      [`design-${tag}`, "Mockups, reviews and the component library"],
-      [`random-${tag}`, ""],
-    ]) {
-      await post("/api/rooms", { name, topic }, token);
-    }
-  }
-
   beforeAll(async () => {
     await buildWebUi();
     worker = await startWorkerProcess({ SUGGEST_ENGINE: "builtin" });
     browser = await launchChromium();
     alice = await person(browser, worker.url);
     bob = await person(browser, worker.url, { dark: true });
-    await seedRooms();
+    await seedDirectory(worker.url, tag, [
+      [`design-${tag}`, "Mockups, reviews and the component library"],
+      [`random-${tag}`, ""],
+    ]);
   }, 120_000);
 
   afterAll(async () => {

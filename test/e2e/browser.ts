@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { build } from "vite";
+import { ApiClient } from "../support/client.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** Debian's Chromium; the tests drive it with playwright-core and never download a browser. */
@@ -88,3 +89,10 @@ export async function createAndJoinRoom(
 }
 
 export const chromiumMissing = !existsSync(CHROMIUM);
+
+/** A few rooms made by someone else (`dana_<tag>`), so the directory looks like a used one. */
+export async function seedDirectory(baseUrl: string, tag: string, rooms: [name: string, topic: string][]) {
+  const dana = new ApiClient(baseUrl);
+  await dana.register(`dana_${tag}`);
+  for (const [name, topic] of rooms) await dana.createRoom(name, topic || undefined);
+}

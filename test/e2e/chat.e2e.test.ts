@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { buildWebUi, chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, CHROMIUM, createAndJoinRoom, launchChromium, person, register, screenshot, seedDirectory } from "./browser.ts";
 
 if (chromiumMissing) console.warn(`e2e: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
@@ -22,24 +22,6 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
   };
   /** Every rendered message's text, in order: duplicates would show here. */
   const bodies = (page: Page) => page.locator(".timeline .message .message-body").allInnerTexts();
-
-  /** A few more rooms (through the API) so the directory looks like a used one. */
-  async function seedRooms() {
-    const post = (path: string, body: unknown, token?: string) =>
-      fetch(`${worker.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-        body: JSON.stringify(body),
-      }).then((r) => r.json());
-    const { token } = await post("/api/auth/register", { username: `dana_${tag}`, password: "correct horse battery" });
-    for (const [name, topic] of [
-      [`design-${tag}`, "Mockups, reviews and the component library"],
-      [`random-${tag}`, ""],
-      [`support-${tag}`, "Customer questions, triaged daily"],
-    ]) {
-      await post("/api/rooms", { name, topic }, token);
-    }
-  }
 
   beforeAll(async () => {
     await buildWebUi();
@@ -130,7 +112,11 @@ describe.skipIf(chromiumMissing)("web UI end to end (headless Chromium)", () => 
     await bob.page.reload();
     await bob.page.getByRole("heading", { name: `# ${names.room}` }).waitFor();
     await timeline(bob.page).getByText("typed on the train").waitFor();
-    await seedRooms();
+    await seedDirectory(worker.url, tag, [
+      [`design-${tag}`, "Mockups, reviews and the component library"],
+      [`random-${tag}`, ""],
+      [`support-${tag}`, "Customer questions, triaged daily"],
+    ]);
     await bob.page.getByRole("link", { name: "Browse rooms" }).click();
     await bob.page.getByRole("heading", { name: "Browse rooms" }).waitFor();
     await bob.page.locator(".room-card").first().waitFor();

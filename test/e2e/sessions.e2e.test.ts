@@ -136,7 +136,9 @@ describe.skipIf(chromiumMissing)("web UI sessions, focus and composer (headless 
     await composer(page, room).fill(lines);
     await composer(page, room).pressSequentially(" rel", { delay: 30 });
     await expect.poll(() => page.locator(".ghost-text").innerText(), { timeout: 5000 }).toMatch(/^ease/);
-    return page.evaluate(() => {
+    return page.evaluate(async () => {
+      // The composer sizes itself to the text and suggestion once a frame: measure after that frame.
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       const area = document.querySelector<HTMLTextAreaElement>(".composer textarea")!;
       const mirror = document.querySelector<HTMLElement>(".ghost-mirror")!;
       const ghost = document.querySelector<HTMLElement>(".ghost-text")!.getClientRects();

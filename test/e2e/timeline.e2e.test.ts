@@ -18,6 +18,7 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
   let session = "";
   let big: Room;
   let quiet: Room;
+  let convo: Room;
 
   /** Bob, signed in, in a fresh profile (the session is already in storage, as for a returning user). */
   async function bobPage(options: { width?: number; height?: number; dark?: boolean } = {}) {
@@ -68,6 +69,21 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
       i % 7 === 0 ? `message ${i + 1}: a longer one that wraps onto a second line on a narrow screen, as real messages do` : `message ${i + 1}`,
     );
     await alice.sendMany(quiet.id, 2, (i) => ["morning!", "coffee first"][i]!, 1);
+    // A conversation of three, for the screenshots.
+    const carol = new ApiClient(worker.url);
+    await carol.register(uniqueName("carol"));
+    convo = await alice.createRoom(uniqueName("release"), "Shipping 2.0 this week");
+    for (const api of [bob, carol]) await api.join(convo.id);
+    const lines: [ApiClient, string][] = [
+      [alice, "Morning! Is the release branch cut?"],
+      [alice, "I saw two failing checks on main overnight."],
+      [bob, "Cut at 9:10. Both failures are the flaky upload test; rerunning now."],
+      [carol, "I can take the changelog. Anything big besides the new timeline?"],
+      [bob, "Jump to first unread, drafts per room, and the quick switcher (Ctrl+K)."],
+      [bob, "Notes are in https://example.com/release-2.0"],
+      [alice, "Ship it once the rerun is green 🚀"],
+    ];
+    for (const [api, body] of lines) await api.sendMany(convo.id, 1, () => body, 1);
   }, 180_000);
 
   afterAll(async () => {
@@ -104,11 +120,14 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
     await open(reopened, big);
     const marker = reopened.locator(".new-marker");
     await marker.waitFor();
-    // The line is on screen, with the first unread right after it.
-    const markerBox = (await marker.boundingBox())!;
-    const logBox = (await log(reopened).boundingBox())!;
-    expect(markerBox.y).toBeGreaterThanOrEqual(logBox.y - 1);
-    expect(markerBox.y).toBeLessThan(logBox.y + logBox.height / 2);
+    // The line comes to rest on screen, near the top, with the first unread right after it.
+    const lineOnScreen = () =>
+      reopened.evaluate(() => {
+        const log = document.querySelector(".timeline")!.getBoundingClientRect();
+        const line = document.querySelector(".new-marker")?.getBoundingClientRect();
+        return !!line && line.top >= log.top - 1 && line.top < log.top + log.height / 2;
+      });
+    await expect.poll(lineOnScreen).toBe(true);
     const firstAfter = await reopened.evaluate(() => {
       const line = document.querySelector(".new-marker")!.getBoundingClientRect().bottom;
       const next = [...document.querySelectorAll<HTMLElement>(".timeline .message[data-seq]")].find((e) => e.getBoundingClientRect().top >= line - 1);
@@ -230,9 +249,11 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
       ["08-timeline-phone", { width: 390, height: 780 }],
     ] as const) {
       const { context, page } = await bobPage(options);
-      await page.goto(`/#/rooms/${big.id}`);
-      await page.getByText("fresh 3", { exact: true }).waitFor();
-      await page.waitForTimeout(200);
+      await page.goto(`/#/rooms/${convo.id}`);
+      await page.getByText("Ship it once the rerun is green 🚀", { exact: true }).waitFor();
+      // A message inside a run shows its time on hover.
+      await page.getByText("I saw two failing checks on main overnight.", { exact: true }).hover();
+      await expect.poll(() => page.locator(".message:hover .hover-time").evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
       await screenshot(page, name);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(options.width ?? 1280);
       await context.close();

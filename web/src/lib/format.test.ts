@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayKeyOf, dayLabel, msUntilMidnight } from "./format.ts";
+import { clockOf, dayKeyOf, dayLabel, msUntilMidnight } from "./format.ts";
 
 describe("day labels", () => {
   const now = new Date(2026, 11, 1, 9, 30);
@@ -14,5 +14,12 @@ describe("day labels", () => {
     expect(dayKeyOf(new Date(2026, 11, 1, 0, 1))).toBe(dayKeyOf(new Date(2026, 11, 1, 23, 59)));
     expect(dayKeyOf(new Date(2026, 10, 30, 23, 59))).toBeLessThan(dayKeyOf(new Date(2026, 11, 1, 0, 0)));
     expect(msUntilMidnight(new Date(2026, 11, 1, 23, 59))).toBe(60_000);
+  });
+});
+
+describe("clockOf", () => {
+  it("gives hours and minutes without a day period, short enough for the gutter", () => {
+    const text = clockOf(new Date(2026, 11, 1, 16, 5).toISOString());
+    expect(text).toMatch(/^\d{1,2}[:.]05$/);
   });
 });

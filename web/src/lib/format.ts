@@ -11,6 +11,14 @@ const DAY_WITH_YEAR = new Intl.DateTimeFormat(undefined, { weekday: "long", mont
 
 /** "14:05" (or "02:05 PM"), for a message's header and hover. */
 export const timeOf = (iso: string) => TIME.format(new Date(iso));
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+/** "14:05" or "2:05", without AM/PM: the narrow time in the gutter of a message inside a run (the full one is in its tooltip). */
+export const clockOf = (iso: string) =>
+  CLOCK.formatToParts(new Date(iso))
+    .filter((p) => p.type !== "dayPeriod")
+    .map((p) => p.value)
+    .join("")
+    .trim();
 /** "Tuesday, 1 December 2026 at 14:05:09", for tooltips. */
 export const dateTimeOf = (iso: string) => FULL.format(new Date(iso));
 

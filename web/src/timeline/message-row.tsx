@@ -1,7 +1,7 @@
 import { Show } from "solid-js";
 import type { User } from "@parley/protocol";
 import { MessageBody } from "../components/message-body.tsx";
-import { dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
+import { clockOf, dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
 import type { PendingMessage } from "../state/timeline-store.ts";
 
 export interface MessageRowProps {
@@ -42,7 +42,7 @@ export function MessageRow(props: MessageRowProps) {
           when={props.groupStart}
           fallback={
             <time class="hover-time" datetime={props.createdAt} title={dateTimeOf(props.createdAt)}>
-              {timeOf(props.createdAt)}
+              {clockOf(props.createdAt)}
             </time>
           }
         >
