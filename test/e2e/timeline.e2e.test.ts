@@ -242,6 +242,28 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
     await context.close();
   });
 
+  it("hides and shows the online list with the 'N online' button on a wide screen, and asks before leaving (bug 8)", async () => {
+    const { context, page } = await bobPage();
+    await page.goto(`/#/rooms/${quiet.id}`);
+    await page.getByText("coffee first", { exact: true }).waitFor();
+    const panel = page.locator("#room-presence");
+    const toggle = page.getByRole("button", { name: /online/ });
+    expect(await panel.isVisible()).toBe(true);
+    await toggle.click();
+    expect(await panel.isVisible()).toBe(false);
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    await toggle.click();
+    expect(await panel.isVisible()).toBe(true);
+    // Playwright dismisses the confirmation: the room stays.
+    let asked = "";
+    page.once("dialog", (d) => ((asked = d.message()), void d.dismiss()));
+    await page.getByRole("button", { name: "Leave", exact: true }).click();
+    await expect.poll(() => asked).toContain(`Leave #${quiet.name}?`);
+    await page.getByRole("heading", { name: `# ${quiet.name}` }).waitFor();
+    expect(await page.locator("nav[aria-label=Rooms]").getByRole("link", { name: quiet.name }).count()).toBe(1);
+    await context.close();
+  });
+
   it("looks right light, dark and on a phone", async () => {
     for (const [name, options] of [
       ["06-timeline-light", {}],

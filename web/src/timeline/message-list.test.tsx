@@ -99,6 +99,17 @@ describe("MessageList", () => {
     expect(screen.getByText("This is the beginning of #general.")).toBeTruthy();
   });
 
+  it("says when history could not load and retries it", async () => {
+    const { store, onLoadOlder } = setup();
+    store.page("r1", [msg(5), msg(6)], true);
+    store.setLoading("r1", false, "Cannot reach the server.");
+    await settle();
+    expect(screen.getByRole("alert").textContent).toContain("Could not load messages: Cannot reach the server.");
+    onLoadOlder.mockClear();
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(onLoadOlder).toHaveBeenCalledOnce();
+  });
+
   it("groups consecutive messages by author and marks where the unread ones start", async () => {
     const { store } = setup({ lastRead: 2 });
     store.page("r1", [msg(1, "a", alice), msg(2, "b", alice), msg(3, "c", bob), msg(4, "d", bob)], false);
