@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
 import type { ErrorCode } from "./errors.ts";
-import type { Message, User } from "./models.ts";
+import type { Message, RoomEvent, User } from "./models.ts";
 import type { ProtocolVersion } from "./versions.ts";
 import { clientIdSchema, messageBodySchema, suggestRequestSchema } from "./http.ts";
 
@@ -48,6 +48,8 @@ export type ServerFrame =
   | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" }
   | { type: "message"; message: Message }
   | { type: "ack"; clientId: string; message: Message }
+  /** parley.v2: an edit, deletion or reaction, in the room's seq order (see RoomEvent). */
+  | RoomEvent
   /**
    * Presence changes, coalesced per room over a short window. v1: one frame per window, naming its
    * latest change and carrying everyone online. v2: one frame per user whose presence changed, with the count.
@@ -66,6 +68,7 @@ export const SERVER_FRAME_TYPES = [
   "unsubscribed",
   "message",
   "ack",
+  "event",
   "presence",
   "typing",
   "suggestion",

@@ -17,12 +17,46 @@ export interface Room {
 export interface Message {
   id: string;
   roomId: string;
-  /** The room's order: 1, 2, 3, … with no gaps. */
+  /**
+   * The room's order: the seq of the event that created it. The room's events (messages, edits,
+   * deletions, reactions) share one sequence 1, 2, 3, … with no gaps; messages alone may skip seqs.
+   */
   seq: number;
   user: User;
+  /** "" once deleted. */
   body: string;
   clientId: string | null;
   createdAt: string;
+  /** When the body was last edited; null if never. */
+  editedAt?: string | null;
+  /** A tombstone: the message was deleted, its body is gone. */
+  deleted?: boolean;
+  /** Reactions, by first reaction: how many users reacted with each emoji, and whether the reader did. */
+  reactions?: ReactionSummary[];
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** The kinds of event a room's stream numbers (`message.created` is delivered as a `message` frame). */
+export type RoomEventKind = "message.created" | "message.edited" | "message.deleted" | "reaction.added" | "reaction.removed";
+
+/**
+ * A parley.v2 `event` frame: something happened to a message, at the room's next seq.
+ * message.edited: `message` holds {id, body, editedAt}; message.deleted: {id, deleted: true, body: ""};
+ * reaction.added / reaction.removed: `reaction` names the message, the emoji and who.
+ */
+export interface RoomEvent {
+  type: "event";
+  roomId: string;
+  seq: number;
+  kind: Exclude<RoomEventKind, "message.created">;
+  at: string;
+  message?: Pick<Message, "id" | "body" | "editedAt" | "deleted">;
+  reaction?: { messageId: string; emoji: string; user: User };
 }
 
 export type Member = User & { online: boolean };
