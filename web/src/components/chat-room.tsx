@@ -5,6 +5,7 @@ import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
+import { lastEditable, type Conversation } from "../timeline/conversation.ts";
 
 /** One open room (mounted per room): its timeline, who is online and typing, and the composer. */
 export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
@@ -16,6 +17,27 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
   const lastRead = untrack(() => chat.rooms.lastRead(props.roomId));
   const room = () => chat.rooms.joined().find((r) => r.id === props.roomId);
   const me = () => auth.user()!;
+  // The message whose body is being edited in the timeline; when that ends, the composer has the focus again.
+  const [editing, setEditing] = createSignal<string>();
+  let section!: HTMLElement;
+  const changeEditing = (id: string | undefined) => {
+    setEditing(id);
+    if (id === undefined) section.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+  };
+  const editLast = () => {
+    const last = lastEditable(chat.timeline.get(props.roomId)?.messages() ?? [], me());
+    if (last) setEditing(last.id);
+    return last !== undefined;
+  };
+  const conversation: Conversation = {
+    get roomCreatedBy() {
+      return room()?.createdBy;
+    },
+    edit: chat.edit,
+    remove: chat.remove,
+    toggleReaction: (message, emoji) => chat.toggleReaction(message, emoji),
+    whoReacted: chat.whoReacted,
+  };
 
   onMount(() => void chat.open(props.roomId));
   const typing = () => typingSentence(chat.presence.typing(props.roomId));
@@ -34,7 +56,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
       }
     >
       {(r) => (
-        <section class="chat-room" aria-labelledby="room-title">
+        <section ref={section} class="chat-room" aria-labelledby="room-title">
           <header class="room-header">
             <div class="room-heading">
               <h1 id="room-title"># {r().name}</h1>
@@ -62,6 +84,9 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
                   onJumpToLatest={() => chat.jumpToLatest(props.roomId)}
                   onRetry={(id) => chat.retry(props.roomId, id)}
                   onDiscard={(id) => chat.discard(props.roomId, id)}
+                  conversation={conversation}
+                  editing={editing()}
+                  onEditingChange={changeEditing}
                 />
               )}
             </Show>
@@ -78,6 +103,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
             suggestions={chat.suggestions}
             onSend={(body) => chat.send(props.roomId, body)}
             onTyping={() => chat.typing(props.roomId)}
+            onEditLast={editLast}
           />
         </section>
       )}

@@ -166,3 +166,25 @@ describe("Composer drafts and focus", () => {
     expect(document.activeElement).toBe(box);
   });
 });
+
+describe("Composer ↑", () => {
+  afterEach(cleanup);
+
+  it("edits our last message from an empty box only, and leaves ↑ alone when there is none", () => {
+    const onEditLast = vi.fn(() => true);
+    const suggestions = createSuggestionsStore({ request: () => {}, storage: { getItem: () => null, setItem: () => {} } });
+    render(() => <Composer roomId="r1" roomName="#general" suggestions={suggestions} onSend={() => {}} onTyping={() => {}} onEditLast={onEditLast} />);
+    const box = screen.getByRole("textbox", { name: "Message #general" }) as HTMLTextAreaElement;
+    expect(fireEvent.keyDown(box, { key: "ArrowUp" })).toBe(false);
+    expect(onEditLast).toHaveBeenCalledOnce();
+    box.value = "draft";
+    fireEvent.input(box);
+    fireEvent.keyDown(box, { key: "ArrowUp" });
+    expect(onEditLast).toHaveBeenCalledOnce();
+    box.value = "";
+    fireEvent.input(box);
+    onEditLast.mockReturnValue(false);
+    // Nothing to edit: the key does what it does in any text box.
+    expect(fireEvent.keyDown(box, { key: "ArrowUp" })).toBe(true);
+  });
+});

@@ -12,6 +12,8 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Where unsent text is kept per room; by default the signed-in user's (none outside a chat). */
   drafts?: DraftsStore;
+  /** ↑ in the empty box: edit our last message (as in Slack); returns whether there was one to edit. */
+  onEditLast?: () => boolean;
 }
 
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock"]);
@@ -94,6 +96,7 @@ export function Composer(props: ComposerProps) {
       e.preventDefault();
       return send();
     }
+    if (e.key === "ArrowUp" && !area.value && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && props.onEditLast?.()) return e.preventDefault();
     if (!MODIFIERS.has(e.key)) props.suggestions.cancel();
   }
   function onInput() {

@@ -3,8 +3,9 @@ import { createSignal } from "solid-js";
 /** Where the user is: the room directory or one room. Kept in the URL hash so reloads return there. */
 export type Route = { view: "directory" } | { view: "room"; roomId: string };
 
+/** `#/rooms/<id>`, with or without a query (a message link's `?m=<messageId>`). */
 export function parseRoute(hash: string): Route {
-  const room = /^#\/rooms\/([^/]+)$/.exec(hash);
+  const room = /^#\/rooms\/([^/?]+)(?:\?.*)?$/.exec(hash);
   return room ? { view: "room", roomId: decodeURIComponent(room[1]!) } : { view: "directory" };
 }
 

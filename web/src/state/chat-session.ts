@@ -1,5 +1,5 @@
 import { createSignal } from "solid-js";
-import type { ServerFrame } from "@parley/protocol";
+import type { Message, ServerFrame } from "@parley/protocol";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
@@ -44,6 +44,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     switch (frame.type) {
       case "subscribed":
         if (frame.limited) timeline.reset(frame.roomId);
+        timeline.synced(frame.roomId, frame.lastSeq);
         presence.setOnline(frame.roomId, frame.online, frame.onlineCount);
         rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
         return seen(frame.roomId, frame.lastSeq, false);
@@ -54,6 +55,9 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         presence.stoppedTyping(m.roomId, m.user.username);
         return seen(m.roomId, m.seq, m.user.id === me());
       }
+      case "event":
+        // Edits, deletions and reactions: applied to what is held, never counted as unread.
+        return timeline.event(frame, me());
       case "presence":
         // parley.v2 sends the change and the count; a v1 server the whole list. Presence is not
         // membership (a tab opening or closing), so it shows in the online list, not the timeline.
@@ -194,6 +198,33 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       socket.sendMessage(roomId, p.body, clientId);
     },
     discard: (roomId: string, clientId: string) => timeline.discard(roomId, clientId),
+    /** Edits our message. Resolves once the server stored it; the view changes with the `message.edited` event. */
+    edit: (message: Message, body: string) => http.editMessage(message.roomId, message.id, body).then(() => {}),
+    /** Deletes a message; the view shows the tombstone when the `message.deleted` event comes. */
+    remove: (message: Message) => http.deleteMessage(message.roomId, message.id).then(() => {}),
+    /**
+     * Adds our reaction, or takes it back when we have it. The button shows it pending until the
+     * reaction's event comes (the REST answer is not applied: the room's events are the ordered truth).
+     */
+    async toggleReaction(message: Message, emoji: string) {
+      const mine = message.reactions?.some((r) => r.emoji === emoji && r.me) ?? false;
+      timeline.wantReaction(message.roomId, message.id, emoji);
+      try {
+        const answer = await (mine ? http.removeReaction : http.addReaction)(message.roomId, message.id, emoji);
+        // Nothing changed on the server (another tab did it first): no event is coming.
+        const held = timeline
+          .get(message.roomId)
+          ?.messages()
+          .find((m) => m.id === message.id);
+        const shown = held?.reactions?.some((r) => r.emoji === emoji && r.me) ?? false;
+        if (shown === answer.reactions.some((r) => r.emoji === emoji && r.me)) timeline.settleReaction(message.roomId, message.id, emoji);
+      } catch (error) {
+        timeline.settleReaction(message.roomId, message.id, emoji);
+        throw error;
+      }
+    },
+    /** Who reacted to a message, by emoji. */
+    whoReacted: (message: Message) => http.reactions(message.roomId, message.id).then((answer) => answer.reactions),
     typing(roomId: string) {
       if (Date.now() - (lastTyping.get(roomId) ?? 0) < TYPING_EVERY_MS) return;
       lastTyping.set(roomId, Date.now());

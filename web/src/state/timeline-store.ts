@@ -1,5 +1,5 @@
 import { batch, createSignal, type Accessor } from "solid-js";
-import type { Message } from "@parley/protocol";
+import type { Message, ReactionSummary, RoomEvent } from "@parley/protocol";
 
 /** A message of ours not yet acknowledged: shown at once, confirmed by `ack`, or failed with a reason. */
 export interface PendingMessage {
@@ -32,6 +32,8 @@ export interface Timeline {
   generation: Accessor<number>;
   /** The live messages the last delivery added at the end (not pages of history): what a "new messages" count counts. */
   arrivals: Accessor<readonly Message[]>;
+  /** Our reaction toggle on that message and emoji was asked for and its event has not come yet. */
+  reactionPending: (messageId: string, emoji: string) => boolean;
 }
 
 /** How many live messages are kept aside while the window does not reach the live end. */
@@ -54,7 +56,40 @@ export function mergeMessages(existing: readonly Message[], incoming: readonly M
   return added ? [...bySeq.values()].sort((a, b) => a.seq - b.seq) : existing;
 }
 
-function createRoomTimeline() {
+/**
+ * A reaction summary after one user added (`delta` 1) or took back (-1) `emoji`: a new emoji goes
+ * last (the order is by first reaction), one that falls to 0 goes away.
+ */
+export function applyReaction(reactions: readonly ReactionSummary[], emoji: string, delta: 1 | -1, mine: boolean): ReactionSummary[] {
+  const i = reactions.findIndex((r) => r.emoji === emoji);
+  if (i < 0) return delta > 0 ? [...reactions, { emoji, count: 1, me: mine }] : [...reactions];
+  const old = reactions[i]!;
+  const next = { emoji, count: old.count + delta, me: mine ? delta > 0 : old.me };
+  return next.count > 0 ? reactions.with(i, next) : reactions.filter((_, j) => j !== i);
+}
+
+/** The id of the message an event changes. */
+const targetOf = (event: RoomEvent) => event.message?.id ?? event.reaction?.messageId;
+
+/** A message after an event: a new object (the row showing it re-renders), or the same one when the event is not about it. */
+export function applyEvent(message: Message, event: RoomEvent, meId: string | undefined): Message {
+  if (targetOf(event) !== message.id) return message;
+  if (event.kind === "message.edited" || event.kind === "message.deleted") return { ...message, ...event.message };
+  const r = event.reaction!;
+  return { ...message, reactions: applyReaction(message.reactions ?? [], r.emoji, event.kind === "reaction.added" ? 1 : -1, r.user.id === meId) };
+}
+
+/** Replaces the message an event changes in `list`; returns `list` itself when it does not hold it. */
+function withEvent<T extends readonly Message[]>(list: T, event: RoomEvent, meId: string | undefined): T {
+  const id = targetOf(event);
+  const i = list.findLastIndex((m) => m.id === id);
+  return i < 0 ? list : (list.with(i, applyEvent(list[i]!, event, meId)) as unknown as T);
+}
+
+const toggleKey = (messageId: string, emoji: string) => `${messageId} ${emoji}`;
+
+/** `top`: the highest seq already reflected in what the room will hold (see `createTimelineStore`). */
+function createRoomTimeline(top: number) {
   const [messages, setMessages] = createSignal<readonly Message[]>([]);
   const [pending, setPending] = createSignal<readonly PendingMessage[]>([]);
   const [hasMore, setHasMore] = createSignal(false);
@@ -65,35 +100,82 @@ function createRoomTimeline() {
   const [error, setError] = createSignal<string>();
   const [generation, setGeneration] = createSignal(0);
   const [arrivals, setArrivals] = createSignal<readonly Message[]>([]);
+  /** Reaction toggles asked for whose event has not come yet (key: message id and emoji). */
+  const [toggles, setToggles] = createSignal<ReadonlySet<string>>(new Set());
   /** Live messages that arrived while the window did not reach them. */
   let aside: Message[] = [];
 
-  const view: Timeline = { messages, pending, hasMore, hasNewer, loaded, loadingOlder, loadingNewer, error, generation, arrivals };
+  const reactionPending = (messageId: string, emoji: string) => toggles().has(toggleKey(messageId, emoji));
+  const view: Timeline = { messages, pending, hasMore, hasNewer, loaded, loadingOlder, loadingNewer, error, generation, arrivals, reactionPending };
+
+  /** Keeps the live frames not applied yet, in seq order, and moves `top` past them. */
+  function fresh<T extends { seq: number }>(frames: readonly T[]): T[] {
+    const news: T[] = [];
+    for (const f of [...frames].sort((a, b) => a.seq - b.seq)) {
+      if (f.seq <= top) continue;
+      top = f.seq;
+      news.push(f);
+    }
+    return news;
+  }
+  /** Our sends among `frames` are stored: their pending copies go. */
+  function confirm(frames: readonly Message[]) {
+    const confirmed = new Set(frames.map((m) => m.clientId));
+    if (pending().some((p) => confirmed.has(p.clientId))) setPending((list) => list.filter((p) => !confirmed.has(p.clientId)));
+  }
+  function settle(messageId: string, emoji: string) {
+    const key = toggleKey(messageId, emoji);
+    if (toggles().has(key)) setToggles((set) => new Set([...set].filter((k) => k !== key)));
+  }
 
   function hold(incoming: readonly Message[]) {
+    for (const m of incoming) top = Math.max(top, m.seq);
     setMessages((held) => mergeMessages(held, incoming));
-    const confirmed = new Set(incoming.map((m) => m.clientId));
-    if (pending().some((p) => confirmed.has(p.clientId))) setPending((list) => list.filter((p) => !confirmed.has(p.clientId)));
+    confirm(incoming);
   }
 
   return {
     view,
-    /** A stored message from the socket (live, replayed or acknowledged). */
-    live(incoming: readonly Message[]) {
-      if (!hasNewer()) {
+    /** The highest seq applied (of a message or an event): where a resubscribe resumes. */
+    top: () => top,
+    /**
+     * A subscription without replay started at the room's `lastSeq`: whatever history is loaded
+     * from now on already shows the events up to it.
+     */
+    synced(lastSeq: number) {
+      if (!loaded() || hasNewer()) top = Math.max(top, lastSeq);
+    },
+    /** Stored messages from the socket (live, replayed or acknowledged); those at or below `top` were applied already. */
+    live(frames: readonly Message[]) {
+      const incoming = fresh(frames);
+      batch(() => {
+        // An ack after its broadcast is not applied again, but it confirms our send all the same.
+        confirm(frames);
+        if (hasNewer()) {
+          // Not shown yet: the window is older.
+          aside = mergeMessages(aside, incoming).slice(-ASIDE_MAX) as Message[];
+          return;
+        }
         const last = messages().at(-1)?.seq ?? -1;
         // Only what lands after the newest held is news; a late older one merges in silently.
         const added = incoming.filter((m) => m.seq > last);
-        return batch(() => {
-          hold(incoming);
-          if (added.length > 0) setArrivals(added);
-        });
-      }
-      // Not shown yet (the window is older), but our own send is confirmed all the same.
-      aside = mergeMessages(aside, incoming).slice(-ASIDE_MAX) as Message[];
-      const confirmed = new Set(incoming.map((m) => m.clientId));
-      setPending((list) => list.filter((p) => !confirmed.has(p.clientId)));
+        hold(incoming);
+        if (added.length > 0) setArrivals(added);
+      });
     },
+    /** An edit, deletion or reaction from the socket, applied once, to the message held (shown or aside). */
+    event(event: RoomEvent, meId: string | undefined) {
+      if (fresh([event]).length === 0) return;
+      batch(() => {
+        setMessages((held) => withEvent(held, event, meId));
+        aside = withEvent(aside, event, meId);
+        if (event.reaction && event.reaction.user.id === meId) settle(event.reaction.messageId, event.reaction.emoji);
+      });
+    },
+    /** Our toggle of a reaction was asked for: its button shows it pending until the event comes. */
+    wantReaction: (messageId: string, emoji: string) => setToggles((set) => new Set(set).add(toggleKey(messageId, emoji))),
+    /** The toggle needs no event after all (it failed, or the state held already shows it). */
+    settleReaction: settle,
     /** A page of older history (or the first page, the newest messages). */
     older(page: readonly Message[], more: boolean) {
       batch(() => {
@@ -165,10 +247,19 @@ type RoomTimeline = ReturnType<typeof createRoomTimeline>;
  */
 export function createTimelineStore() {
   const rooms = new Map<string, RoomTimeline>();
+  /** For rooms subscribed but not open: the highest seq the socket reached, which their first history will show. */
+  const floors = new Map<string, number>();
+  const raise = (roomId: string, seq: number) => floors.set(roomId, Math.max(floors.get(roomId) ?? 0, seq));
   const [version, setVersion] = createSignal(0);
   const with_ = (roomId: string, change: (t: RoomTimeline) => void) => {
     const t = rooms.get(roomId);
     if (t) change(t);
+  };
+  /** A frame at `seq`: applied by the room's timeline, or only counted for a room not open. */
+  const deliver = (roomId: string, seq: number, change: (t: RoomTimeline) => void) => {
+    const t = rooms.get(roomId);
+    if (t) change(t);
+    else raise(roomId, seq);
   };
 
   return {
@@ -177,21 +268,28 @@ export function createTimelineStore() {
     ensure(roomId: string): Timeline {
       let t = rooms.get(roomId);
       if (!t) {
-        rooms.set(roomId, (t = createRoomTimeline()));
+        rooms.set(roomId, (t = createRoomTimeline(floors.get(roomId) ?? 0)));
         setVersion((v) => v + 1);
       }
       return t.view;
     },
     /**
-     * The newest seq held, for `subscribe.afterSeq`; undefined for a room not loaded, or one whose
-     * window does not reach the live end (its gap is closed by paging, not by a replay).
+     * The highest seq applied (a message's or an event's), for `subscribe.afterSeq`; undefined for a
+     * room not loaded, or one whose window does not reach the live end (its gap is closed by paging,
+     * not by a replay).
      */
     lastSeq(roomId: string) {
-      const t = rooms.get(roomId)?.view;
-      if (!t?.loaded() || t.hasNewer()) return undefined;
-      return t.messages().at(-1)?.seq ?? 0;
+      const t = rooms.get(roomId);
+      if (!t?.view.loaded() || t.view.hasNewer()) return undefined;
+      return t.top();
     },
-    add: (roomId: string, messages: Message[]) => with_(roomId, (t) => t.live(messages)),
+    /** The room's `subscribed.lastSeq`, for a subscription that replays nothing. */
+    synced: (roomId: string, lastSeq: number) => deliver(roomId, lastSeq, (t) => t.synced(lastSeq)),
+    add: (roomId: string, messages: Message[]) => deliver(roomId, Math.max(...messages.map((m) => m.seq)), (t) => t.live(messages)),
+    /** An `event` frame: an edit, deletion or reaction; `meId` tells whether a reaction is ours. */
+    event: (event: RoomEvent, meId: string | undefined) => deliver(event.roomId, event.seq, (t) => t.event(event, meId)),
+    wantReaction: (roomId: string, messageId: string, emoji: string) => with_(roomId, (t) => t.wantReaction(messageId, emoji)),
+    settleReaction: (roomId: string, messageId: string, emoji: string) => with_(roomId, (t) => t.settleReaction(messageId, emoji)),
     /** A page of history: older than what is held, or the first page. */
     page: (roomId: string, messages: Message[], hasMore: boolean) => with_(roomId, (t) => t.older(messages, hasMore)),
     newer: (roomId: string, messages: Message[], hasMore: boolean) => with_(roomId, (t) => t.newer(messages, hasMore)),
@@ -206,6 +304,7 @@ export function createTimelineStore() {
       with_(roomId, (t) => t.setStatus(clientId, status, error)),
     discard: (roomId: string, clientId: string) => with_(roomId, (t) => t.discard(clientId)),
     drop(roomId: string) {
+      floors.delete(roomId);
       if (rooms.delete(roomId)) setVersion((v) => v + 1);
     },
   };

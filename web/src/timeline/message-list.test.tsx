@@ -43,12 +43,12 @@ function setup(options: { lastRead?: number; onLoadOlder?: () => void } = {}) {
 describe("MessageList", () => {
   afterEach(cleanup);
 
-  it("shows messages in seq order whatever order they arrive in, each seq once", async () => {
+  it("shows messages in seq order, each seq once: a frame at or below the newest applied is not applied again", async () => {
     const { store, bodies } = setup();
     store.page("r1", [msg(2), msg(3)], false);
+    store.add("r1", [msg(5), msg(4), msg(3)]);
     store.add("r1", [msg(5)]);
-    store.add("r1", [msg(4), msg(3)]);
-    store.add("r1", [msg(5)]);
+    store.add("r1", [{ ...msg(4), body: "a stale copy" }]);
     await settle();
     expect(bodies()).toEqual(["message 2", "message 3", "message 4", "message 5"]);
   });

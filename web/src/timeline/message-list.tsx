@@ -3,7 +3,9 @@ import { Virtualizer, type VirtualizerHandle } from "virtua/solid";
 import type { User } from "@parley/protocol";
 import { msUntilMidnight, timeOf } from "../lib/format.ts";
 import type { Timeline } from "../state/timeline-store.ts";
+import type { Conversation } from "./conversation.ts";
 import { MessageRow } from "./message-row.tsx";
+import { StoredMessage } from "./stored-message.tsx";
 import { buildRows, isPrepend, type Row, type RowCache } from "./rows.ts";
 
 export interface MessageListProps {
@@ -19,6 +21,11 @@ export interface MessageListProps {
   onJumpToLatest?: () => Promise<void> | void;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  /** Edits, deletions and reactions; without it messages are only shown. */
+  conversation?: Conversation;
+  /** The id of the message whose body is being edited (↑ in the composer, or its Edit button). */
+  editing?: string;
+  onEditingChange?: (messageId: string | undefined) => void;
 }
 
 /** Within this of the end, the view follows new messages. */
@@ -154,6 +161,17 @@ export function MessageList(props: MessageListProps) {
     ),
   );
 
+  // The message being edited comes into view (↑ may pick one scrolled away); its editor takes the focus.
+  createEffect(
+    on(
+      () => props.editing,
+      (id) => {
+        const i = id === undefined ? -1 : untrack(rows).findIndex((r) => r.kind === "message" && r.message.id === id);
+        if (i >= 0) list()?.scrollToIndex(i, { align: "nearest" });
+      },
+    ),
+  );
+
   // Rows change size as they are measured: stay at the end while following it.
   const followEnd = () => {
     if (atBottom() && !props.timeline.hasNewer()) scroller.scrollTop = scroller.scrollHeight;
@@ -209,15 +227,14 @@ export function MessageList(props: MessageListProps) {
                 </Match>
                 <Match when={row.kind === "message" && row}>
                   {(r) => (
-                    <MessageRow
-                      user={r().message.user}
-                      body={r().message.body}
-                      createdAt={r().message.createdAt}
-                      seq={r().message.seq}
-                      clientId={r().message.clientId}
-                      groupStart={r().groupStart}
-                      dayStart={r().dayStart}
+                    <StoredMessage
+                      row={r()}
+                      me={props.me}
                       now={now}
+                      timeline={props.timeline}
+                      conversation={props.conversation}
+                      editing={props.editing === r().message.id}
+                      onEditing={(on) => props.onEditingChange?.(on ? r().message.id : undefined)}
                     />
                   )}
                 </Match>

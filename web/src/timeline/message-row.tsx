@@ -1,4 +1,4 @@
-import { Show } from "solid-js";
+import { Show, type JSX } from "solid-js";
 import type { User } from "@parley/protocol";
 import { MessageBody } from "../components/message-body.tsx";
 import { clockOf, dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
@@ -19,6 +19,18 @@ export interface MessageRowProps {
   pending?: PendingMessage;
   onRetry?: () => void;
   onDiscard?: () => void;
+  /** When the body was last edited: "(edited)" follows it. */
+  editedAt?: string | null;
+  /** A tombstone: the body is gone, and a line says so. */
+  deleted?: boolean;
+  /** Shown instead of the body while it is being edited. */
+  editor?: () => JSX.Element;
+  /** The hover bar of actions. */
+  actions?: JSX.Element;
+  /** Under the body: reactions, and what went wrong with an action. */
+  footer?: JSX.Element;
+  /** Keeps the actions bar shown without hover or focus (its picker is open). */
+  active?: boolean;
 }
 
 /** One message in the timeline, confirmed or still being sent, with its day separator when it opens a day. */
@@ -33,7 +45,7 @@ export function MessageRow(props: MessageRowProps) {
       </Show>
       <article
         class="message"
-        classList={{ "group-start": props.groupStart, pending: status() === "pending", failed: status() === "failed" }}
+        classList={{ "group-start": props.groupStart, pending: status() === "pending", failed: status() === "failed", active: props.active }}
         data-seq={props.seq}
         data-client-id={props.clientId ?? undefined}
         aria-label={`${props.user.username} at ${timeOf(props.createdAt)}`}
@@ -56,7 +68,25 @@ export function MessageRow(props: MessageRowProps) {
             </time>
           </header>
         </Show>
-        <MessageBody text={props.body} />
+        <Show
+          when={!props.deleted}
+          fallback={
+            <p class="message-body deleted" data-deleted="">
+              This message was deleted.
+            </p>
+          }
+        >
+          <Show when={props.editor} fallback={<MessageBody text={props.body} />}>
+            {(editor) => editor()()}
+          </Show>
+          <Show when={props.editedAt && !props.editor}>
+            <span class="edited" title={`Edited ${dateTimeOf(props.editedAt!)}`}>
+              (edited)
+            </span>
+          </Show>
+        </Show>
+        {props.footer}
+        {props.actions}
         <Show when={status() === "pending"}>
           <p class="send-status" title={`clientId ${props.clientId}`}>
             Sending…

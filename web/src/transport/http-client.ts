@@ -1,4 +1,4 @@
-import type { ErrorBody, Message, Room, User } from "@parley/protocol";
+import type { ErrorBody, Message, ReactionSummary, Room, User } from "@parley/protocol";
 
 /** A room as `GET /api/rooms` lists it (extension: `joined`). */
 export type RoomListing = Room & { joined?: boolean };
@@ -14,6 +14,13 @@ export interface Session {
 export interface HistoryPage {
   messages: Message[];
   hasMore: boolean;
+}
+/** One emoji of `GET …/reactions`: its summary and who reacted. */
+export type ReactionDetail = ReactionSummary & { users: User[] };
+/** A body a message had before an edit (`GET …/edits`). */
+export interface EditRecord {
+  body: string;
+  editedAt: string;
 }
 
 /** Any failed request: the server's `{error: {code, message}}`, or `network` when no answer came. */
@@ -82,6 +89,19 @@ export class HttpClient {
     return this.call<HistoryPage>("GET", `/api/rooms/${enc(roomId)}/messages?${query}`);
   }
 
+  /** Changes the body of one's own message; the room's `message.edited` event carries the change to every view. */
+  editMessage = (roomId: string, messageId: string, body: string) => this.call<{ message: Message }>("PATCH", messagePath(roomId, messageId), { body });
+  /** Deletes a message (one's own, or any in a room one created); answers the tombstone. */
+  deleteMessage = (roomId: string, messageId: string) => this.call<{ message: Message }>("DELETE", messagePath(roomId, messageId));
+  /** The bodies a message had before each edit, oldest first. */
+  edits = (roomId: string, messageId: string) => this.call<{ edits: EditRecord[] }>("GET", `${messagePath(roomId, messageId)}/edits`);
+  addReaction = (roomId: string, messageId: string, emoji: string) =>
+    this.call<{ reactions: ReactionSummary[] }>("PUT", `${messagePath(roomId, messageId)}/reactions/${enc(emoji)}`);
+  removeReaction = (roomId: string, messageId: string, emoji: string) =>
+    this.call<{ reactions: ReactionSummary[] }>("DELETE", `${messagePath(roomId, messageId)}/reactions/${enc(emoji)}`);
+  /** Who reacted with each emoji (the summaries in history only count them). */
+  reactions = (roomId: string, messageId: string) => this.call<{ reactions: ReactionDetail[] }>("GET", `${messagePath(roomId, messageId)}/reactions`);
+
   private async call<T>(method: string, path: string, body?: unknown, how: { bearer?: boolean; retry?: boolean } = {}): Promise<T> {
     const headers: Record<string, string> = {};
     const token = how.bearer === false ? undefined : this.options.token();
@@ -107,3 +127,4 @@ export class HttpClient {
 }
 
 const enc = encodeURIComponent;
+const messagePath = (roomId: string, messageId: string) => `/api/rooms/${enc(roomId)}/messages/${enc(messageId)}`;

@@ -1,0 +1,32 @@
+import type { Message, User } from "@parley/protocol";
+import type { ReactionDetail } from "../transport/http-client.ts";
+
+/**
+ * What a message row can do to a stored message: the chat session's edits, deletions and
+ * reactions, behind an interface so the timeline renders (and is tested) without a server.
+ * Each resolves once the server has done it; the view changes only with the room's events.
+ */
+export interface Conversation {
+  /** The room's creator, who may delete any message in it. */
+  roomCreatedBy?: string;
+  edit(message: Message, body: string): Promise<void>;
+  remove(message: Message): Promise<void>;
+  toggleReaction(message: Message, emoji: string): Promise<void>;
+  whoReacted(message: Message): Promise<ReactionDetail[]>;
+}
+
+/** The reactions offered with one click, before the picker. */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀"] as const;
+
+/** Only the author edits a message, and not once it is deleted. */
+export const canEdit = (message: Message, me: User) => !message.deleted && message.user.id === me.id;
+
+/** The author deletes a message, and so does the room's creator (moderator roles come later). */
+export const canDelete = (message: Message, me: User, roomCreatedBy?: string) => !message.deleted && (message.user.id === me.id || roomCreatedBy === me.id);
+
+/** The newest message of ours that can still be edited: what ↑ in an empty composer edits. */
+export const lastEditable = (messages: readonly Message[], me: User) => messages.findLast((m) => canEdit(m, me));
+
+/** A link to a message: its room's route with the message id (the room opens; it does not scroll there yet). */
+export const messageLink = (message: Message, origin = location.origin) =>
+  `${origin}/#/rooms/${encodeURIComponent(message.roomId)}?m=${encodeURIComponent(message.id)}`;

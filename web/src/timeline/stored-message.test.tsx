@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
+import type { Message } from "@parley/protocol";
+import { createTimelineStore } from "../state/timeline-store.ts";
+import { stubLayout } from "../test/layout-stub.ts";
+import type { Conversation } from "./conversation.ts";
+import { MessageList } from "./message-list.tsx";
+
+stubLayout();
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+const alice = { id: "u1", username: "alice" };
+const bob = { id: "u2", username: "bob" };
+const msg = (seq: number, user = bob, extra: Partial<Message> = {}): Message => ({
+  id: `m${seq}`,
+  roomId: "r1",
+  seq,
+  user,
+  body: `message ${seq}`,
+  clientId: null,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+  ...extra,
+});
+
+/** The timeline signed in as alice, with a conversation whose calls are recorded. */
+function setup(messages: Message[], options: { roomCreatedBy?: string } = {}) {
+  const store = createTimelineStore();
+  store.ensure("r1");
+  const conversation = {
+    roomCreatedBy: options.roomCreatedBy,
+    edit: vi.fn(async (_m: Message, _body: string) => {}),
+    remove: vi.fn(async (_m: Message) => {}),
+    toggleReaction: vi.fn(async (_m: Message, _emoji: string) => {}),
+    whoReacted: vi.fn(async (_m: Message) => [{ emoji: "👍", count: 2, me: true, users: [alice, bob] }]),
+  } satisfies Conversation;
+  const [editing, setEditing] = createSignal<string>();
+  render(() => (
+    <MessageList
+      timeline={store.get("r1")!}
+      roomName="#general"
+      me={alice}
+      lastRead={0}
+      onLoadOlder={() => {}}
+      onRetry={() => {}}
+      onDiscard={() => {}}
+      conversation={conversation}
+      editing={editing()}
+      onEditingChange={setEditing}
+    />
+  ));
+  store.page("r1", messages, false);
+  const article = (seq: number) => document.querySelector<HTMLElement>(`.message[data-seq="${seq}"]`)!;
+  const buttonsOf = (seq: number) => [...article(seq).querySelectorAll(".message-actions button")].map((b) => b.getAttribute("aria-label"));
+  /** A button of a message by its label (jsdom's selectors do not match emoji in attribute values). */
+  const button = (seq: number, label: string) => [...article(seq).querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === label)!;
+  return { store, conversation, article, buttonsOf, button, setEditing, editing };
+}
+
+describe("message actions, reactions and edits", () => {
+  afterEach(() => (cleanup(), vi.unstubAllGlobals()));
+
+  it("offers quick reactions, the picker and Copy link on every message, Edit and Delete on ours, all labelled buttons", async () => {
+    const { buttonsOf, conversation, button } = setup([msg(1, alice), msg(2, bob)]);
+    await settle();
+    const common = ["React with 👍", "React with ❤️", "React with 😂", "React with 🎉", "React with 👀", "Add reaction"];
+    expect(buttonsOf(1)).toEqual([...common, "Edit message", "Delete message", "Copy link to message"]);
+    expect(buttonsOf(2)).toEqual([...common, "Copy link to message"]);
+    fireEvent.click(button(2, "React with 🎉"));
+    expect(conversation.toggleReaction).toHaveBeenCalledWith(expect.objectContaining({ id: "m2" }), "🎉");
+  });
+
+  it("lets the room's creator delete anyone's message, after confirming", async () => {
+    const { buttonsOf, conversation, article } = setup([msg(1, bob)], { roomCreatedBy: alice.id });
+    await settle();
+    expect(buttonsOf(1)).toContain("Delete message");
+    const confirm = vi.fn(() => false);
+    vi.stubGlobal("confirm", confirm);
+    fireEvent.click(article(1).querySelector("[aria-label='Delete message']")!);
+    expect(confirm).toHaveBeenCalledOnce();
+    expect(conversation.remove).not.toHaveBeenCalled();
+    confirm.mockReturnValue(true);
+    fireEvent.click(article(1).querySelector("[aria-label='Delete message']")!);
+    expect(conversation.remove).toHaveBeenCalledWith(expect.objectContaining({ id: "m1" }));
+  });
+
+  it("copies a link to the message", async () => {
+    const writeText = vi.fn(async (_text: string) => {});
+    vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+    const { article } = setup([msg(1, bob)]);
+    await settle();
+    fireEvent.click(article(1).querySelector("[aria-label='Copy link to message']")!);
+    expect(writeText).toHaveBeenCalledWith(`${location.origin}/#/rooms/r1?m=m1`);
+    await waitFor(() => expect(article(1).querySelector("[aria-label='Link copied']")).toBeTruthy());
+  });
+
+  it("shows reactions with counts, ours highlighted and pending until the event, and names who reacted on hover", async () => {
+    const { store, article, conversation } = setup([
+      msg(1, bob, {
+        reactions: [
+          { emoji: "👍", count: 2, me: true },
+          { emoji: "🎉", count: 1, me: false },
+        ],
+      }),
+    ]);
+    await settle();
+    const chips = () => [...article(1).querySelectorAll<HTMLButtonElement>(".reaction")];
+    expect(chips().map((c) => [c.textContent, c.getAttribute("aria-pressed")])).toEqual([
+      ["👍 2", "true"],
+      ["🎉 1", "false"],
+    ]);
+    fireEvent.pointerEnter(chips()[0]!);
+    await waitFor(() => expect(chips()[0]!.getAttribute("aria-label")).toBe("👍 2 reactions: alice, bob"));
+    expect(conversation.whoReacted).toHaveBeenCalledOnce();
+    fireEvent.focus(chips()[0]!);
+    expect(conversation.whoReacted).toHaveBeenCalledOnce();
+
+    store.wantReaction("r1", "m1", "🎉");
+    await settle();
+    expect(chips()[1]!.classList.contains("pending")).toBe(true);
+    // A click while pending asks nothing more.
+    fireEvent.click(chips()[1]!);
+    expect(conversation.toggleReaction).not.toHaveBeenCalled();
+    store.event({ type: "event", roomId: "r1", seq: 2, kind: "reaction.added", at: "", reaction: { messageId: "m1", emoji: "🎉", user: alice } }, alice.id);
+    await settle();
+    expect(chips().map((c) => [c.textContent, c.getAttribute("aria-pressed"), c.classList.contains("pending")])).toEqual([
+      ["👍 2", "true", false],
+      ["🎉 2", "true", false],
+    ]);
+    fireEvent.click(chips()[0]!);
+    expect(conversation.toggleReaction).toHaveBeenCalledWith(expect.objectContaining({ id: "m1" }), "👍");
+  });
+
+  it("says when a reaction could not be stored", async () => {
+    const { article, button, conversation } = setup([msg(1, bob)]);
+    conversation.toggleReaction.mockRejectedValueOnce(new Error("Sending too fast."));
+    await settle();
+    fireEvent.click(button(1, "React with 👍"));
+    await waitFor(() => expect(article(1).querySelector("[role=alert]")?.textContent).toBe("Sending too fast."));
+  });
+
+  it("edits in place: Shift+Enter is a new line, Esc cancels, Enter saves, and a refusal shows under the box", async () => {
+    const { article, conversation, editing } = setup([msg(1, alice)]);
+    await settle();
+    fireEvent.click(article(1).querySelector("[aria-label='Edit message']")!);
+    await settle();
+    const box = () => screen.queryByRole("textbox", { name: "Edit message" }) as HTMLTextAreaElement | null;
+    expect(box()!.value).toBe("message 1");
+    expect(document.activeElement).toBe(box());
+    expect(article(1).querySelector(".message-actions")).toBeNull();
+    fireEvent.keyDown(box()!, { key: "Escape" });
+    await settle();
+    expect(box()).toBeNull();
+    expect(editing()).toBeUndefined();
+    expect(article(1).querySelector(".message-body")!.textContent).toBe("message 1");
+
+    fireEvent.click(article(1).querySelector("[aria-label='Edit message']")!);
+    await settle();
+    box()!.value = "message one";
+    fireEvent.keyDown(box()!, { key: "Enter", shiftKey: true });
+    expect(conversation.edit).not.toHaveBeenCalled();
+    conversation.edit.mockRejectedValueOnce(new Error("Messages can be at most 4000 characters."));
+    fireEvent.keyDown(box()!, { key: "Enter" });
+    await waitFor(() => expect(article(1).querySelector(".message-editor [role=alert]")?.textContent).toBe("Messages can be at most 4000 characters."));
+    fireEvent.keyDown(box()!, { key: "Enter" });
+    expect(conversation.edit).toHaveBeenLastCalledWith(expect.objectContaining({ id: "m1" }), "message one");
+    await waitFor(() => expect(box()).toBeNull());
+  });
+
+  it("marks an edited message with its edit time and shows a deleted one as a tombstone with no actions or reactions", async () => {
+    const { store, article, setEditing } = setup([msg(1, alice, { reactions: [{ emoji: "👍", count: 1, me: false }] }), msg(2, alice)]);
+    store.event(
+      { type: "event", roomId: "r1", seq: 3, kind: "message.edited", at: "", message: { id: "m2", body: "better", editedAt: "2026-01-01T12:30:00.000Z" } },
+      alice.id,
+    );
+    store.event({ type: "event", roomId: "r1", seq: 4, kind: "message.deleted", at: "", message: { id: "m1", body: "", deleted: true } }, alice.id);
+    await settle();
+    const mark = article(2).querySelector(".edited")!;
+    expect(mark.textContent).toBe("(edited)");
+    expect(mark.getAttribute("title")).toMatch(/^Edited .*2026/);
+    expect(article(2).querySelector(".message-body")!.textContent).toBe("better");
+    expect(article(1).querySelector(".message-body")!.textContent).toBe("This message was deleted.");
+    expect(article(1).querySelector(".message-actions, .reactions, .edited")).toBeNull();
+    // A deleted message cannot be edited, even when asked to.
+    setEditing("m1");
+    await settle();
+    expect(article(1).querySelector("textarea")).toBeNull();
+  });
+});
