@@ -80,7 +80,9 @@ const messageSelect = (where: SQL) => sql`
 
 /** The room's next seq (the room_seq row lock orders it with every send to the room). */
 async function nextSeq(tx: Database, roomId: string): Promise<number> {
-  const [row] = rowsOf<{ last_seq: number | string }>(await tx.execute(sql`update ${roomSeq} set last_seq = last_seq + 1 where room_id = ${roomId} returning last_seq`));
+  const [row] = rowsOf<{ last_seq: number | string }>(
+    await tx.execute(sql`update ${roomSeq} set last_seq = last_seq + 1 where room_id = ${roomId} returning last_seq`),
+  );
   if (!row) throw new EventRefused("not_found", "no such room");
   return Number(row.last_seq);
 }
@@ -105,11 +107,24 @@ async function lockMessage(tx: Database, roomId: string, messageId: string, user
   return row;
 }
 
-async function insertEvent(tx: Database, e: { roomId: string; seq: number; kind: RoomEvent["kind"]; messageId: string; user: User; at: Date; emoji?: string; body?: string; previousBody?: string }) {
+async function insertEvent(
+  tx: Database,
+  e: { roomId: string; seq: number; kind: RoomEvent["kind"]; messageId: string; user: User; at: Date; emoji?: string; body?: string; previousBody?: string },
+) {
   await tx.execute(sql`
     insert into ${roomEvents} (room_id, seq, kind, message_id, user_id, emoji, body, previous_body, created_at)
     values (${e.roomId}, ${e.seq}, ${e.kind}, ${e.messageId}, ${e.user.id}, ${e.emoji ?? null}, ${e.body ?? null}, ${e.previousBody ?? null}, ${e.at.toISOString()}::timestamptz)`);
-  return eventOf({ room_id: e.roomId, seq: e.seq, kind: e.kind, message_id: e.messageId, user_id: e.user.id, username: e.user.username, emoji: e.emoji, body: e.body, created_at: e.at });
+  return eventOf({
+    room_id: e.roomId,
+    seq: e.seq,
+    kind: e.kind,
+    message_id: e.messageId,
+    user_id: e.user.id,
+    username: e.user.username,
+    emoji: e.emoji,
+    body: e.body,
+    created_at: e.at,
+  });
 }
 
 /** The edits, deletions, reactions and the merged log of the Store (see RoomEventStore). */
@@ -145,7 +160,9 @@ export function roomEventMethods(db: Database): RoomEventStore {
         if (row.body === body) return { message: await withReactions(tx, current, user.id) };
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.edited", messageId, user, at, body, previousBody: row.body as string });
-        await tx.execute(sql`update ${messages} set body = ${body}, edited_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`);
+        await tx.execute(
+          sql`update ${messages} set body = ${body}, edited_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
+        );
         return { message: await withReactions(tx, { ...current, body, editedAt: at.toISOString() }, user.id), event };
       }),
 
@@ -158,7 +175,9 @@ export function roomEventMethods(db: Database): RoomEventStore {
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.deleted", messageId, user, at });
         const target = sql`room_id = ${roomId}::uuid and message_id = ${messageId}::uuid`;
-        await tx.execute(sql`update ${messages} set body = '', deleted_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`);
+        await tx.execute(
+          sql`update ${messages} set body = '', deleted_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
+        );
         // The body is gone from the database: from the message and from its edit history.
         await tx.execute(sql`update ${roomEvents} set body = null, previous_body = null where ${target} and (body is not null or previous_body is not null)`);
         await tx.execute(sql`delete from ${reactions} where ${target}`);

@@ -101,7 +101,9 @@ export function roomEventsContract(fixtures: () => Promise<{ store: Store; roomI
           return user;
         }),
       );
-      await Promise.all(users.flatMap((user) => [true, false, true].map((on) => store.react({ roomId, messageId: message.id, user, emoji: "🔥", on, at: at() }))));
+      await Promise.all(
+        users.flatMap((user) => [true, false, true].map((on) => store.react({ roomId, messageId: message.id, user, emoji: "🔥", on, at: at() }))),
+      );
       const [fire] = (await store.reactionsOf(roomId, message.id, users[0]!.id))!;
       const log = await store.log(roomId, message.seq, Number.MAX_SAFE_INTEGER, 1000);
       const net = log.reduce((n, e) => n + ("type" in e && e.reaction?.emoji === "🔥" ? (e.kind === "reaction.added" ? 1 : -1) : 0), 0);

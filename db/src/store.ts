@@ -355,7 +355,11 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       const hasMore = rows.length > limit;
       let page = rows.slice(0, limit).map(toMessage);
       if (viewerId) {
-        const reactions = await events.summaries(roomId, page.map((m) => m.id), viewerId);
+        const reactions = await events.summaries(
+          roomId,
+          page.map((m) => m.id),
+          viewerId,
+        );
         page = page.map((m) => (reactions.has(m.id) ? { ...m, reactions: reactions.get(m.id)! } : m));
       }
       return { messages: forward ? page : page.reverse(), hasMore };

@@ -59,12 +59,25 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
         const deleted = await alice.request("DELETE", path);
         expect(deleted.json.message).toMatchObject({ id: message.id, body: "", deleted: true });
         const s = message.seq;
-        const expected = [`message.edited@${s + 1}`, `reaction.added@${s + 2}`, `reaction.added@${s + 3}`, `reaction.removed@${s + 4}`, `message.deleted@${s + 5}`];
+        const expected = [
+          `message.edited@${s + 1}`,
+          `reaction.added@${s + 2}`,
+          `reaction.added@${s + 3}`,
+          `reaction.removed@${s + 4}`,
+          `message.deleted@${s + 5}`,
+        ];
         await eventually(async () => stream(b, room.id).length >= expected.length);
         await settle();
         expect(stream(b, room.id)).toEqual(expected);
         const events = b.all("event") as RoomEvent[];
-        expect(events[0]).toEqual({ type: "event", roomId: room.id, seq: s + 1, kind: "message.edited", at: expect.any(String), message: { id: message.id, body: "final text", editedAt: expect.any(String) } });
+        expect(events[0]).toEqual({
+          type: "event",
+          roomId: room.id,
+          seq: s + 1,
+          kind: "message.edited",
+          at: expect.any(String),
+          message: { id: message.id, body: "final text", editedAt: expect.any(String) },
+        });
         expect(events[1]!.reaction).toEqual({ messageId: message.id, emoji: "👍🏽", user: { id: expect.any(String), username: expect.any(String) } });
         expect(events[4]!.message).toEqual({ id: message.id, body: "", deleted: true });
         // v1 sees none of it live; its next message frame simply skips the seqs the events took.
@@ -154,6 +167,18 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
       await eventually(async () => stream(a, room.id).length >= 2);
       await settle();
       expect(stream(a, room.id)).toEqual([`message.edited@${message.seq + 1}`, `reaction.added@${message.seq + 2}`]);
+    });
+
+    it("replays a retried edit with its Idempotency-Key instead of undoing a later one", async () => {
+      const { alice, room, message } = await conversation(first(), first());
+      const path = messagePath(room.id, message.id);
+      const keyed = () => alice.request("PATCH", path, { body: "one" }, { "idempotency-key": "edit-one" });
+      expect((await keyed()).json.message.body).toBe("one");
+      await alice.request("PATCH", path, { body: "two" });
+      const retried = await keyed();
+      expect(retried.headers.get("idempotency-replayed")).toBe("true");
+      expect(retried.json.message.body).toBe("one");
+      expect((await alice.history(room.id)).messages[0]!.body).toBe("two");
     });
 
     it("keeps reaction counts exact when 30 people toggle the same emoji at once", async () => {

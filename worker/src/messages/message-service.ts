@@ -64,7 +64,12 @@ export class MessageService {
    * Runs one edit, deletion or reaction: the ids checked, rate-limited like sends, the store's
    * refusals as API errors, and the event (when something changed) delivered on every worker.
    */
-  private async change<R extends Partial<MessageChange>>(roomId: string, messageId: string, user: User, run: () => Promise<R>): Promise<NonNullable<R["message"]>> {
+  private async change<R extends Partial<MessageChange>>(
+    roomId: string,
+    messageId: string,
+    user: User,
+    run: () => Promise<R>,
+  ): Promise<NonNullable<R["message"]>> {
     roomId = roomIdParam(roomId);
     messageIdParam(messageId);
     const decision = this.buckets.take(user.id);
