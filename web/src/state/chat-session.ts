@@ -13,6 +13,8 @@ const TYPING_EVERY_MS = 2500;
 const PAGE = 50;
 /** Messages shown above the first unread when a room opens there. */
 const CONTEXT = 20;
+/** How long a room's first history waits for its subscription to start (see `subscription`). */
+const SUBSCRIBE_WAIT_MS = 3000;
 
 export interface ChatSessionDeps {
   http: HttpClient;
@@ -34,6 +36,20 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   const sendingTo = new Map<string, string>();
   const lastTyping = new Map<string, number>();
   const me = () => auth.user()?.id;
+  /** Rooms whose subscription has started (a `subscribed` came), and who waits for one. */
+  const subscribed = new Set<string>();
+  const waiters = new Map<string, (() => void)[]>();
+  /**
+   * Resolves once the room's subscription has started, or after a while (no socket). History
+   * loaded after it shows every event up to where the stream starts, so nothing is applied twice.
+   */
+  function subscription(roomId: string) {
+    if (subscribed.has(roomId)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      waiters.set(roomId, [...(waiters.get(roomId) ?? []), resolve]);
+      setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+    });
+  }
 
   const seen = (roomId: string, seq: number, mine: boolean) => {
     rooms.reached(roomId, seq);
@@ -45,6 +61,9 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       case "subscribed":
         if (frame.limited) timeline.reset(frame.roomId);
         timeline.synced(frame.roomId, frame.lastSeq);
+        subscribed.add(frame.roomId);
+        waiters.get(frame.roomId)?.forEach((resolve) => resolve());
+        waiters.delete(frame.roomId);
         presence.setOnline(frame.roomId, frame.online, frame.onlineCount);
         rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
         return seen(frame.roomId, frame.lastSeq, false);
@@ -82,6 +101,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   }
 
   function forget(roomId: string) {
+    subscribed.delete(roomId);
     socket.unsubscribe(roomId);
     rooms.removed(roomId);
     timeline.drop(roomId);
@@ -136,6 +156,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       if (!roomId) return;
       const t = timeline.ensure(roomId);
       if (!t.loaded()) {
+        await subscription(roomId);
         const lastRead = rooms.lastRead(roomId);
         await (lastRead > 0 ? this.loadAround(roomId, lastRead) : this.loadOlder(roomId));
       }

@@ -53,6 +53,7 @@ const seqs = (store: ReturnType<typeof createTimelineStore>) =>
 describe("timeline store", () => {
   it("holds a window around the first unread; live messages wait aside until paging forward reaches the end, with no gap", () => {
     const store = createTimelineStore();
+    store.synced("r1", 100);
     store.ensure("r1");
     store.around("r1", { messages: range(31, 50), hasMore: true }, { messages: range(51, 100), hasMore: true });
     expect(store.get("r1")!.hasNewer()).toBe(true);
@@ -132,6 +133,7 @@ describe("timeline store", () => {
 
   it("applies each event once, in seq order, and resumes after the highest seq of any frame", () => {
     const store = createTimelineStore();
+    store.synced("r1", 2);
     store.ensure("r1");
     store.page("r1", range(1, 2), false);
     store.event(reaction(3, 1, "👍", bob), alice.id);
@@ -150,6 +152,7 @@ describe("timeline store", () => {
 
   it("applies events to the live messages kept aside while the window is older", () => {
     const store = createTimelineStore();
+    store.synced("r1", 19);
     store.ensure("r1");
     store.around("r1", { messages: range(1, 5), hasMore: false }, { messages: range(6, 10), hasMore: true });
     store.add("r1", [msg(20)]);
@@ -191,5 +194,17 @@ describe("timeline store", () => {
     store.event(edited(42, 30, "replayed"), alice.id);
     expect(held(store, 30).body).toBe("replayed");
     expect(store.lastSeq("r1")).toBe(42);
+  });
+
+  it("does not resume from history loaded before any subscription, whose newest message is older than its reactions", () => {
+    const store = createTimelineStore();
+    store.ensure("r1");
+    // History shows message 2 with the reactions of seqs 3 to 9 already counted.
+    store.page("r1", [msg(1), { ...msg(2), reactions: [{ emoji: "👍", count: 7, me: false }] }], false);
+    expect(store.lastSeq("r1")).toBeUndefined();
+    store.synced("r1", 9);
+    expect(store.lastSeq("r1")).toBe(9);
+    store.event(reaction(10, 2, "👍", carol), alice.id);
+    expect(held(store, 2).reactions).toEqual([{ emoji: "👍", count: 8, me: false }]);
   });
 });

@@ -88,8 +88,11 @@ function withEvent<T extends readonly Message[]>(list: T, event: RoomEvent, meId
 
 const toggleKey = (messageId: string, emoji: string) => `${messageId} ${emoji}`;
 
-/** `top`: the highest seq already reflected in what the room will hold (see `createTimelineStore`). */
-function createRoomTimeline(top: number) {
+/**
+ * `top`: the highest seq already reflected in what the room will hold; `anchored`: whether `top`
+ * is a point of the room's stream (see `createTimelineStore`).
+ */
+function createRoomTimeline(top: number, anchored: boolean) {
   const [messages, setMessages] = createSignal<readonly Message[]>([]);
   const [pending, setPending] = createSignal<readonly PendingMessage[]>([]);
   const [hasMore, setHasMore] = createSignal(false);
@@ -136,14 +139,17 @@ function createRoomTimeline(top: number) {
 
   return {
     view,
-    /** The highest seq applied (of a message or an event): where a resubscribe resumes. */
+    /** The highest seq applied (of a message or an event): where a resubscribe resumes, once anchored. */
     top: () => top,
+    anchored: () => anchored,
     /**
-     * A subscription without replay started at the room's `lastSeq`: whatever history is loaded
-     * from now on already shows the events up to it.
+     * The room's subscription started at `lastSeq`. Without replay (nothing loaded, a window short
+     * of the end, or history loaded before any subscription) what is held, or loaded from now on,
+     * is taken to show the events up to it.
      */
     synced(lastSeq: number) {
-      if (!loaded() || hasNewer()) top = Math.max(top, lastSeq);
+      if (!loaded() || hasNewer() || !anchored) top = Math.max(top, lastSeq);
+      anchored = true;
     },
     /** Stored messages from the socket (live, replayed or acknowledged); those at or below `top` were applied already. */
     live(frames: readonly Message[]) {
@@ -268,19 +274,21 @@ export function createTimelineStore() {
     ensure(roomId: string): Timeline {
       let t = rooms.get(roomId);
       if (!t) {
-        rooms.set(roomId, (t = createRoomTimeline(floors.get(roomId) ?? 0)));
+        rooms.set(roomId, (t = createRoomTimeline(floors.get(roomId) ?? 0, floors.has(roomId))));
         setVersion((v) => v + 1);
       }
       return t.view;
     },
     /**
-     * The highest seq applied (a message's or an event's), for `subscribe.afterSeq`; undefined for a
-     * room not loaded, or one whose window does not reach the live end (its gap is closed by paging,
-     * not by a replay).
+     * The highest seq applied (a message's or an event's), for `subscribe.afterSeq`. Undefined for a
+     * room not loaded, one whose window does not reach the live end (its gap is closed by paging,
+     * not by a replay), and one whose history came before any subscription: its newest message's
+     * seq says nothing of the edits and reactions after it that the history already showed, and
+     * a replay from there would apply them twice.
      */
     lastSeq(roomId: string) {
       const t = rooms.get(roomId);
-      if (!t?.view.loaded() || t.view.hasNewer()) return undefined;
+      if (!t?.view.loaded() || t.view.hasNewer() || !t.anchored()) return undefined;
       return t.top();
     },
     /** The room's `subscribed.lastSeq`, for a subscription that replays nothing. */

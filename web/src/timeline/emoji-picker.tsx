@@ -8,9 +8,9 @@ export interface EmojiPickerProps {
   onClose: () => void;
 }
 
-/** The picker's size (emoji-mart's default layout without the preview), to place it on screen. */
-const WIDTH = 352;
-const HEIGHT = 380;
+/** The picker's size (emoji-picker-element's default layout), to place it on screen. */
+const WIDTH = 344;
+const HEIGHT = 400;
 
 /** Where the picker goes: under the anchor, or above it when the screen has no room below; kept on screen. */
 function placeBeside(anchor: HTMLElement) {
@@ -22,19 +22,26 @@ function placeBeside(anchor: HTMLElement) {
 }
 
 /**
- * emoji-mart's picker and its data, loaded the first time one opens (they are about 10 times the
- * rest of the UI, so they are chunks of their own). A web component: its styles live in its shadow
- * root, inline, which the page's CSP allows for styles.
+ * emoji-picker-element, loaded the first time a picker opens (a chunk of its own). A web component:
+ * its styles live in its shadow root, which the page's CSP allows for styles. Its emoji data is a
+ * file of ours (an asset with a hashed name, cached for good), fetched from the page's own origin
+ * and kept by the picker in IndexedDB.
  */
-const loadPicker = () => Promise.all([import("emoji-mart"), import("@emoji-mart/data")]).then(([mart, data]) => ({ Picker: mart.Picker, data: data.default }));
+const loadPicker = () =>
+  Promise.all([import("emoji-picker-element/picker.js"), import("emoji-picker-element-data/en/emojibase/data.json?url")]).then(([picker, data]) => ({
+    Picker: picker.default,
+    dataSource: data.default,
+  }));
 
-/** A dialog with the full emoji picker; Esc or a click outside closes it, and the focus goes back to the anchor. */
+/** A dialog with the full emoji picker; Esc or a press outside closes it, and the focus goes back to the anchor. */
 export function EmojiPicker(props: EmojiPickerProps) {
   let host!: HTMLDivElement;
   const [failed, setFailed] = createSignal(false);
   const close = () => {
+    // Read before closing: once closed, the picker's props are gone with it.
+    const anchor = props.anchor;
     props.onClose();
-    props.anchor.focus();
+    anchor.focus();
   };
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== "Escape") return;
@@ -46,19 +53,23 @@ export function EmojiPicker(props: EmojiPickerProps) {
   onMount(() => {
     let live = true;
     onCleanup(() => (live = false));
+    const outside = (e: PointerEvent) => {
+      const path = e.composedPath();
+      if (!path.includes(host) && !path.includes(props.anchor)) props.onClose();
+    };
+    document.addEventListener("pointerdown", outside, true);
+    onCleanup(() => document.removeEventListener("pointerdown", outside, true));
     loadPicker()
-      .then(({ Picker, data }) => {
+      .then(({ Picker, dataSource }) => {
         if (!live) return;
-        const picker = new Picker({
-          data,
-          theme: "auto",
-          autoFocus: true,
-          previewPosition: "none",
-          skinTonePosition: "search",
-          onEmojiSelect: (emoji: { native: string }) => (props.onPick(emoji.native), close()),
-          onClickOutside: (e: MouseEvent) => e.target !== props.anchor && !props.anchor.contains(e.target as Node) && props.onClose(),
+        const picker = new Picker({ dataSource });
+        picker.addEventListener("emoji-click", (e) => {
+          if (e.detail.unicode) props.onPick(e.detail.unicode);
+          close();
         });
-        host.append(picker as unknown as Node);
+        host.append(picker);
+        // Its search box takes the focus once the picker has drawn it.
+        requestAnimationFrame(() => picker.shadowRoot?.querySelector<HTMLInputElement>("input")?.focus());
       })
       .catch(() => live && setFailed(true));
   });

@@ -50,7 +50,8 @@ export function MessageEditor(props: MessageEditorProps) {
 
   onMount(() => {
     area.value = props.body;
-    area.focus();
+    // The list brings the message into view itself; the browser's own scroll would leave the end.
+    area.focus({ preventScroll: true });
     area.setSelectionRange(area.value.length, area.value.length);
     fit(area);
   });

@@ -103,6 +103,8 @@ export function MessageList(props: MessageListProps) {
 
   const scrollToEnd = () => {
     setUnseen(0);
+    // A list that fits its box does not scroll, so no scroll event would say it is at the end.
+    setAtBottom(!props.timeline.hasNewer());
     const count = rows().length;
     if (count > 0) list()?.scrollToIndex(count - 1, { align: "end" });
     scroller.scrollTop = scroller.scrollHeight;
@@ -161,12 +163,19 @@ export function MessageList(props: MessageListProps) {
     ),
   );
 
-  // The message being edited comes into view (↑ may pick one scrolled away); its editor takes the focus.
+  // The message being edited comes into view (↑ may pick one scrolled away); its editor takes the
+  // focus. A view that was at the end when editing began is back at the end when it is over.
+  let editedAtEnd = false;
   createEffect(
     on(
       () => props.editing,
-      (id) => {
-        const i = id === undefined ? -1 : untrack(rows).findIndex((r) => r.kind === "message" && r.message.id === id);
+      (id, previous) => {
+        if (id === undefined) {
+          if (previous !== undefined && editedAtEnd) queueMicrotask(scrollToEnd);
+          return;
+        }
+        if (previous === undefined) editedAtEnd = untrack(atBottom);
+        const i = untrack(rows).findIndex((r) => r.kind === "message" && r.message.id === id);
         if (i >= 0) list()?.scrollToIndex(i, { align: "nearest" });
       },
     ),
