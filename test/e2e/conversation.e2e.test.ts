@@ -135,6 +135,34 @@ describe.skipIf(chromiumMissing)("edits, deletions and reactions in Chromium", (
     expect(await bob.getByText("ignore this, wrong room").count()).toBe(0);
   });
 
+  it("bob, offline meanwhile, gets the edit and the reactions he missed when he is back, each once", async () => {
+    const { alice, bob } = pages as Required<typeof pages>;
+    await send(alice, "Standup moved to 10:30");
+    await row(bob, "Standup moved to 10:30").waitFor();
+    await bob.context().setOffline(true);
+    await bob.getByRole("status").getByText("Offline").waitFor();
+
+    const { messages } = await api.alice.history(room.id);
+    const id = (body: string) => messages.find((m) => m.body === body)!.id;
+    const path = (body: string) => `/api/rooms/${room.id}/messages/${id(body)}`;
+    expect((await api.alice.request("PATCH", path("Standup moved to 10:30"), { body: "Standup moved to 11:00" })).status).toBe(200);
+    expect((await api.alice.request("PUT", `${path("Standup moved to 10:30")}/reactions/${encodeURIComponent("👀")}`)).status).toBe(200);
+    // Bob's own reaction from another device: his "me" when he is back.
+    expect((await api.bob.request("PUT", `${path("Standup moved to 10:30")}/reactions/${encodeURIComponent("👍")}`)).status).toBe(200);
+    expect((await api.alice.request("PUT", `${path("Launch is on Friday")}/reactions/${encodeURIComponent("🎉")}`)).status).toBe(200);
+
+    await bob.context().setOffline(false);
+    await bob.getByRole("status").getByText("Connected").waitFor();
+    const standup = row(bob, "Standup moved to 11:00");
+    await expect.poll(() => chips(standup)).toEqual(["👀 1 false", "👍 1 true"]);
+    await expect.poll(() => chips(row(bob, "Launch is on Friday"))).toEqual(["🎉 2 true", "🚀 1 true"]);
+    expect(await standup.innerText()).toContain("(edited)");
+    // What the stream gave is what history says.
+    await bob.reload();
+    await expect.poll(() => chips(row(bob, "Standup moved to 11:00"))).toEqual(["👀 1 false", "👍 1 true"]);
+    await expect.poll(() => chips(row(bob, "Launch is on Friday"))).toEqual(["🎉 2 true", "🚀 1 true"]);
+  });
+
   it("↑ in the empty composer edits alice's last message; Esc gives the composer back", async () => {
     const { alice, bob } = pages as Required<typeof pages>;
     await send(alice, "Checklist is in the doc");
