@@ -169,6 +169,39 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
       expect(stream(a, room.id)).toEqual([`message.edited@${message.seq + 1}`, `reaction.added@${message.seq + 2}`]);
     });
 
+    it("does the same over the WebSocket: edit and delete answered by ack, react by reactions, refusals by error frames with the clientId", async () => {
+      const { alice, bob, room, message } = await conversation(first(), first());
+      const a = sockets.add(await alice.socket(V2));
+      const b = sockets.add(await bob.socket(V2));
+      await a.subscribe(room.id);
+      const ask = async <T extends ServerFrame["type"]>(socket: SocketClient, frame: Record<string, unknown>, answer: T) => {
+        const clientId = crypto.randomUUID();
+        const reply = Promise.race([
+          socket.next(answer, (f) => "clientId" in f && f.clientId === clientId),
+          socket.next("error", (f) => f.clientId === clientId),
+        ]);
+        socket.send({ ...frame, roomId: room.id, clientId });
+        return reply;
+      };
+      const edited = await ask(a, { type: "edit", messageId: message.id, body: "over the socket" }, "ack");
+      expect(edited).toMatchObject({ type: "ack", message: { id: message.id, body: "over the socket", editedAt: expect.any(String) } });
+      const reacted = await ask(b, { type: "react", messageId: message.id, emoji: "🚀", on: true }, "reactions");
+      expect(reacted).toMatchObject({ type: "reactions", roomId: room.id, messageId: message.id, reactions: [{ emoji: "🚀", count: 1, me: true }] });
+      expect(await ask(b, { type: "edit", messageId: message.id, body: "not mine" }, "ack")).toMatchObject({
+        type: "error",
+        code: "forbidden",
+        roomId: room.id,
+      });
+      expect(await ask(b, { type: "react", messageId: message.id, emoji: "nope", on: true }, "reactions")).toMatchObject({
+        type: "error",
+        code: "invalid_request",
+      });
+      const gone = await ask(a, { type: "delete", messageId: message.id }, "ack");
+      expect(gone).toMatchObject({ type: "ack", message: { id: message.id, body: "", deleted: true } });
+      await eventually(async () => stream(a, room.id).length >= 3);
+      expect(stream(a, room.id)).toEqual([`message.edited@${message.seq + 1}`, `reaction.added@${message.seq + 2}`, `message.deleted@${message.seq + 3}`]);
+    });
+
     it("replays a retried edit with its Idempotency-Key instead of undoing a later one", async () => {
       const { alice, room, message } = await conversation(first(), first());
       const path = messagePath(room.id, message.id);
