@@ -124,6 +124,48 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
     });
   }
 
+  describe("threads", () => {
+    it("keeps replies out of the room's timeline unless also sent to the room, counts them on the parent, and pages the thread", async () => {
+      const { alice, bob, room, message } = await conversation(first(), first());
+      const b = sockets.add(await bob.socket(V2));
+      await b.subscribe(room.id);
+      const post = (api: ApiClient, body: Record<string, unknown>) => api.request("POST", `/api/rooms/${room.id}/messages`, body);
+      const replies = [];
+      for (const i of range(1, 3))
+        replies.push((await post(i % 2 ? bob : alice, { body: `reply ${i}`, parentId: message.id, alsoToRoom: i === 3 })).json.message);
+      expect(replies[0]).toMatchObject({ parentId: message.id, seq: message.seq + 1 });
+      expect(replies[2]).toMatchObject({ parentId: message.id, alsoToRoom: true });
+      // Replies are events of the room's stream: subscribers get them live.
+      await eventually(async () => b.messages(room.id).length >= 3);
+      expect(b.messages(room.id).map((m) => m.parentId)).toEqual([message.id, message.id, message.id]);
+      const timeline = (await alice.history(room.id)).messages;
+      expect(timeline.map((m) => m.body)).toEqual(["first draft", "reply 3"]);
+      expect(timeline[0]).toMatchObject({ replyCount: 3, lastReplyAt: replies[2].createdAt });
+      const thread = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread?limit=2`)).json;
+      expect(thread.parent).toMatchObject({ id: message.id, replyCount: 3 });
+      expect(thread.messages.map((m: { body: string }) => m.body)).toEqual(["reply 2", "reply 3"]);
+      expect(thread.hasMore).toBe(true);
+      const older = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread?beforeSeq=${replies[1].seq}`)).json;
+      expect(older.messages.map((m: { body: string }) => m.body)).toEqual(["reply 1"]);
+      expect(older.hasMore).toBe(false);
+    });
+
+    it("refuses a reply to a reply, to a deleted message or to a message of another room, storing nothing", async () => {
+      const { alice, room, message } = await conversation(first(), first());
+      const post = (body: Record<string, unknown>, roomId = room.id) => alice.request("POST", `/api/rooms/${roomId}/messages`, body);
+      const reply = (await post({ body: "a reply", parentId: message.id })).json.message;
+      expectError(await post({ body: "nested", parentId: reply.id }), 404, "not_found");
+      const elsewhere = await alice.createRoom(uniqueName("Other"));
+      expectError(await post({ body: "cross-room", parentId: message.id }, elsewhere.id), 404, "not_found");
+      expectError(await post({ body: "bad id", parentId: "nope" }), 400, "invalid_request");
+      await alice.request("DELETE", messagePath(room.id, message.id));
+      expectError(await post({ body: "to a tombstone", parentId: message.id }), 404, "not_found");
+      const all = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread`)).json.messages;
+      expect(all.map((m: { body: string }) => m.body)).toEqual(["a reply"]);
+      expect((await alice.history(room.id)).messages.map((m) => m.seq)).toEqual([message.seq]);
+    });
+  });
+
   describe("events: rules", () => {
     it("lets only the author edit, the author or the room's creator delete, and only members react", async () => {
       const { alice, bob, room, message } = await conversation(first(), first());

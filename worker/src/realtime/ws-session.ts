@@ -141,7 +141,7 @@ export class WsSession {
           const known = hub.isSubscribed(this.peer, frame.roomId);
           const arrived = this.deps.clock.now();
           // send() hands the message to the store before its first await when the membership is known.
-          const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known).then(
+          const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known, frame).then(
             ({ message }) => {
               this.send({ type: "ack", clientId: frame.clientId, message });
               this.deps.metrics?.sendAcked(this.deps.clock.now() - arrived);
