@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
+import { roomEventsContract } from "./room-events.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
 /** A migrated, empty database behind a Store, and how to close and remove it. */
@@ -74,6 +75,14 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       () => store,
       () => newUser(),
     );
+
+    roomEventsContract(async () => {
+      const [alice, bob, outsider] = await Promise.all([newUser("alice"), newUser("bob"), newUser("out")]);
+      const room = await newRoom(alice);
+      await store.join(room.id, bob.id);
+      const { message } = await send(room.id, alice, "hello");
+      return { store, roomId: room.id, alice, bob, outsider, message };
+    });
 
     describe("rooms", () => {
       it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {

@@ -23,11 +23,24 @@ describe("PostgreSQL migrations", () => {
       try {
         const tables = await sql<{ name: string }[]>`
           select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and not relispartition order by 1`;
-        expect(tables.map((t) => t.name)).toEqual(["idempotency_keys", "memberships", "messages", "refresh_tokens", "room_seq", "rooms", "users"]);
+        expect(tables.map((t) => t.name)).toEqual([
+          "idempotency_keys",
+          "memberships",
+          "messages",
+          "reactions",
+          "refresh_tokens",
+          "room_events",
+          "room_seq",
+          "rooms",
+          "users",
+        ]);
         const [partitions] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'messages'::regclass`;
         expect(partitions?.count).toBe(32);
+        // Events and reactions live in partitions of the same number as their room's messages.
+        const [eventParts] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'room_events'::regclass`;
+        expect(eventParts?.count).toBe(32);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(5);
+        expect(applied?.count).toBe(6);
         const [lock] = await sql<
           { count: number }[]
         >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;

@@ -5,6 +5,7 @@ import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
+import { roomEventMethods, type RoomEventStore } from "./room-events-store.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
 
@@ -32,7 +33,7 @@ export interface HistoryPage {
 }
 
 /** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
-export interface Store extends IdempotencyStore {
+export interface Store extends IdempotencyStore, RoomEventStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Stores a user; null when the username is taken (case-insensitively). */
@@ -67,8 +68,11 @@ export interface Store extends IdempotencyStore {
    * Rejects with NotMemberError when the sender is not a member of the room.
    */
   appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
-  /** A history page: see docs/protocol.md `GET /api/rooms/:roomId/messages`. */
-  history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<HistoryPage>;
+  /**
+   * A history page: see docs/protocol.md `GET /api/rooms/:roomId/messages`. Messages are in their
+   * current state; with `viewerId`, each carries its reaction summary for that reader.
+   */
+  history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number; viewerId?: string }): Promise<HistoryPage>;
   /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
   /** Replaces a user's password hash; false when the user does not exist. */
@@ -95,9 +99,22 @@ const messageColumns = {
   body: messages.body,
   clientId: messages.clientId,
   createdAt: messages.createdAt,
+  editedAt: messages.editedAt,
+  deletedAt: messages.deletedAt,
 };
 
-type MessageRow = { id: string; roomId: string; seq: number; userId: string; username: string; body: string; clientId: string | null; createdAt: Date };
+type MessageRow = {
+  id: string;
+  roomId: string;
+  seq: number;
+  userId: string;
+  username: string;
+  body: string;
+  clientId: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+};
 
 const toMessage = (r: MessageRow): Message => ({
   id: r.id,
@@ -107,6 +124,8 @@ const toMessage = (r: MessageRow): Message => ({
   body: r.body,
   clientId: r.clientId,
   createdAt: r.createdAt.toISOString(),
+  ...(r.editedAt ? { editedAt: r.editedAt.toISOString() } : {}),
+  ...(r.deletedAt ? { deleted: true } : {}),
 });
 
 const roomColumns = {
@@ -185,9 +204,11 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
+  const events = roomEventMethods(db);
   return {
     ...idempotencyStore(db),
     ...refreshTokenMethods(db),
+    ...events,
 
     async ping() {
       await db.execute(sql`select 1`);
@@ -321,7 +342,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
     appendMessage: (m) => batcher.append(m),
 
-    async history(roomId, { beforeSeq, afterSeq, limit }) {
+    async history(roomId, { beforeSeq, afterSeq, limit, viewerId }) {
       const bounds = [eq(messages.roomId, roomId)];
       if (beforeSeq !== undefined) bounds.push(lt(messages.seq, beforeSeq));
       if (afterSeq !== undefined) bounds.push(gt(messages.seq, afterSeq));
@@ -332,7 +353,15 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
         .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
         .limit(limit + 1);
       const hasMore = rows.length > limit;
-      const page = rows.slice(0, limit).map(toMessage);
+      let page = rows.slice(0, limit).map(toMessage);
+      if (viewerId) {
+        const reactions = await events.summaries(
+          roomId,
+          page.map((m) => m.id),
+          viewerId,
+        );
+        page = page.map((m) => (reactions.has(m.id) ? { ...m, reactions: reactions.get(m.id)! } : m));
+      }
       return { messages: forward ? page : page.reverse(), hasMore };
     },
 

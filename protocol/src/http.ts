@@ -55,6 +55,8 @@ export const clientIdSchema = z
   .regex(/^[\x21-\x7e]+$/, "clientId must be printable ASCII without spaces");
 
 export const postMessageSchema = z.object({ body: messageBodySchema, clientId: clientIdSchema.optional() });
+/** `PATCH /api/rooms/:roomId/messages/:messageId`: the new body, under the rules of a send. */
+export const editMessageSchema = z.object({ body: messageBodySchema });
 
 /** A whole number from a query string: digits only, so "", "1e3" and " 5" are refused rather than coerced. */
 const wholeParam = (min: number, max: number) =>

@@ -1,6 +1,6 @@
 /** One HTTP endpoint: its method and its path, with `:name` for a path parameter (Hono's notation). */
 export interface Route {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
 }
 
@@ -26,6 +26,12 @@ export const ROUTES = [
   { method: "POST", path: "/api/rooms/:roomId/leave" },
   { method: "GET", path: "/api/rooms/:roomId/messages" },
   { method: "POST", path: "/api/rooms/:roomId/messages" },
+  { method: "PATCH", path: "/api/rooms/:roomId/messages/:messageId" },
+  { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId" },
+  { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/edits" },
+  { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/reactions" },
+  { method: "PUT", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
+  { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
   { method: "POST", path: "/api/suggest" },
   { method: "GET", path: "/ws" },
   { method: "GET", path: "/healthz" },

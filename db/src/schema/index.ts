@@ -5,3 +5,4 @@ export { memberships } from "./memberships.ts";
 export { messages } from "./messages.ts";
 export { idempotencyKeys } from "./idempotency-keys.ts";
 export { refreshTokens } from "./refresh-tokens.ts";
+export { roomEvents, reactions } from "./room-events.ts";

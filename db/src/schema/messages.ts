@@ -23,6 +23,10 @@ export const messages = pgTable(
     /** The sender's idempotency key: a repeated send returns the stored message. */
     clientId: text("client_id"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** When the body was last edited (migration 0005). */
+    editedAt: timestamp("edited_at", { withTimezone: true, mode: "date" }),
+    /** Set when the message was deleted: its body is then "" (migration 0005). */
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     // Doubles as the index for history pages: (room_id, seq) range scans within one partition.

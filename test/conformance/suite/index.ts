@@ -4,6 +4,7 @@ import { httpConventionTests } from "./http-conventions.ts";
 import { idempotencyTests } from "./idempotency.ts";
 import { roomTests } from "./rooms.ts";
 import { messageTests } from "./messages.ts";
+import { eventTests } from "./events.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
@@ -30,6 +31,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     httpConventionTests(context);
     roomTests(context);
     messageTests(context);
+    eventTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

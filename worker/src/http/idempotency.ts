@@ -13,6 +13,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const ABANDONED_MS = 60_000;
 const SWEEP_EVERY_MS = 60_000;
 const REGISTER = "/api/auth/register";
+/** The methods that change something, and so take an Idempotency-Key. */
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** Logins change nothing that a retry could double. */
 const EXEMPT = new Set(["/api/auth/login"]);
 
@@ -34,7 +36,7 @@ export interface IdempotencyDeps {
 const CREDENTIAL_FIELDS = ["token", "expiresAt", "refreshToken"];
 
 /**
- * `Idempotency-Key` on POST: the first request with a key runs and its 2xx JSON answer is stored
+ * `Idempotency-Key` on POST, PUT, PATCH and DELETE: the first request with a key runs and its 2xx JSON answer is stored
  * for 24 h under (user, key); a retry of the same request gets that answer again with
  * `Idempotency-Replayed: true`, a different request with the key 422, one while the first still
  * runs 409. Register has no user yet: its key is scoped by the username. Errors are not stored.
@@ -69,10 +71,12 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<AppEnv> {
 
   return async (c, next) => {
     const sent = c.req.header("idempotency-key");
-    if (c.req.method !== "POST" || sent === undefined) return next();
+    if (!MUTATING.has(c.req.method) || sent === undefined) return next();
     if (!IDEMPOTENCY_KEY.test(sent)) throw invalid("Idempotency-Key must be 1–128 printable ASCII characters");
-    if (EXEMPT.has(c.req.path) || !c.req.raw.body) return next();
-    const { bytes, overflow } = await readUpTo(c.req.raw.clone().body!, LIMITS.requestBodyBytes);
+    if (EXEMPT.has(c.req.path)) return next();
+    const { bytes, overflow } = c.req.raw.body
+      ? await readUpTo(c.req.raw.clone().body!, LIMITS.requestBodyBytes)
+      : { bytes: new Uint8Array(), overflow: false };
     if (overflow) return next(); // the route answers 413
     const scoped = await scopeOf(c, sent, bytes);
     if (!scoped) return next();

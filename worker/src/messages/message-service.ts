@@ -1,10 +1,10 @@
-import type { Message, User } from "@parley/protocol";
-import { NotMemberError, type Store } from "@parley/db";
+import { isReactionEmoji, type Message, type ReactionSummary, type User } from "@parley/protocol";
+import { EventRefused, NotMemberError, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
-import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
+import { ApiError, type Clock, invalid, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
-import { roomIdParam } from "../rooms/room-id.ts";
+import { messageIdParam, roomIdParam } from "../rooms/room-id.ts";
 import { LocalRoomWrites, type RoomWrites } from "./room-writes.ts";
 
 /** Sending messages, the same way over HTTP and WebSocket: rate-limited, members only, idempotent. */
@@ -13,7 +13,7 @@ export class MessageService {
 
   constructor(
     private readonly store: Store,
-    hub: RoomHub,
+    private readonly hub: RoomHub,
     private readonly clock: Clock,
     rate: { max: number; windowSeconds: number },
     /** Where sends are stored: on this worker unless the app routes them to the room's owner. */
@@ -36,6 +36,56 @@ export class MessageService {
     return this.writes.append({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) }).catch((error: unknown) => {
       throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
     });
+  }
+
+  /** Replaces the body of the user's own message; the edit is an event of the room's stream. */
+  edit(user: User, roomId: string, messageId: string, body: string): Promise<Message> {
+    return this.change(roomId, messageId, user, () => this.store.editMessage({ roomId, messageId, user, body, at: new Date(this.clock.now()) }));
+  }
+
+  /** Deletes a message (the user's own, or any in a room they created): a tombstone stays, the body is gone. */
+  delete(user: User, roomId: string, messageId: string): Promise<Message> {
+    return this.change(roomId, messageId, user, () => this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) }));
+  }
+
+  /** Adds (`on`) or takes back the user's reaction; answers the message's reactions as they are now. */
+  async react(user: User, roomId: string, messageId: string, emoji: string, on: boolean): Promise<ReactionSummary[]> {
+    if (!isReactionEmoji(emoji)) throw invalid("emoji must be exactly one emoji");
+    let reactions: ReactionSummary[] = [];
+    await this.change(roomId, messageId, user, async () => {
+      const result = await this.store.react({ roomId, messageId, user, emoji, on, at: new Date(this.clock.now()) });
+      reactions = result.reactions;
+      return { event: result.event };
+    });
+    return reactions;
+  }
+
+  /**
+   * Runs one edit, deletion or reaction: the ids checked, rate-limited like sends, the store's
+   * refusals as API errors, and the event (when something changed) delivered on every worker.
+   */
+  private async change<R extends Partial<MessageChange>>(
+    roomId: string,
+    messageId: string,
+    user: User,
+    run: () => Promise<R>,
+  ): Promise<NonNullable<R["message"]>> {
+    roomId = roomIdParam(roomId);
+    messageIdParam(messageId);
+    const decision = this.buckets.take(user.id);
+    if (!decision.ok) throw rateLimited(decision, "messages");
+    try {
+      const result = await run();
+      if (result.event) this.hub.published(result.event);
+      return result.message as NonNullable<R["message"]>;
+    } catch (error) {
+      if (error instanceof EventRefused) throw new ApiError(error.code, error.message);
+      if (error instanceof NotMemberError) {
+        if (!(await this.store.getRoom(roomId))) throw notFound("room");
+        throw new ApiError("forbidden", "join the room first");
+      }
+      throw error;
+    }
   }
 
   /** 404 for a room that does not exist, 403 for one the user is not in. */

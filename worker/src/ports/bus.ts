@@ -1,8 +1,10 @@
-import type { Message, User } from "@parley/protocol";
+import type { Message, RoomEvent as StreamEvent, User } from "@parley/protocol";
 
 /** What workers tell each other about a room. */
 export type RoomEvent =
   | { kind: "message"; message: Message }
+  /** An edit, deletion or reaction stored at the room's next seq (parley.v2's `event` frame). */
+  | { kind: "event"; event: StreamEvent }
   /** A user's first connection to the room anywhere, or last one gone: receivers read counts and lists from Presence. */
   | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User }
   | { kind: "typing"; roomId: string; user: User }

@@ -1,4 +1,4 @@
-import { LIMITS, type ProtocolVersion, type User } from "@parley/protocol";
+import { LIMITS, type Message, type ProtocolVersion, type RoomEvent, type User } from "@parley/protocol";
 import { encode } from "./peer.ts";
 
 /** A user whose presence in a room changed during one coalescing window. */
@@ -45,6 +45,18 @@ export const frameVersions = {
     return changes.map(({ event, user }) => encode({ type: "presence", roomId, event, user, onlineCount: snapshot.count }));
   },
 
+  /**
+   * A room log entry as this version's frame: a message is a `message` frame in both; an edit,
+   * deletion or reaction is an `event` frame in v2 and nothing in v1 (it sees those in history).
+   */
+  entry(version: ProtocolVersion, entry: Message | RoomEvent): string | undefined {
+    if (!isRoomEvent(entry)) return encode({ type: "message", message: entry });
+    return version === 1 ? undefined : encode(entry);
+  },
+
   /** Whether flushing presence to this version needs the whole online list. */
   needsList: (version: ProtocolVersion) => version === 1,
 };
+
+/** Whether a room log entry is an event (an edit, deletion or reaction) rather than a message. */
+export const isRoomEvent = (entry: Message | RoomEvent): entry is RoomEvent => "type" in entry && entry.type === "event";

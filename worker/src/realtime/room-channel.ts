@@ -1,7 +1,7 @@
-import type { Message, User } from "@parley/protocol";
+import type { Message, RoomEvent, User } from "@parley/protocol";
 import { frameVersions, type OnlineSnapshot } from "./frame-versions.ts";
 import { changesAfter, type PresenceWindow } from "./presence-coalescer.ts";
-import { encode, type Peer } from "./peer.ts";
+import type { Peer } from "./peer.ts";
 import { SerialQueue } from "./serial-queue.ts";
 
 export interface Subscription {
@@ -27,16 +27,24 @@ export class RoomChannel {
 
   constructor(readonly roomId: string) {}
 
-  /** Sends a message to every subscriber not past it, in the order of calls; returns how many it was sent to. */
-  fanOut(message: Message): number {
-    if (message.seq <= this.delivered) return 0;
-    this.delivered = message.seq;
-    let text: string | undefined;
+  /**
+   * Sends a log entry (a message, or an event about one) to every subscriber not past it, in the
+   * order of calls and in each one's protocol version; returns how many it was sent to. A v1
+   * subscriber's cursor passes an event it is not sent, so exactly-once holds for both.
+   */
+  fanOut(entry: Message | RoomEvent): number {
+    if (entry.seq <= this.delivered) return 0;
+    this.delivered = entry.seq;
+    const texts = new Map<number, string | undefined>();
     let sent = 0;
     for (const sub of this.subscribers.values()) {
-      if (message.seq <= sub.cursor) continue;
-      sub.cursor = message.seq;
-      sub.peer.send((text ??= encode({ type: "message", message })));
+      if (entry.seq <= sub.cursor) continue;
+      sub.cursor = entry.seq;
+      const { version } = sub.peer;
+      if (!texts.has(version)) texts.set(version, frameVersions.entry(version, entry));
+      const text = texts.get(version);
+      if (text === undefined) continue;
+      sub.peer.send(text);
       sent++;
     }
     return sent;

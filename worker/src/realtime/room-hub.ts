@@ -1,16 +1,20 @@
-import { LIMITS, type Message, type User } from "@parley/protocol";
+import { LIMITS, type Message, type RoomEvent as StreamEvent, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, notFound, type Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type InboxEvent, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
 import { noMetrics, type Metrics } from "../metrics.ts";
 import type { Presence } from "../ports/presence.ts";
-import { frameVersions } from "./frame-versions.ts";
+import { frameVersions, isRoomEvent } from "./frame-versions.ts";
 import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
 import { PresenceCoalescer, type PresenceWindow, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
 
-/** Gap fills and replays read the store in pages of this many messages. */
+/** A room's stream in seq order: a message (its creation), or an edit, deletion or reaction. */
+type LogEntry = Message | StreamEvent;
+const timeOf = (entry: LogEntry) => (isRoomEvent(entry) ? entry.at : entry.createdAt);
+
+/** Gap fills and replays read the store in pages of this many log entries. */
 const FILL_PAGE = 500;
 
 export interface HubDeps {
@@ -70,7 +74,7 @@ export class RoomHub {
       let from = Math.max(afterSeq ?? ch.delivered, existing?.cursor ?? 0);
       const limited = ch.delivered - from > LIMITS.replayMax;
       if (limited) from = ch.delivered - LIMITS.replayMax;
-      const replay = from < ch.delivered ? await this.deps.store.range(roomId, from, ch.delivered, LIMITS.replayMax) : [];
+      const replay = from < ch.delivered ? await this.deps.store.log(roomId, from, ch.delivered, LIMITS.replayMax) : [];
       if (!again) {
         this.trackPeerRoom(peer.id, roomId, true);
         if (ch.addConnection(peer.user)) await this.announce(ch, peer.user, "join");
@@ -79,7 +83,10 @@ export class RoomHub {
       const presenceMark = this.coalescer.mark();
       const online = await readOnline(this.deps.presence, ch);
       if (!resumed || limited) peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
-      for (const message of replay) peer.send(encode({ type: "message", message }));
+      for (const entry of replay) {
+        const text = frameVersions.entry(peer.version, entry);
+        if (text !== undefined) peer.send(text);
+      }
       // Everything up to `delivered` was replayed or is behind the client; an afterSeq past it (a stale
       // client, a restored database) must not hold back the messages stored from now on.
       ch.subscribers.set(peer.id, { peer, cursor: ch.delivered, presenceMark });
@@ -120,11 +127,14 @@ export class RoomHub {
     return this.channels.get(roomId)?.subscribers.has(peer.id) ?? false;
   }
 
-  /** A message this worker committed: deliver it here and tell the other workers. */
-  published(message: Message): void {
-    this.metrics.messageStored();
-    if (this.channels.has(message.roomId)) void this.run(message.roomId, (ch) => this.ingest(ch, message));
-    this.publish(message.roomId, { kind: "message", message });
+  /** A message or event this worker committed: deliver it here and tell the other workers. */
+  published(entry: LogEntry): void {
+    if (isRoomEvent(entry)) this.publish(entry.roomId, { kind: "event", event: entry });
+    else {
+      this.metrics.messageStored();
+      this.publish(entry.roomId, { kind: "message", message: entry });
+    }
+    if (this.channels.has(entry.roomId)) void this.run(entry.roomId, (ch) => this.ingest(ch, entry));
   }
 
   /**
@@ -204,27 +214,27 @@ export class RoomHub {
     if (last > ch.delivered) await this.fill(ch, last);
   }
 
-  /** Delivers a message, first filling any seq gap before it from the store. */
-  private async ingest(ch: RoomChannel, message: Message): Promise<void> {
-    if (!ch.ready || message.seq <= ch.delivered) return;
-    if (message.seq > ch.delivered + 1) {
+  /** Delivers a log entry, first filling any seq gap before it from the store. */
+  private async ingest(ch: RoomChannel, entry: LogEntry): Promise<void> {
+    if (!ch.ready || entry.seq <= ch.delivered) return;
+    if (entry.seq > ch.delivered + 1) {
       try {
-        await this.fill(ch, message.seq - 1);
+        await this.fill(ch, entry.seq - 1);
       } catch (error) {
         // Delivering now would be out of order: hold it; resync() delivers both once the store answers.
         this.deps.logger.warn({ err: error, roomId: ch.roomId }, "gap fill failed; waiting for resync");
         return;
       }
     }
-    this.metrics.delivered(ch.fanOut(message), message.createdAt);
+    this.metrics.delivered(ch.fanOut(entry), timeOf(entry));
   }
 
-  /** Delivers every stored message after `ch.delivered` up to `toSeq`. */
+  /** Delivers every stored message and event after `ch.delivered` up to `toSeq`. */
   private async fill(ch: RoomChannel, toSeq: number): Promise<void> {
     while (ch.delivered < toSeq) {
-      const page = await this.deps.store.range(ch.roomId, ch.delivered, toSeq, FILL_PAGE);
+      const page = await this.deps.store.log(ch.roomId, ch.delivered, toSeq, FILL_PAGE);
       if (page.length === 0) return;
-      for (const message of page) this.metrics.delivered(ch.fanOut(message));
+      for (const entry of page) this.metrics.delivered(ch.fanOut(entry));
       this.metrics.gapFilled(page.length);
     }
   }
@@ -259,6 +269,9 @@ export class RoomHub {
     switch (event.kind) {
       case "message":
         void this.run(roomId, (c) => this.ingest(c, event.message));
+        break;
+      case "event":
+        void this.run(roomId, (c) => this.ingest(c, event.event));
         break;
       case "presence":
         this.coalescer.add(roomId, event.event, event.user);

@@ -155,6 +155,14 @@ export class WsSession {
           if (this.sending >= SEND_PIPELINE) await done;
           return;
         }
+        case "edit":
+          return this.send({ type: "ack", clientId: frame.clientId, message: await messages.edit(user, frame.roomId, frame.messageId, frame.body) });
+        case "delete":
+          return this.send({ type: "ack", clientId: frame.clientId, message: await messages.delete(user, frame.roomId, frame.messageId) });
+        case "react": {
+          const reactions = await messages.react(user, frame.roomId, frame.messageId, frame.emoji, frame.on);
+          return this.send({ type: "reactions", clientId: frame.clientId, roomId: frame.roomId, messageId: frame.messageId, reactions });
+        }
         case "typing": {
           if (!hub.isSubscribed(this.peer, frame.roomId)) {
             return this.send({ type: "error", code: "forbidden", message: "subscribe to the room before typing in it", roomId: frame.roomId });
@@ -175,7 +183,7 @@ export class WsSession {
   private fail(frame: QueuedFrame, error: unknown): void {
     const apiError = toApiError(error);
     if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
-    const ids = frame.type === "message" ? { clientId: frame.clientId } : {};
+    const ids = "clientId" in frame ? { clientId: frame.clientId } : {};
     this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
   }
 

@@ -7,3 +7,9 @@ export function roomIdParam(value: string): string {
   if (!UUID.test(value)) throw notFound("room");
   return value.toLowerCase();
 }
+
+/** A message id from a path: anything that is not a UUID cannot be a message (404). */
+export function messageIdParam(value: string): string {
+  if (!UUID.test(value)) throw notFound("message");
+  return value.toLowerCase();
+}
