@@ -21,8 +21,6 @@ export const LIMITS = {
   /** Users per page of `GET /api/rooms/:roomId/presence` (the default and the most `?limit=` may ask). */
   presencePageDefault: 500,
   presencePageMax: 1000,
-  /** UTF-16 units in a reaction's emoji: the longest RGI sequences (tag flags, families with skin tones) are well under it. */
-  reactionEmojiMax: 64,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

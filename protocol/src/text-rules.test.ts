@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "./limits.ts";
-import { BIDI_CONTROLS, isInvisible, isReactionEmoji, nfc } from "./text-rules.ts";
+import { BIDI_CONTROLS, isInvisible, isReactionEmoji, nfc, REACTION_EMOJI_MAX } from "./text-rules.ts";
 
 describe("text rules", () => {
   it("finds text that draws nothing", () => {
@@ -63,9 +62,9 @@ describe("text rules", () => {
     };
     it.each(Object.entries(refused))("refuses %s", (_, text) => expect(isReactionEmoji(text)).toBe(false));
 
-    it("has room under reactionEmojiMax for the longest emoji and refuses long text", () => {
-      expect(isReactionEmoji("👍".repeat(LIMITS.reactionEmojiMax))).toBe(false);
-      expect(LIMITS.reactionEmojiMax).toBeGreaterThanOrEqual("🏴󠁧󠁢󠁳󠁣󠁴󠁿".length);
+    it("has room under REACTION_EMOJI_MAX for the longest emoji and refuses long text", () => {
+      expect(isReactionEmoji("👍".repeat(REACTION_EMOJI_MAX))).toBe(false);
+      expect(REACTION_EMOJI_MAX).toBeGreaterThanOrEqual("🏴󠁧󠁢󠁳󠁣󠁴󠁿".length);
     });
   });
 });

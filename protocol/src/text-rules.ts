@@ -1,7 +1,5 @@
 /** Unicode rules for names and text that people read: what may look like something else, or like nothing. */
 
-import { LIMITS } from "./limits.ts";
-
 /** Bidirectional formatting characters: they reorder what follows, so a name can read as another. */
 export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
@@ -22,11 +20,14 @@ export const nfc = (text: string) => text.normalize("NFC");
  */
 let oneRgiEmoji: RegExp | undefined;
 
+/** At most this many UTF-16 units in a reaction: the longest RGI sequences (tag flags, families with skin tones) are well under it. */
+export const REACTION_EMOJI_MAX = 64;
+
 /**
  * True when the text is one emoji and nothing else, so a reaction cannot carry words, several emoji
  * or white space. Text-style forms without U+FE0F ("❤" for "❤️") are not RGI and are refused.
  */
 export function isReactionEmoji(text: string): boolean {
   oneRgiEmoji ??= new RegExp("^\\p{RGI_Emoji}$", "v");
-  return text.length <= LIMITS.reactionEmojiMax && oneRgiEmoji.test(text);
+  return text.length <= REACTION_EMOJI_MAX && oneRgiEmoji.test(text);
 }
