@@ -13,7 +13,7 @@ async function formatted(text: string): Promise<HTMLElement> {
 
 /** What the formatter may make: the subset's elements, and links out with only their own attributes. */
 const SAFE_ELEMENTS = new Set(["DIV", "P", "BR", "STRONG", "EM", "S", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI", "A", "SPAN"]);
-const SAFE_ATTRIBUTES = new Set(["class", "href", "target", "rel", "start"]);
+const SAFE_ATTRIBUTES = new Set(["class", "href", "target", "rel", "start", "tabindex"]);
 
 function expectOnlySafeMarkup(body: HTMLElement) {
   for (const element of body.querySelectorAll("*")) {
@@ -62,6 +62,7 @@ describe("MessageBody", () => {
     const body = await formatted("```ts title=x\nconst a = <b>1</b>;\n  **not bold**\n```");
     expect(body.querySelector(".code-block .code-lang")?.textContent).toBe("ts");
     expect(body.querySelector(".code-block pre > code")?.textContent).toBe("const a = <b>1</b>;\n  **not bold**");
+    expect(body.querySelector(".code-block pre")?.getAttribute("tabindex")).toBe("0");
     expect(body.querySelector("strong, b")).toBeNull();
   });
 

@@ -62,7 +62,8 @@ function codeBlock(token: Tokens.Code): JSX.Element {
   return (
     <div class="code-block">
       {language ? <div class="code-lang">{language}</div> : null}
-      <pre>
+      {/* Focusable, so a line wider than the row can be scrolled from the keyboard too. */}
+      <pre tabIndex={0}>
         <code>{token.text}</code>
       </pre>
     </div>
