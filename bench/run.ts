@@ -18,6 +18,7 @@ export const BENCHES: Record<string, string> = {
   lb: "./lb.ts",
   ring: "./ring.ts",
   storage: "./storage.ts",
+  events: "./events.ts",
   hotroom: "./hot-room.ts",
   logins: "./logins.ts",
   suggest: "./suggest.ts",

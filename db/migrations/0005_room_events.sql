@@ -2,6 +2,12 @@
 -- message's creation (the messages row itself), and the edits, deletions and reactions kept here.
 ALTER TABLE "messages" ADD COLUMN "edited_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "deleted_at" timestamp with time zone;--> statement-breakpoint
+-- Threads, one level deep: a reply names its parent; the parent counts its replies.
+ALTER TABLE "messages" ADD COLUMN "parent_id" uuid;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "also_to_room" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "reply_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "last_reply_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "messages_thread_idx" ON "messages" USING btree ("room_id","parent_id","seq") WHERE "parent_id" IS NOT NULL;--> statement-breakpoint
 -- The room's log of events other than message.created, at seqs shared with the messages. `body`
 -- is an edit's new text and `previous_body` the one it replaced (the edit history); both are
 -- cleared when the message is deleted, so a deleted body is gone from the database.

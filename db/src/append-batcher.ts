@@ -72,6 +72,8 @@ export class AppendBatcher {
     let n = 0;
     let chars = 0;
     for (const { message } of queue) {
+      // A thread reply goes in a statement of its own (it also counts itself on its parent).
+      if (message.parentId) return n === 0 ? 1 : n;
       chars += message.body.length;
       if (n === this.maxMessages || (n > 0 && chars > this.maxBodyChars)) break;
       n++;

@@ -2,7 +2,7 @@
 export * as schema from "./schema/index.ts";
 export { createDrizzleStore, StoreTimeout, withDeadline } from "./store.ts";
 export type { NewRefreshToken, RefreshRotation } from "./refresh-token-store.ts";
-export { NotMemberError } from "./message-inserts.ts";
+export { NoSuchParentError, NotMemberError } from "./message-inserts.ts";
 export { EventRefused } from "./room-events-store.ts";
 export type { MessageChange, ReactionChange, RoomEventStore, RoomLogEntry } from "./room-events-store.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";

@@ -46,6 +46,7 @@ async function refused(db: Database, roomId: string): Promise<Error> {
  * the counter back too. The sender's membership is part of the same statement.
  */
 export async function insertMessage(db: Database, m: NewMessage): Promise<number> {
+  if (m.parentId) return insertReply(db, m, m.parentId);
   const result = await db.execute(sql`
     with next as (
       update ${roomSeq} set last_seq = last_seq + 1
@@ -59,6 +60,47 @@ export async function insertMessage(db: Database, m: NewMessage): Promise<number
   if (!row) throw await refused(db, m.roomId);
   return Number(row.seq);
 }
+
+/**
+ * A thread reply is a missing parent (not in the room, itself a reply, or deleted): nothing was
+ * stored. `code` makes it the API's 404.
+ */
+export class NoSuchParentError extends Error {
+  readonly code = "not_found";
+  constructor() {
+    super("no such message to reply to (it must be a message of the room that is not a reply, and not deleted)");
+  }
+}
+
+/**
+ * Stores a thread reply like insertMessage, in one statement that also counts it on its parent;
+ * nothing is stored (and no seq taken) unless the parent is a live top-level message of the room.
+ */
+async function insertReply(db: Database, m: NewMessage, parentId: string): Promise<number> {
+  const at = m.createdAt.toISOString();
+  const result = await db.execute(sql`
+    with parent as (
+      update ${messages} set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, ${at}::timestamptz)
+      where room_id = ${m.roomId} and id = ${parentId}::uuid and parent_id is null and deleted_at is null
+      returning id
+    ), next as (
+      update ${roomSeq} set last_seq = last_seq + 1
+      where room_id = ${m.roomId} and exists (select 1 from parent)
+        and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
+      returning last_seq
+    )
+    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at, parent_id, also_to_room)
+    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${at}::timestamptz, ${parentId}::uuid, ${m.alsoToRoom ?? false} from next
+    returning seq`);
+  const [row] = rowsOf<{ seq: number | string }>(result);
+  if (row) return Number(row.seq);
+  const error = await refused(db, m.roomId);
+  if (error instanceof NotMemberError && (await isMember(db, m.roomId, m.user.id))) throw new NoSuchParentError();
+  throw error;
+}
+
+const isMember = async (db: Database, roomId: string, userId: string) =>
+  rowsOf(await db.execute(sql`select 1 from ${memberships} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid`)).length > 0;
 
 /**
  * Stores messages to one room in one statement, with consecutive seqs in array order, and returns

@@ -49,6 +49,14 @@ export interface RoomEventStore {
 type Row = Record<string, unknown>;
 const iso = (value: unknown) => new Date(value as string | Date).toISOString();
 
+/** The thread fields of a message, present only when they say something. */
+export const threadFields = (r: { parentId: string | null; alsoToRoom: boolean; replyCount: number; lastReplyAt: Date | string | null }) => ({
+  ...(r.parentId ? { parentId: r.parentId } : {}),
+  ...(r.alsoToRoom ? { alsoToRoom: true } : {}),
+  ...(r.replyCount > 0 ? { replyCount: Number(r.replyCount) } : {}),
+  ...(r.lastReplyAt ? { lastReplyAt: new Date(r.lastReplyAt).toISOString() } : {}),
+});
+
 /** A messages row (joined with its author) as the protocol's Message: `editedAt` once edited, `deleted` for a tombstone. */
 export function messageOf(r: Row): Message {
   return {
@@ -61,6 +69,12 @@ export function messageOf(r: Row): Message {
     createdAt: iso(r.created_at),
     ...(r.edited_at ? { editedAt: iso(r.edited_at) } : {}),
     ...(r.deleted_at ? { deleted: true } : {}),
+    ...threadFields({
+      parentId: (r.parent_id as string | null) ?? null,
+      alsoToRoom: Boolean(r.also_to_room),
+      replyCount: Number(r.reply_count ?? 0),
+      lastReplyAt: (r.last_reply_at as string | null) ?? null,
+    }),
   };
 }
 
@@ -74,9 +88,13 @@ function eventOf(r: Row): RoomEvent {
   return { ...base, reaction: { messageId, emoji: r.emoji as string, user: { id: r.user_id as string, username: r.username as string } } };
 }
 
+/** The columns messageOf reads, from `messages m` joined with `users u`. */
+const MESSAGE_FIELDS = sql.raw(
+  "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.parent_id, m.also_to_room, m.reply_count, m.last_reply_at",
+);
+
 const messageSelect = (where: SQL) => sql`
-  select m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at
-  from ${messages} m join ${users} u on u.id = m.user_id where ${where}`;
+  select ${MESSAGE_FIELDS} from ${messages} m join ${users} u on u.id = m.user_id where ${where}`;
 
 /** The room's next seq (the room_seq row lock orders it with every send to the room). */
 async function nextSeq(tx: Database, roomId: string): Promise<number> {
@@ -96,7 +114,7 @@ async function lockMessage(tx: Database, roomId: string, messageId: string, user
   const lock = mode === "update" ? sql`for update of m` : sql`for share of m`;
   const [row] = rowsOf<Row>(
     await tx.execute(sql`
-      select m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at,
+      select ${MESSAGE_FIELDS},
         r.created_by = ${userId}::uuid as room_owner,
         exists (select 1 from ${memberships} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid) as member
       from ${messages} m join ${users} u on u.id = m.user_id join ${rooms} r on r.id = m.room_id

@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
-import { roomEventMethods, type RoomEventStore } from "./room-events-store.ts";
+import { roomEventMethods, threadFields, type RoomEventStore } from "./room-events-store.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
 
@@ -25,6 +25,10 @@ export interface NewMessage {
   body: string;
   clientId: string | null;
   createdAt: Date;
+  /** A thread reply: its parent in the same room (a top-level message, not deleted). */
+  parentId?: string;
+  /** A reply also shown in the room's timeline. */
+  alsoToRoom?: boolean;
 }
 
 export interface HistoryPage {
@@ -73,6 +77,15 @@ export interface Store extends IdempotencyStore, RoomEventStore {
    * current state; with `viewerId`, each carries its reaction summary for that reader.
    */
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit: number; viewerId?: string }): Promise<HistoryPage>;
+  /**
+   * A page of a thread: its parent and replies, paged like history (`afterSeq` grows forward,
+   * otherwise the newest below `beforeSeq`); null when `messageId` is no message of the room.
+   */
+  thread(
+    roomId: string,
+    messageId: string,
+    page: { beforeSeq?: number; afterSeq?: number; limit: number; viewerId?: string },
+  ): Promise<(HistoryPage & { parent: Message }) | null>;
   /** Messages with afterSeq < seq <= toSeq in order, at most `limit` (the oldest ones). */
   range(roomId: string, afterSeq: number, toSeq: number, limit: number): Promise<Message[]>;
   /** Replaces a user's password hash; false when the user does not exist. */
@@ -101,6 +114,10 @@ const messageColumns = {
   createdAt: messages.createdAt,
   editedAt: messages.editedAt,
   deletedAt: messages.deletedAt,
+  parentId: messages.parentId,
+  alsoToRoom: messages.alsoToRoom,
+  replyCount: messages.replyCount,
+  lastReplyAt: messages.lastReplyAt,
 };
 
 type MessageRow = {
@@ -114,6 +131,10 @@ type MessageRow = {
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
+  parentId: string | null;
+  alsoToRoom: boolean;
+  replyCount: number;
+  lastReplyAt: Date | null;
 };
 
 const toMessage = (r: MessageRow): Message => ({
@@ -126,6 +147,7 @@ const toMessage = (r: MessageRow): Message => ({
   createdAt: r.createdAt.toISOString(),
   ...(r.editedAt ? { editedAt: r.editedAt.toISOString() } : {}),
   ...(r.deletedAt ? { deleted: true } : {}),
+  ...threadFields(r),
 });
 
 const roomColumns = {
@@ -153,6 +175,8 @@ const stored = (m: NewMessage, seq: number): Message => ({
   body: m.body,
   clientId: m.clientId,
   createdAt: m.createdAt.toISOString(),
+  ...(m.parentId ? { parentId: m.parentId } : {}),
+  ...(m.parentId && m.alsoToRoom ? { alsoToRoom: true } : {}),
 });
 
 /**
@@ -160,6 +184,7 @@ const stored = (m: NewMessage, seq: number): Message => ({
  * Concurrent sends to a room share statements (group commit, see AppendBatcher).
  */
 export function createDrizzleStore(db: Database, options: { appendBatch?: AppendBatchOptions } = {}): Store {
+  const events = roomEventMethods(db);
   const findMessageByClientId = async (roomId: string, userId: string, clientId: string) => {
     const [row] = await db
       .select(messageColumns)
@@ -204,7 +229,36 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
-  const events = roomEventMethods(db);
+  /** Each message with its reaction summary for `viewerId` (unchanged without one). */
+  const withSummaries = async (roomId: string, page: Message[], viewerId?: string) => {
+    if (!viewerId) return page;
+    const reactions = await events.summaries(
+      roomId,
+      page.map((m) => m.id),
+      viewerId,
+    );
+    return page.map((m) => (reactions.has(m.id) ? { ...m, reactions: reactions.get(m.id)! } : m));
+  };
+
+  /** A page of the room's messages that `which` keeps: with afterSeq it grows forward from it, otherwise it is the newest page below beforeSeq. */
+  const historyPage = async (
+    roomId: string,
+    which: SQL,
+    { beforeSeq, afterSeq, limit, viewerId }: { beforeSeq?: number; afterSeq?: number; limit: number; viewerId?: string },
+  ) => {
+    const bounds = [eq(messages.roomId, roomId), which];
+    if (beforeSeq !== undefined) bounds.push(lt(messages.seq, beforeSeq));
+    if (afterSeq !== undefined) bounds.push(gt(messages.seq, afterSeq));
+    const forward = afterSeq !== undefined;
+    const rows = await selectMessages()
+      .where(and(...bounds))
+      .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
+      .limit(limit + 1);
+    const hasMore = rows.length > limit;
+    const page = await withSummaries(roomId, rows.slice(0, limit).map(toMessage), viewerId);
+    return { messages: forward ? page : page.reverse(), hasMore };
+  };
+
   return {
     ...idempotencyStore(db),
     ...refreshTokenMethods(db),
@@ -342,27 +396,14 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
 
     appendMessage: (m) => batcher.append(m),
 
-    async history(roomId, { beforeSeq, afterSeq, limit, viewerId }) {
-      const bounds = [eq(messages.roomId, roomId)];
-      if (beforeSeq !== undefined) bounds.push(lt(messages.seq, beforeSeq));
-      if (afterSeq !== undefined) bounds.push(gt(messages.seq, afterSeq));
-      // With afterSeq the page grows forward from it; otherwise it is the newest page below beforeSeq.
-      const forward = afterSeq !== undefined;
-      const rows = await selectMessages()
-        .where(and(...bounds))
-        .orderBy(forward ? asc(messages.seq) : desc(messages.seq))
-        .limit(limit + 1);
-      const hasMore = rows.length > limit;
-      let page = rows.slice(0, limit).map(toMessage);
-      if (viewerId) {
-        const reactions = await events.summaries(
-          roomId,
-          page.map((m) => m.id),
-          viewerId,
-        );
-        page = page.map((m) => (reactions.has(m.id) ? { ...m, reactions: reactions.get(m.id)! } : m));
-      }
-      return { messages: forward ? page : page.reverse(), hasMore };
+    history: (roomId, page) => historyPage(roomId, sql`(${messages.parentId} is null or ${messages.alsoToRoom})`, page),
+
+    async thread(roomId, messageId, page) {
+      const [row] = await selectMessages().where(and(eq(messages.roomId, roomId), eq(messages.id, messageId)));
+      if (!row) return null;
+      const replies = await historyPage(roomId, eq(messages.parentId, messageId), page);
+      const parent = (await withSummaries(roomId, [toMessage(row)], page.viewerId))[0]!;
+      return { parent, ...replies };
     },
 
     async range(roomId, afterSeq, toSeq, limit) {

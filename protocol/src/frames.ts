@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
 import type { ErrorCode } from "./errors.ts";
-import type { Message, RoomEvent, User } from "./models.ts";
+import type { Message, ReactionSummary, RoomEvent, User } from "./models.ts";
 import type { ProtocolVersion } from "./versions.ts";
-import { clientIdSchema, messageBodySchema, suggestRequestSchema } from "./http.ts";
+import { clientIdSchema, messageBodySchema, parentIdSchema, suggestRequestSchema } from "./http.ts";
+import { REACTION_EMOJI_MAX } from "./text-rules.ts";
 
 const roomId = z
   .string()
@@ -11,20 +12,32 @@ const roomId = z
   .max(64)
   .transform((s) => s.toLowerCase());
 const requestId = z.string().min(1).max(LIMITS.requestIdMax);
+const messageId = z.string().min(1).max(64);
 
 /** Frames a client may send, discriminated by `type`. */
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("subscribe"), roomId, afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
   z.object({ type: z.literal("unsubscribe"), roomId }),
-  z.object({ type: z.literal("message"), roomId, body: messageBodySchema, clientId: clientIdSchema }),
+  z.object({
+    type: z.literal("message"),
+    roomId,
+    body: messageBodySchema,
+    clientId: clientIdSchema,
+    parentId: parentIdSchema.optional(),
+    alsoToRoom: z.boolean().optional(),
+  }),
   z.object({ type: z.literal("typing"), roomId }),
+  /** parley.v2 and v1 alike: the WebSocket forms of PATCH, DELETE …/messages/:id and PUT/DELETE …/reactions/:emoji. */
+  z.object({ type: z.literal("edit"), roomId, messageId, body: messageBodySchema, clientId: clientIdSchema }),
+  z.object({ type: z.literal("delete"), roomId, messageId, clientId: clientIdSchema }),
+  z.object({ type: z.literal("react"), roomId, messageId, emoji: z.string().min(1).max(REACTION_EMOJI_MAX), on: z.boolean(), clientId: clientIdSchema }),
   z.object({ type: z.literal("suggest"), roomId, text: suggestRequestSchema.shape.text, requestId }),
   z.object({ type: z.literal("ping") }),
   /** A fresh access token of the same user: the connection then lives until its `exp`. */
   z.object({ type: z.literal("auth"), token: z.string().min(1).max(4096) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
-export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "suggest", "ping", "auth"] as const;
+export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "edit", "delete", "react", "suggest", "ping", "auth"] as const;
 
 /** Frames the server sends. */
 export type ServerFrame =
@@ -50,6 +63,8 @@ export type ServerFrame =
   | { type: "ack"; clientId: string; message: Message }
   /** parley.v2: an edit, deletion or reaction, in the room's seq order (see RoomEvent). */
   | RoomEvent
+  /** The answer to a `react` frame: the message's reactions as they are now. */
+  | { type: "reactions"; clientId: string; roomId: string; messageId: string; reactions: ReactionSummary[] }
   /**
    * Presence changes, coalesced per room over a short window. v1: one frame per window, naming its
    * latest change and carrying everyone online. v2: one frame per user whose presence changed, with the count.
@@ -69,6 +84,7 @@ export const SERVER_FRAME_TYPES = [
   "message",
   "ack",
   "event",
+  "reactions",
   "presence",
   "typing",
   "suggestion",

@@ -54,7 +54,14 @@ export const clientIdSchema = z
   .max(LIMITS.clientIdMax, `clientId must be at most ${LIMITS.clientIdMax} characters`)
   .regex(/^[\x21-\x7e]+$/, "clientId must be printable ASCII without spaces");
 
-export const postMessageSchema = z.object({ body: messageBodySchema, clientId: clientIdSchema.optional() });
+/** A thread reply's parent: a message id of the room. */
+export const parentIdSchema = z.uuid({ error: "parentId must be a message id" }).transform((s) => s.toLowerCase());
+export const postMessageSchema = z.object({
+  body: messageBodySchema,
+  clientId: clientIdSchema.optional(),
+  parentId: parentIdSchema.optional(),
+  alsoToRoom: z.boolean().optional(),
+});
 /** `PATCH /api/rooms/:roomId/messages/:messageId`: the new body, under the rules of a send. */
 export const editMessageSchema = z.object({ body: messageBodySchema });
 

@@ -33,6 +33,13 @@ export interface Message {
   deleted?: boolean;
   /** Reactions, by first reaction: how many users reacted with each emoji, and whether the reader did. */
   reactions?: ReactionSummary[];
+  /** A thread reply: the message it answers (threads are one level deep). */
+  parentId?: string;
+  /** A reply that is also shown in the room's timeline. */
+  alsoToRoom?: boolean;
+  /** A thread's parent: how many replies it has, and when the last came. */
+  replyCount?: number;
+  lastReplyAt?: string;
 }
 
 export interface ReactionSummary {

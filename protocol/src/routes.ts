@@ -29,6 +29,7 @@ export const ROUTES = [
   { method: "PATCH", path: "/api/rooms/:roomId/messages/:messageId" },
   { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId" },
   { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/edits" },
+  { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/thread" },
   { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/reactions" },
   { method: "PUT", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
   { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },

@@ -12,16 +12,22 @@ export const isInvisible = (text: string) => INVISIBLE_ONLY.test(text);
 /** Canonical composition (NFC), so "é" typed as one code point or as e + U+0301 is the same name or password. */
 export const nfc = (text: string) => text.normalize("NFC");
 
-/** At most this many UTF-16 units in a reaction (the longest RGI emoji ZWJ sequences are about 35). */
+/**
+ * Exactly one emoji of Unicode's recommended set (RGI): ZWJ sequences, flags, keycaps and skin tones
+ * included. The `v` flag that `\p{RGI_Emoji}` (a property of strings) needs is ES2024, past the
+ * build target, so the pattern is compiled on first use: Node 24, workerd and current browsers have
+ * it, and an older browser that loads this module for the other rules does not fail at start.
+ */
+let oneRgiEmoji: RegExp | undefined;
+
+/** At most this many UTF-16 units in a reaction: the longest RGI sequences (tag flags, families with skin tones) are well under it. */
 export const REACTION_EMOJI_MAX = 64;
-let oneEmoji: RegExp | undefined;
 
 /**
- * Whether `text` is exactly one emoji (ZWJ sequences, flags, keycaps and skin tones included), as a
- * reaction must be. Unicode's RGI_Emoji set, through the `v` flag: built on first use, so a runtime
- * without that flag fails here and not when the module loads.
+ * True when the text is one emoji and nothing else, so a reaction cannot carry words, several emoji
+ * or white space. Text-style forms without U+FE0F ("❤" for "❤️") are not RGI and are refused.
  */
 export function isReactionEmoji(text: string): boolean {
-  oneEmoji ??= new RegExp("^\\p{RGI_Emoji}$", "v");
-  return text.length <= REACTION_EMOJI_MAX && oneEmoji.test(text);
+  oneRgiEmoji ??= new RegExp("^\\p{RGI_Emoji}$", "v");
+  return text.length <= REACTION_EMOJI_MAX && oneRgiEmoji.test(text);
 }

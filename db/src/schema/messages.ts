@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -27,6 +27,13 @@ export const messages = pgTable(
     editedAt: timestamp("edited_at", { withTimezone: true, mode: "date" }),
     /** Set when the message was deleted: its body is then "" (migration 0005). */
     deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+    /** A thread reply's parent (one level: a parent is never a reply). */
+    parentId: uuid("parent_id"),
+    /** A reply also shown in the room's timeline. */
+    alsoToRoom: boolean("also_to_room").notNull().default(false),
+    /** A parent's replies: how many, and when the last came. */
+    replyCount: integer("reply_count").notNull().default(0),
+    lastReplyAt: timestamp("last_reply_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     // Doubles as the index for history pages: (room_id, seq) range scans within one partition.

@@ -124,6 +124,48 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
     });
   }
 
+  describe("threads", () => {
+    it("keeps replies out of the room's timeline unless also sent to the room, counts them on the parent, and pages the thread", async () => {
+      const { alice, bob, room, message } = await conversation(first(), first());
+      const b = sockets.add(await bob.socket(V2));
+      await b.subscribe(room.id);
+      const post = (api: ApiClient, body: Record<string, unknown>) => api.request("POST", `/api/rooms/${room.id}/messages`, body);
+      const replies = [];
+      for (const i of range(1, 3))
+        replies.push((await post(i % 2 ? bob : alice, { body: `reply ${i}`, parentId: message.id, alsoToRoom: i === 3 })).json.message);
+      expect(replies[0]).toMatchObject({ parentId: message.id, seq: message.seq + 1 });
+      expect(replies[2]).toMatchObject({ parentId: message.id, alsoToRoom: true });
+      // Replies are events of the room's stream: subscribers get them live.
+      await eventually(async () => b.messages(room.id).length >= 3);
+      expect(b.messages(room.id).map((m) => m.parentId)).toEqual([message.id, message.id, message.id]);
+      const timeline = (await alice.history(room.id)).messages;
+      expect(timeline.map((m) => m.body)).toEqual(["first draft", "reply 3"]);
+      expect(timeline[0]).toMatchObject({ replyCount: 3, lastReplyAt: replies[2].createdAt });
+      const thread = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread?limit=2`)).json;
+      expect(thread.parent).toMatchObject({ id: message.id, replyCount: 3 });
+      expect(thread.messages.map((m: { body: string }) => m.body)).toEqual(["reply 2", "reply 3"]);
+      expect(thread.hasMore).toBe(true);
+      const older = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread?beforeSeq=${replies[1].seq}`)).json;
+      expect(older.messages.map((m: { body: string }) => m.body)).toEqual(["reply 1"]);
+      expect(older.hasMore).toBe(false);
+    });
+
+    it("refuses a reply to a reply, to a deleted message or to a message of another room, storing nothing", async () => {
+      const { alice, room, message } = await conversation(first(), first());
+      const post = (body: Record<string, unknown>, roomId = room.id) => alice.request("POST", `/api/rooms/${roomId}/messages`, body);
+      const reply = (await post({ body: "a reply", parentId: message.id })).json.message;
+      expectError(await post({ body: "nested", parentId: reply.id }), 404, "not_found");
+      const elsewhere = await alice.createRoom(uniqueName("Other"));
+      expectError(await post({ body: "cross-room", parentId: message.id }, elsewhere.id), 404, "not_found");
+      expectError(await post({ body: "bad id", parentId: "nope" }), 400, "invalid_request");
+      await alice.request("DELETE", messagePath(room.id, message.id));
+      expectError(await post({ body: "to a tombstone", parentId: message.id }), 404, "not_found");
+      const all = (await alice.request("GET", `${messagePath(room.id, message.id)}/thread`)).json.messages;
+      expect(all.map((m: { body: string }) => m.body)).toEqual(["a reply"]);
+      expect((await alice.history(room.id)).messages.map((m) => m.seq)).toEqual([message.seq]);
+    });
+  });
+
   describe("events: rules", () => {
     it("lets only the author edit, the author or the room's creator delete, and only members react", async () => {
       const { alice, bob, room, message } = await conversation(first(), first());
@@ -167,6 +209,39 @@ export function eventTests({ first, target, sockets }: SuiteContext) {
       await eventually(async () => stream(a, room.id).length >= 2);
       await settle();
       expect(stream(a, room.id)).toEqual([`message.edited@${message.seq + 1}`, `reaction.added@${message.seq + 2}`]);
+    });
+
+    it("does the same over the WebSocket: edit and delete answered by ack, react by reactions, refusals by error frames with the clientId", async () => {
+      const { alice, bob, room, message } = await conversation(first(), first());
+      const a = sockets.add(await alice.socket(V2));
+      const b = sockets.add(await bob.socket(V2));
+      await a.subscribe(room.id);
+      const ask = async <T extends ServerFrame["type"]>(socket: SocketClient, frame: Record<string, unknown>, answer: T) => {
+        const clientId = crypto.randomUUID();
+        const reply = Promise.race([
+          socket.next(answer, (f) => "clientId" in f && f.clientId === clientId),
+          socket.next("error", (f) => f.clientId === clientId),
+        ]);
+        socket.send({ ...frame, roomId: room.id, clientId });
+        return reply;
+      };
+      const edited = await ask(a, { type: "edit", messageId: message.id, body: "over the socket" }, "ack");
+      expect(edited).toMatchObject({ type: "ack", message: { id: message.id, body: "over the socket", editedAt: expect.any(String) } });
+      const reacted = await ask(b, { type: "react", messageId: message.id, emoji: "🚀", on: true }, "reactions");
+      expect(reacted).toMatchObject({ type: "reactions", roomId: room.id, messageId: message.id, reactions: [{ emoji: "🚀", count: 1, me: true }] });
+      expect(await ask(b, { type: "edit", messageId: message.id, body: "not mine" }, "ack")).toMatchObject({
+        type: "error",
+        code: "forbidden",
+        roomId: room.id,
+      });
+      expect(await ask(b, { type: "react", messageId: message.id, emoji: "nope", on: true }, "reactions")).toMatchObject({
+        type: "error",
+        code: "invalid_request",
+      });
+      const gone = await ask(a, { type: "delete", messageId: message.id }, "ack");
+      expect(gone).toMatchObject({ type: "ack", message: { id: message.id, body: "", deleted: true } });
+      await eventually(async () => stream(a, room.id).length >= 3);
+      expect(stream(a, room.id)).toEqual([`message.edited@${message.seq + 1}`, `reaction.added@${message.seq + 2}`, `message.deleted@${message.seq + 3}`]);
     });
 
     it("replays a retried edit with its Idempotency-Key instead of undoing a later one", async () => {

@@ -26,7 +26,7 @@ function themes(): Record<"light" | "dark", (name: string) => string> {
 /** WCAG 2 contrast ratio of two CSS colours. */
 const ratio = (a: string, b: string) => Color(a).contrast(Color(b));
 
-const BACKGROUNDS = ["--bg", "--panel", "--panel-2"];
+const BACKGROUNDS = ["--bg", "--panel", "--panel-2", "--code-bg"];
 /** Text colours and the least contrast they need on every background (WCAG 1.4.3, AA). */
 const TEXT = { "--text": 4.5, "--muted": 4.5, "--link": 4.5, "--danger": 4.5 };
 /** Form fields' boundaries against the page and the field (WCAG 1.4.11: 3:1 for UI components). */

@@ -35,14 +35,31 @@ function withoutTrailingPunctuation(url: string): string {
 }
 
 function toSegment(url: string): Segment {
+  const link = webLink(url);
+  return link ? { kind: "link", text: link.text, href: link.href } : { kind: "text", text: url };
+}
+
+/** Where a link goes (`href`) and how it reads (`text`): the URL as typed, with its real host. */
+export interface WebLink {
+  text: string;
+  href: string;
+}
+
+/**
+ * The rules every link in a message follows, bare or written in Markdown: http(s) only, no user
+ * name or password, no bidi controls, the host shown as the browser resolves it. Undefined when the
+ * URL may not be a link (it stays text).
+ */
+export function webLink(url: string): WebLink | undefined {
+  const cleaned = url.replace(BIDI_CONTROLS, "");
   let parsed: URL;
   try {
-    parsed = new URL(url.replace(BIDI_CONTROLS, ""));
+    parsed = new URL(cleaned);
   } catch {
-    return { kind: "text", text: url };
+    return undefined;
   }
-  if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.username || parsed.password) return { kind: "text", text: url };
-  return { kind: "link", text: displayed(url.replace(BIDI_CONTROLS, ""), parsed), href: parsed.href };
+  if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.username || parsed.password) return undefined;
+  return { text: displayed(cleaned, parsed), href: parsed.href };
 }
 
 /** The URL as typed, with its host as the browser will resolve it (`xn--…` for a non-ASCII name). */

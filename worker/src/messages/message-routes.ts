@@ -20,8 +20,8 @@ export function registerMessageRoutes(app: Hono<AppEnv>, deps: { store: Store; m
 
   app.post("/api/rooms/:roomId/messages", authenticate, async (c) => {
     const roomId = roomIdParam(c.req.param("roomId"));
-    const { body, clientId } = await readJson(c, postMessageSchema);
-    const { message, created } = await messages.send(c.get("user"), roomId, body, clientId ?? null);
+    const { body, clientId, parentId, alsoToRoom } = await readJson(c, postMessageSchema);
+    const { message, created } = await messages.send(c.get("user"), roomId, body, clientId ?? null, false, { parentId, alsoToRoom });
     return c.json({ message }, created ? 201 : 200);
   });
 
@@ -47,6 +47,13 @@ export function registerMessageRoutes(app: Hono<AppEnv>, deps: { store: Store; m
     const edits = await store.editsOf(roomId, messageId);
     if (!edits) throw notFound("message");
     return c.json({ edits });
+  });
+
+  app.get(`${MESSAGE}/thread`, authenticate, async (c) => {
+    const { roomId, messageId } = await member(c);
+    const page = await store.thread(roomId, messageId, { ...parseWith(historyQuerySchema, c.req.query()), viewerId: c.get("user").id });
+    if (!page) throw notFound("message");
+    return c.json(page);
   });
 
   app.get(`${MESSAGE}/reactions`, authenticate, async (c) => {

@@ -1,5 +1,5 @@
 import { isReactionEmoji, type Message, type ReactionSummary, type User } from "@parley/protocol";
-import { EventRefused, NotMemberError, type MessageChange, type Store } from "@parley/db";
+import { EventRefused, NoSuchParentError, NotMemberError, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { ApiError, type Clock, invalid, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
@@ -27,13 +27,22 @@ export class MessageService {
    * subscribed to the room; the insert checks membership itself, so a user who left meanwhile
    * (on another worker, say) stores nothing and gets 403.
    */
-  async send(user: User, roomId: string, body: string, clientId: string | null, knownMember = false): Promise<{ message: Message; created: boolean }> {
+  async send(
+    user: User,
+    roomId: string,
+    body: string,
+    clientId: string | null,
+    knownMember = false,
+    thread: { parentId?: string; alsoToRoom?: boolean } = {},
+  ): Promise<{ message: Message; created: boolean }> {
     roomId = roomIdParam(roomId);
     if (!knownMember) await this.requireMember(roomId, user.id);
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
     // UUIDv7: time-ordered, so new ids land at the right edge of the (room_id, id) index instead of at random pages.
-    return this.writes.append({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()) }).catch((error: unknown) => {
+    const reply = thread.parentId ? { parentId: thread.parentId, ...(thread.alsoToRoom ? { alsoToRoom: true } : {}) } : {};
+    return this.writes.append({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply }).catch((error: unknown) => {
+      if (error instanceof NoSuchParentError) throw new ApiError("not_found", error.message);
       throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
     });
   }

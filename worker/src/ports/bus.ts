@@ -29,6 +29,8 @@ export interface ForwardedMessage {
   body: string;
   clientId: string | null;
   createdAt: string;
+  parentId?: string;
+  alsoToRoom?: boolean;
 }
 
 /**

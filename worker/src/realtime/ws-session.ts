@@ -141,7 +141,7 @@ export class WsSession {
           const known = hub.isSubscribed(this.peer, frame.roomId);
           const arrived = this.deps.clock.now();
           // send() hands the message to the store before its first await when the membership is known.
-          const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known).then(
+          const settled = messages.send(user, frame.roomId, frame.body, frame.clientId, known, frame).then(
             ({ message }) => {
               this.send({ type: "ack", clientId: frame.clientId, message });
               this.deps.metrics?.sendAcked(this.deps.clock.now() - arrived);
@@ -154,6 +154,14 @@ export class WsSession {
           // Back-pressure: the frames behind wait while the pipeline is full.
           if (this.sending >= SEND_PIPELINE) await done;
           return;
+        }
+        case "edit":
+          return this.send({ type: "ack", clientId: frame.clientId, message: await messages.edit(user, frame.roomId, frame.messageId, frame.body) });
+        case "delete":
+          return this.send({ type: "ack", clientId: frame.clientId, message: await messages.delete(user, frame.roomId, frame.messageId) });
+        case "react": {
+          const reactions = await messages.react(user, frame.roomId, frame.messageId, frame.emoji, frame.on);
+          return this.send({ type: "reactions", clientId: frame.clientId, roomId: frame.roomId, messageId: frame.messageId, reactions });
         }
         case "typing": {
           if (!hub.isSubscribed(this.peer, frame.roomId)) {
@@ -175,7 +183,7 @@ export class WsSession {
   private fail(frame: QueuedFrame, error: unknown): void {
     const apiError = toApiError(error);
     if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
-    const ids = frame.type === "message" ? { clientId: frame.clientId } : {};
+    const ids = "clientId" in frame ? { clientId: frame.clientId } : {};
     this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
   }
 
