@@ -207,4 +207,17 @@ describe("timeline store", () => {
     store.event(reaction(10, 2, "👍", carol), alice.id);
     expect(held(store, 2).reactions).toEqual([{ emoji: "👍", count: 8, me: false }]);
   });
+
+  it("takes the seq of a thread reply and of an unknown kind of event but shows neither, as history does", () => {
+    const store = createTimelineStore();
+    store.synced("r1", 1);
+    store.ensure("r1");
+    store.page("r1", range(1, 1), false);
+    store.add("r1", [{ ...msg(2), parentId: "m1" }]);
+    store.add("r1", [{ ...msg(3), parentId: "m1", alsoToRoom: true }]);
+    store.event({ type: "event", roomId: "r1", seq: 4, kind: "thread.renamed" as RoomEvent["kind"], at: "", message: { id: "m1", body: "x" } }, alice.id);
+    expect(seqs(store)).toEqual([1, 3]);
+    expect(held(store, 1).body).toBe("m1");
+    expect(store.lastSeq("r1")).toBe(4);
+  });
 });

@@ -71,13 +71,20 @@ export function applyReaction(reactions: readonly ReactionSummary[], emoji: stri
 /** The id of the message an event changes. */
 const targetOf = (event: RoomEvent) => event.message?.id ?? event.reaction?.messageId;
 
-/** A message after an event: a new object (the row showing it re-renders), or the same one when the event is not about it. */
+/**
+ * A message after an event: a new object (the row showing it re-renders), or the same one when the
+ * event is not about it, or of a kind this client does not know (it still takes its seq).
+ */
 export function applyEvent(message: Message, event: RoomEvent, meId: string | undefined): Message {
   if (targetOf(event) !== message.id) return message;
-  if (event.kind === "message.edited" || event.kind === "message.deleted") return { ...message, ...event.message };
-  const r = event.reaction!;
+  if ((event.kind === "message.edited" || event.kind === "message.deleted") && event.message) return { ...message, ...event.message };
+  const r = event.reaction;
+  if (!r || (event.kind !== "reaction.added" && event.kind !== "reaction.removed")) return message;
   return { ...message, reactions: applyReaction(message.reactions ?? [], r.emoji, event.kind === "reaction.added" ? 1 : -1, r.user.id === meId) };
 }
+
+/** The room's timeline holds top-level messages and the thread replies also sent to the room, as history does. */
+const inTimeline = (m: Message) => !m.parentId || m.alsoToRoom === true;
 
 /** Replaces the message an event changes in `list`; returns `list` itself when it does not hold it. */
 function withEvent<T extends readonly Message[]>(list: T, event: RoomEvent, meId: string | undefined): T {
@@ -153,7 +160,8 @@ function createRoomTimeline(top: number, anchored: boolean) {
     },
     /** Stored messages from the socket (live, replayed or acknowledged); those at or below `top` were applied already. */
     live(frames: readonly Message[]) {
-      const incoming = fresh(frames);
+      // A reply only in its thread takes its seq, but no place in the timeline (threads come later).
+      const incoming = fresh(frames).filter(inTimeline);
       batch(() => {
         // An ack after its broadcast is not applied again, but it confirms our send all the same.
         confirm(frames);
