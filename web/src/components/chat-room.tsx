@@ -35,7 +35,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
     },
     edit: chat.edit,
     remove: chat.remove,
-    toggleReaction: (message, emoji) => chat.toggleReaction(message, emoji),
+    toggleReaction: chat.toggleReaction,
     whoReacted: chat.whoReacted,
   };
 

@@ -1,6 +1,7 @@
 import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import { Portal } from "solid-js/web";
 
+/** Where the picker opens, and what picking and closing do. */
 export interface EmojiPickerProps {
   /** The button that opened it: the picker sits beside it, and the focus goes back to it. */
   anchor: HTMLElement;

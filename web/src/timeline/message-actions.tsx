@@ -3,6 +3,7 @@ import type { Message } from "@parley/protocol";
 import { QUICK_REACTIONS } from "./conversation.ts";
 import { EmojiPicker } from "./emoji-picker.tsx";
 
+/** The message, what we may do to it, and where each action goes. */
 export interface MessageActionsProps {
   message: Message;
   canEdit: boolean;

@@ -1,6 +1,7 @@
 import { createSignal, onMount, Show } from "solid-js";
 import { LIMITS } from "@parley/protocol/client";
 
+/** The body to start from, and what saving and cancelling do. */
 export interface MessageEditorProps {
   body: string;
   /** Stores the new body; a rejection's message is shown under the box and editing goes on. */

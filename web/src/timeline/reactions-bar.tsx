@@ -2,6 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import type { Message } from "@parley/protocol";
 import type { ReactionDetail } from "../transport/http-client.ts";
 
+/** A message's reactions, our pending toggles, and where a click and a hover go. */
 export interface ReactionsBarProps {
   message: Message;
   /** Our toggle of that emoji is on its way (its event has not come). */

@@ -8,6 +8,7 @@ import { MessageRow } from "./message-row.tsx";
 import { ReactionsBar } from "./reactions-bar.tsx";
 import type { MessageRowModel } from "./rows.ts";
 
+/** A row of a stored message, who is looking, and what can be done to it. */
 export interface StoredMessageProps {
   row: MessageRowModel;
   me: User;

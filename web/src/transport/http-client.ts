@@ -95,8 +95,10 @@ export class HttpClient {
   deleteMessage = (roomId: string, messageId: string) => this.call<{ message: Message }>("DELETE", messagePath(roomId, messageId));
   /** The bodies a message had before each edit, oldest first. */
   edits = (roomId: string, messageId: string) => this.call<{ edits: EditRecord[] }>("GET", `${messagePath(roomId, messageId)}/edits`);
+  /** Adds our reaction (one emoji); answers the message's summary, which the UI leaves to the `reaction.added` event. */
   addReaction = (roomId: string, messageId: string, emoji: string) =>
     this.call<{ reactions: ReactionSummary[] }>("PUT", `${messagePath(roomId, messageId)}/reactions/${enc(emoji)}`);
+  /** Takes our reaction back; a reaction we do not have changes nothing (200). */
   removeReaction = (roomId: string, messageId: string, emoji: string) =>
     this.call<{ reactions: ReactionSummary[] }>("DELETE", `${messagePath(roomId, messageId)}/reactions/${enc(emoji)}`);
   /** Who reacted with each emoji (the summaries in history only count them). */
