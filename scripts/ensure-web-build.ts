@@ -31,7 +31,15 @@ async function importVite(): Promise<Vite | undefined> {
  */
 export async function ensureWebBuild(web = new URL("../web/", import.meta.url).pathname, loadVite = importVite): Promise<void> {
   const built = join(web, "dist/index.html");
-  const sources = [join(web, "src"), join(web, "public"), join(web, "index.html"), join(web, "vite.config.ts")].filter(existsSync);
+  // The UI's own files, and the protocol code it bundles (@parley/protocol/client).
+  const sources = [
+    join(web, "src"),
+    join(web, "public"),
+    join(web, "index.html"),
+    join(web, "vite.config.ts"),
+    join(web, "package.json"),
+    join(web, "../protocol/src"),
+  ].filter(existsSync);
   const stale = !existsSync(built) || (sources.length > 0 && Math.max(...sources.map(newest)) > statSync(built).mtimeMs);
   if (!stale) return;
   const vite = await loadVite();

@@ -2,18 +2,20 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { build } from "vite";
 import { ApiClient } from "../support/client.ts";
+import { ensureWebBuild } from "../support/web-build.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** Debian's Chromium; the tests drive it with playwright-core and never download a browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = join(ROOT, "test-results/screenshots");
 
-/** Builds web/dist from the current sources, as `npm run build` does. */
-export async function buildWebUi() {
-  await build({ configFile: join(ROOT, "web/vite.config.ts"), logLevel: "warn" });
-}
+/**
+ * Makes web/dist current with the sources: builds it when it is missing or older than them, one
+ * test process at a time. Browser suites run in parallel, and one rebuilding web/dist (which empties
+ * it) under another's served pages broke that one's page loads.
+ */
+export const buildWebUi = ensureWebBuild;
 
 /** `scrollbars`: draw the 15 px classic scrollbars of a desktop browser (headless Chromium hides them by default). */
 export function launchChromium(options: { scrollbars?: boolean } = {}): Promise<Browser> {

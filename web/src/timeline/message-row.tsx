@@ -1,4 +1,4 @@
-import { Show, type JSX } from "solid-js";
+import { createSignal, Show, type JSX } from "solid-js";
 import type { User } from "@parley/protocol";
 import { MessageBody } from "../components/message-body.tsx";
 import { clockOf, dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
@@ -25,10 +25,16 @@ export interface MessageRowProps {
   deleted?: boolean;
   /** Shown instead of the body while it is being edited. */
   editor?: () => JSX.Element;
-  /** The hover bar of actions. */
+  /**
+   * The hover bar of actions: made only while the row is hovered or holds the focus (or is
+   * `active`), so the rows on screen do not each carry a bar of buttons. The row itself takes the
+   * focus (Tab), and the bar's buttons follow it.
+   */
   actions?: JSX.Element;
   /** Under the body: reactions, and what went wrong with an action. */
   footer?: JSX.Element;
+  /** It has actions: the row takes the focus, so the keyboard reaches them. */
+  interactive?: boolean;
   /** Keeps the actions bar shown without hover or focus (its picker is open). */
   active?: boolean;
 }
@@ -36,6 +42,9 @@ export interface MessageRowProps {
 /** One message in the timeline, confirmed or still being sent, with its day separator when it opens a day. */
 export function MessageRow(props: MessageRowProps) {
   const status = () => props.pending?.status;
+  const [hovered, setHovered] = createSignal(false);
+  const [focused, setFocused] = createSignal(false);
+  const showActions = () => hovered() || focused() || !!props.active;
   return (
     <>
       <Show when={props.dayStart}>
@@ -49,6 +58,11 @@ export function MessageRow(props: MessageRowProps) {
         data-seq={props.seq}
         data-client-id={props.clientId ?? undefined}
         aria-label={`${props.user.username} at ${timeOf(props.createdAt)}`}
+        tabindex={props.interactive ? 0 : undefined}
+        onPointerEnter={() => setHovered(true)}
+        onPointerLeave={() => setHovered(false)}
+        onFocusIn={() => setFocused(true)}
+        onFocusOut={(e) => setFocused(e.currentTarget.contains(e.relatedTarget as Node | null))}
       >
         <Show
           when={props.groupStart}
@@ -85,8 +99,9 @@ export function MessageRow(props: MessageRowProps) {
             </span>
           </Show>
         </Show>
+        {/* Before the reactions: Tab from the row goes to its actions first. */}
+        <Show when={showActions()}>{props.actions}</Show>
         {props.footer}
-        {props.actions}
         <Show when={status() === "pending"}>
           <p class="send-status" title={`clientId ${props.clientId}`}>
             Sending…

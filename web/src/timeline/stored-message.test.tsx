@@ -51,9 +51,11 @@ function setup(messages: Message[], options: { roomCreatedBy?: string } = {}) {
   ));
   store.page("r1", messages, false);
   const article = (seq: number) => document.querySelector<HTMLElement>(`.message[data-seq="${seq}"]`)!;
-  const buttonsOf = (seq: number) => [...article(seq).querySelectorAll(".message-actions button")].map((b) => b.getAttribute("aria-label"));
+  /** The row's actions bar is made when the row holds the focus (or the pointer): the keyboard's way in. */
+  const reveal = (seq: number) => (fireEvent.focusIn(article(seq)), article(seq));
+  const buttonsOf = (seq: number) => [...reveal(seq).querySelectorAll(".message-actions button")].map((b) => b.getAttribute("aria-label"));
   /** A button of a message by its label (jsdom's selectors do not match emoji in attribute values). */
-  const button = (seq: number, label: string) => [...article(seq).querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === label)!;
+  const button = (seq: number, label: string) => [...reveal(seq).querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === label)!;
   return { store, conversation, article, buttonsOf, button, setEditing, editing };
 }
 
@@ -87,9 +89,9 @@ describe("message actions, reactions and edits", () => {
   it("copies a link to the message", async () => {
     const writeText = vi.fn(async (_text: string) => {});
     vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
-    const { article } = setup([msg(1, bob)]);
+    const { article, button } = setup([msg(1, bob)]);
     await settle();
-    fireEvent.click(article(1).querySelector("[aria-label='Copy link to message']")!);
+    fireEvent.click(button(1, "Copy link to message"));
     expect(writeText).toHaveBeenCalledWith(`${location.origin}/#/rooms/r1?m=m1`);
     await waitFor(() => expect(article(1).querySelector("[aria-label='Link copied']")).toBeTruthy());
   });
@@ -140,9 +142,9 @@ describe("message actions, reactions and edits", () => {
   });
 
   it("edits in place: Shift+Enter is a new line, Esc cancels, Enter saves, and a refusal shows under the box", async () => {
-    const { article, conversation, editing } = setup([msg(1, alice)]);
+    const { article, conversation, editing, button } = setup([msg(1, alice)]);
     await settle();
-    fireEvent.click(article(1).querySelector("[aria-label='Edit message']")!);
+    fireEvent.click(button(1, "Edit message"));
     await settle();
     const box = () => screen.queryByRole("textbox", { name: "Edit message" }) as HTMLTextAreaElement | null;
     expect(box()!.value).toBe("message 1");
@@ -185,5 +187,19 @@ describe("message actions, reactions and edits", () => {
     setEditing("m1");
     await settle();
     expect(article(1).querySelector("textarea")).toBeNull();
+  });
+});
+
+describe("the actions bar", () => {
+  afterEach(cleanup);
+  it("is made only for the row under the pointer or holding the focus, not for every row on screen", async () => {
+    const { article } = setup([msg(1, alice), msg(2, bob), msg(3, bob)]);
+    await settle();
+    expect(document.querySelectorAll(".message-actions")).toHaveLength(0);
+    fireEvent.pointerEnter(article(2));
+    expect([...document.querySelectorAll(".message-actions")].map((bar) => bar.closest(".message")!.getAttribute("data-seq"))).toEqual(["2"]);
+    fireEvent.pointerLeave(article(2));
+    expect(document.querySelectorAll(".message-actions")).toHaveLength(0);
+    expect(article(3).getAttribute("tabindex")).toBe("0");
   });
 });

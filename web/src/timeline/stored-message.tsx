@@ -56,6 +56,7 @@ export function StoredMessage(props: StoredMessageProps) {
       editedAt={message().editedAt}
       deleted={message().deleted}
       active={pickerOpen()}
+      interactive={!!props.conversation && !message().deleted}
       editor={
         props.editing && props.conversation && canEdit(message(), props.me)
           ? () => (
