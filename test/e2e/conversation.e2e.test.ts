@@ -213,7 +213,7 @@ describe.skipIf(chromiumMissing)("edits, deletions and reactions in Chromium", (
       expect((await react(who, ids[i]!, emoji)).status).toBe(200);
     await expect.poll(() => chips(row(alice, "go for Friday"))).toEqual(["❤️ 2 false", "🚀 1 false"]);
     await row(alice, "Release notes are drafted").hover();
-    await screenshot(alice, "09-reactions");
+    await screenshot(alice, "10-reactions");
     // The actions bar reached by Tab, and the picker open: nothing serious for axe either.
     // The keyboard's way in: the row takes the focus, and Tab goes on into its actions bar.
     await row(alice, "Great work everyone").focus();

@@ -32,8 +32,8 @@ export interface MessageListProps {
 const NEAR_BOTTOM_PX = 48;
 /** Within this of either end of what is held, the next page is fetched. */
 const PAGE_AHEAD_PX = 600;
-/** Frames after an older page goes in during which the message on screen is held in place. */
-const ANCHOR_FRAMES = 12;
+/** How long after an older page goes in the message on screen is held in place (rows measured late move it). */
+const ANCHOR_HOLD_MS = 700;
 /** Pixels drawn beyond the viewport each way: enough for a fast wheel, few enough to stay cheap. */
 const BUFFER_PX = 600;
 
@@ -75,13 +75,12 @@ export function MessageList(props: MessageListProps) {
   function holdAnchor(anchor: { seq: string; top: number } | undefined) {
     if (!anchor) return;
     const since = performance.now();
-    let frames = 0;
     const step = () => {
       if (userScrolledAt > since) return;
       const el = scroller.querySelector(`.message[data-seq="${anchor.seq}"]`);
       const moved = el ? el.getBoundingClientRect().top - anchor.top : 0;
       if (Math.abs(moved) >= 0.5) scroller.scrollTop += moved;
-      if (++frames < ANCHOR_FRAMES) requestAnimationFrame(step);
+      if (performance.now() - since < ANCHOR_HOLD_MS) requestAnimationFrame(step);
     };
     queueMicrotask(step);
   }
