@@ -160,12 +160,6 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
     expect(await lowestSeq(page)).toBeLessThan(start - 50);
     expect(await page.locator(".jump-button").count()).toBe(0);
     await alice.sendMany(big.id, 3, (i) => `fresh ${i + 1}`, 1);
-    await page.waitForTimeout(1500);
-    console.log(
-      "DEBUG",
-      await page.locator(".timeline-wrap").evaluate((el) => el.outerHTML.slice(-600)),
-      await page.locator(".timeline").evaluate((el) => [el.scrollTop, el.scrollHeight, el.clientHeight]),
-    );
     await expect
       .poll(() =>
         page

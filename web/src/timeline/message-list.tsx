@@ -34,6 +34,8 @@ const NEAR_BOTTOM_PX = 48;
 const PAGE_AHEAD_PX = 600;
 /** How long after an older page goes in the message on screen is held in place (rows measured late move it). */
 const ANCHOR_HOLD_MS = 700;
+/** Moves of the held message up to this are corrected; larger ones are the list's own pending jump. */
+const ANCHOR_SLACK_PX = 120;
 /** Pixels drawn beyond the viewport each way: enough for a fast wheel, few enough to stay cheap. */
 const BUFFER_PX = 600;
 
@@ -79,7 +81,9 @@ export function MessageList(props: MessageListProps) {
       if (userScrolledAt > since) return;
       const el = scroller.querySelector(`.message[data-seq="${anchor.seq}"]`);
       const moved = el ? el.getBoundingClientRect().top - anchor.top : 0;
-      if (Math.abs(moved) >= 0.5) scroller.scrollTop += moved;
+      // A small move is a row measured late; a large one is virtua's own jump for the page still to
+      // come (on a busy main thread it can land after this frame), which must not be made twice.
+      if (Math.abs(moved) >= 0.5 && Math.abs(moved) < ANCHOR_SLACK_PX) scroller.scrollTop += moved;
       if (performance.now() - since < ANCHOR_HOLD_MS) requestAnimationFrame(step);
     };
     queueMicrotask(step);
