@@ -1,5 +1,6 @@
 import { createSignal } from "solid-js";
 import type { Message, ServerFrame } from "@parley/protocol";
+import { parseRoute } from "../lib/hash-route.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
@@ -135,7 +136,15 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       document.addEventListener("visibilitychange", onVisible);
       if (navigator.onLine === false) socket.setOnline(false);
       else socket.connect();
-      return rooms.load().then(() => rooms.joined().forEach((r) => socket.subscribe(r.id)));
+      // The room in the address is subscribed at once, beside loading the room list: its first
+      // history waits for the subscription (see `subscription`), and this keeps that wait off the
+      // cold start's path. Dropped again if the list says the user is not in it.
+      const shown = parseRoute(location.hash);
+      if (shown.view === "room") socket.subscribe(shown.roomId);
+      return rooms.load().then(() => {
+        rooms.joined().forEach((r) => socket.subscribe(r.id));
+        if (shown.view === "room" && !rooms.isMember(shown.roomId)) socket.unsubscribe(shown.roomId);
+      });
     },
     stop() {
       stopAuth();

@@ -120,7 +120,9 @@ export class SocketClient {
     }
   }
 
+  /** Subscribes a room on this connection and every next one; a room already subscribed is left as it is. */
   subscribe(roomId: string) {
+    if (this.rooms.has(roomId)) return;
     this.rooms.add(roomId);
     if (this.isOpen()) this.sendSubscribe(roomId);
   }
