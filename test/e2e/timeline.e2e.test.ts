@@ -102,6 +102,11 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
     });
     expect(gap).toBeLessThan(40);
     await expect(page.locator(".day-divider").first().innerText()).resolves.toBe("Today");
+    // A message arriving at the end of a conversation that fits is simply shown: no "new messages" pill.
+    await alice.sendMany(quiet.id, 1, () => "tea is ready", 1);
+    await page.getByText("tea is ready", { exact: true }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.locator(".jump-button").count()).toBe(0);
     await context.close();
   });
 

@@ -121,12 +121,17 @@ export function MessageList(props: MessageListProps) {
     if (i >= 0) list()?.scrollToIndex(i, { align: "start" });
   };
 
+  let lastScrollTop = 0;
   function onScroll() {
     const handle = list();
     const fromEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-    const bottom = fromEnd < NEAR_BOTTOM_PX && !props.timeline.hasNewer();
-    setAtBottom(bottom);
-    if (bottom) setUnseen(0);
+    const movedUp = scroller.scrollTop < lastScrollTop - 1;
+    lastScrollTop = scroller.scrollTop;
+    // The view leaves the end only when it moves up: rows growing below it (measured, a message
+    // arriving) scroll it down, and it follows them (followEnd) rather than count them as unseen.
+    if (props.timeline.hasNewer() || (movedUp && fromEnd >= NEAR_BOTTOM_PX)) setAtBottom(false);
+    else if (fromEnd < NEAR_BOTTOM_PX) setAtBottom(true);
+    if (atBottom()) setUnseen(0);
     const i = unreadIndex();
     setUnreadAbove(!!handle && i >= 0 && handle.getItemOffset(i) < scroller.scrollTop);
     if (scroller.scrollTop < PAGE_AHEAD_PX && canLoadOlder()) void props.onLoadOlder();
