@@ -6,11 +6,11 @@
  * next seq, delivered to the room's subscribers like a message. Phases alternate over the rounds.
  */
 import type WebSocket from "ws";
-import { ApiClient } from "../test/support/client.ts";
 import { parleyEnv } from "./fanout.ts";
-import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqueName } from "../test/support/services.ts";
+import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 import { ackedSends } from "./lib/acked-sends.ts";
+import { roomSenders } from "./lib/room-senders.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench } from "./lib/report.ts";
 
@@ -33,23 +33,11 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     worker = await startWorkerProcess(
       parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", ROOM_RATE: "100000/60s" }),
     );
-    const clients = Array.from({ length: SENDERS }, () => new ApiClient(worker!.url));
-    await Promise.all(clients.map((c) => c.register(uniqueName("events"))));
-    const rooms = await Promise.all(Array.from({ length: ROOMS }, () => clients[0]!.createRoom(uniqueName("events"))));
-    const roomOf = (i: number) => rooms[i % ROOMS]!.id;
-    await Promise.all(clients.slice(1).map((c, i) => c.join(roomOf(i + 1))));
+    const { clients, roomOf, sockets: open } = await roomSenders(worker.url, { senders: SENDERS, rooms: ROOMS, tag: "events", protocols: ["parley.v2"] });
+    sockets.push(...open.map((o) => o.ws));
     // Each socket edits and reacts to a message of its own.
     const own = await Promise.all(
       clients.map(async (c, i) => (await c.request("POST", `/api/rooms/${roomOf(i)}/messages`, { body: BODY })).json.message.id as string),
-    );
-    const open = await Promise.all(
-      clients.map(async (c, i) => {
-        const socket = await c.socket({ protocols: ["parley.v2"] });
-        await socket.subscribe(roomOf(i));
-        socket.ws.removeAllListeners("message");
-        sockets.push(socket.ws);
-        return { ws: socket.ws, roomId: roomOf(i) };
-      }),
     );
     const frames: Record<Kind, { frame?: (i: number, n: number, clientId: string) => object; answers: string[] }> = {
       send: { answers: ["ack"] },

@@ -11,13 +11,13 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type WebSocket from "ws";
 import { uuidv7 } from "uuidv7";
-import { ApiClient } from "../test/support/client.ts";
 import { parleyEnv } from "./fanout.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, uniqueName } from "../test/support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../test/support/worker-process.ts";
 import { pinSelf } from "./lib/cpus.ts";
 import { figure, latency, type Bench } from "./lib/report.ts";
 import { ackedSends } from "./lib/acked-sends.ts";
+import { roomSenders } from "./lib/room-senders.ts";
 
 /** Concurrent senders (one user and socket each), over ROOMS rooms, each with WINDOW frames in flight. */
 const SENDERS = 8;
@@ -130,22 +130,9 @@ export const run: Bench = async ({ quick, serverCpus, clientCpus }) => {
     worker = await startWorkerProcess(
       parleyEnv(database.url, prefix, testSecret(), { CPUS: serverCpus, REGISTER_RATE: "100000/60s", ROOM_RATE: "100000/60s" }),
     );
-    const clients = Array.from({ length: SENDERS }, () => new ApiClient(worker!.url));
-    const users = await Promise.all(clients.map((c) => c.register(uniqueName("store"))));
-    const rooms = await Promise.all(Array.from({ length: ROOMS }, () => clients[0]!.createRoom(uniqueName("store"))));
+    const { clients, users, rooms, sockets: open } = await roomSenders(worker.url, { senders: SENDERS, rooms: ROOMS, tag: "store" });
+    sockets.push(...open.map((o) => o.ws));
     const senders: Sender[] = users.map((u, i) => ({ userId: u.id, roomId: rooms[i % ROOMS]!.id }));
-    // The first client created every room, so it is a member already.
-    await Promise.all(clients.slice(1).map((c, i) => c.join(senders[i + 1]!.roomId)));
-    const open = await Promise.all(
-      clients.map(async (c, i) => {
-        const socket = await c.socket();
-        await socket.subscribe(senders[i]!.roomId);
-        // From here on this bench reads frames itself: the client's frame log would grow without end.
-        socket.ws.removeAllListeners("message");
-        sockets.push(socket.ws);
-        return { ws: socket.ws, roomId: senders[i]!.roomId };
-      }),
-    );
 
     await socketSends(open, 1000, "warm");
     const ours = { stored: 0, seconds: 0, acks: [] as number[] };

@@ -42,8 +42,8 @@ export interface RoomEventStore {
   reactionsOf(roomId: string, messageId: string, viewerId: string): Promise<Array<ReactionSummary & { users: User[] }> | null>;
   /** The bodies a message had before each of its edits, oldest first; null for an unknown message. */
   editsOf(roomId: string, messageId: string): Promise<Array<{ body: string; editedAt: string }> | null>;
-  /** Each message's reaction summary for `viewerId`, by message id (messages without reactions are absent). */
-  summaries(roomId: string, messageIds: string[], viewerId: string): Promise<Map<string, ReactionSummary[]>>;
+  /** The messages of a room, each with its reaction summary for `viewerId` (as they are, without reactions). */
+  withReactions(roomId: string, messages: Message[], viewerId: string): Promise<Message[]>;
 }
 
 type Row = Record<string, unknown>;
@@ -163,9 +163,14 @@ export function roomEventMethods(db: Database): RoomEventStore {
     }
     return out;
   };
-  const withReactions = async (tx: Database, message: Message, viewerId: string): Promise<Message> => {
-    const list = (await summaries(message.roomId, [message.id], viewerId, tx)).get(message.id);
-    return list ? { ...message, reactions: list } : message;
+  const withReactions = async (roomId: string, page: Message[], viewerId: string, from: Database = db): Promise<Message[]> => {
+    const found = await summaries(
+      roomId,
+      page.map((m) => m.id),
+      viewerId,
+      from,
+    );
+    return page.map((m) => (found.has(m.id) ? { ...m, reactions: found.get(m.id)! } : m));
   };
 
   return {
@@ -175,13 +180,13 @@ export function roomEventMethods(db: Database): RoomEventStore {
         if (row.user_id !== user.id) throw new EventRefused("forbidden", "you can edit only your own messages");
         if (row.deleted_at) throw new EventRefused("conflict", "the message was deleted");
         const current = messageOf(row);
-        if (row.body === body) return { message: await withReactions(tx, current, user.id) };
+        if (row.body === body) return { message: (await withReactions(roomId, [current], user.id, tx))[0]! };
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.edited", messageId, user, at, body, previousBody: row.body as string });
         await tx.execute(
           sql`update ${messages} set body = ${body}, edited_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
         );
-        return { message: await withReactions(tx, { ...current, body, editedAt: at.toISOString() }, user.id), event };
+        return { message: (await withReactions(roomId, [{ ...current, body, editedAt: at.toISOString() }], user.id, tx))[0]!, event };
       }),
 
     deleteMessage: ({ roomId, messageId, user, at }) =>
@@ -264,6 +269,6 @@ export function roomEventMethods(db: Database): RoomEventStore {
       return rows.filter((r) => r.previous_body !== null).map((r) => ({ body: r.previous_body!, editedAt: iso(r.created_at) }));
     },
 
-    summaries: (roomId, messageIds, viewerId) => summaries(roomId, messageIds, viewerId),
+    withReactions: (roomId, page, viewerId) => withReactions(roomId, page, viewerId),
   };
 }

@@ -230,15 +230,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
   const selectMessages = () => db.select(messageColumns).from(messages).innerJoin(users, eq(users.id, messages.userId));
 
   /** Each message with its reaction summary for `viewerId` (unchanged without one). */
-  const withSummaries = async (roomId: string, page: Message[], viewerId?: string) => {
-    if (!viewerId) return page;
-    const reactions = await events.summaries(
-      roomId,
-      page.map((m) => m.id),
-      viewerId,
-    );
-    return page.map((m) => (reactions.has(m.id) ? { ...m, reactions: reactions.get(m.id)! } : m));
-  };
+  const withSummaries = (roomId: string, page: Message[], viewerId?: string) => (viewerId ? events.withReactions(roomId, page, viewerId) : page);
 
   /** A page of the room's messages that `which` keeps: with afterSeq it grows forward from it, otherwise it is the newest page below beforeSeq. */
   const historyPage = async (
