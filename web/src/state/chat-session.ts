@@ -47,8 +47,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   function subscription(roomId: string) {
     if (subscribed.has(roomId)) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      waiters.set(roomId, [...(waiters.get(roomId) ?? []), resolve]);
-      setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+      const timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+      waiters.set(roomId, [...(waiters.get(roomId) ?? []), () => (clearTimeout(timer), resolve())]);
     });
   }
 
