@@ -9,6 +9,7 @@ export * from "./errors.ts";
 export * from "./backoff.ts";
 export * from "./text-rules.ts";
 export * from "./credentials.ts";
+export * from "./mentions.ts";
 export type * from "./models.ts";
 export type { ClientFrame, ServerFrame } from "./frames.ts";
 export type { Credentials } from "./http.ts";

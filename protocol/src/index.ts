@@ -9,3 +9,4 @@ export * from "./routes.ts";
 export * from "./backoff.ts";
 export * from "./text-rules.ts";
 export * from "./credentials.ts";
+export * from "./mentions.ts";

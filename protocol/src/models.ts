@@ -40,6 +40,8 @@ export interface Message {
   /** A thread's parent: how many replies it has, and when the last came. */
   replyCount?: number;
   lastReplyAt?: string;
+  /** The members it mentions by `@username` (ids; `@room` and `@here` stay in the body only). */
+  mentions?: string[];
 }
 
 export interface ReactionSummary {
@@ -67,3 +69,21 @@ export interface RoomEvent {
 }
 
 export type Member = User & { online: boolean };
+
+/** The kinds of event a user's stream numbers. */
+export type UserEventKind = "mention";
+
+/**
+ * A parley.v2 `userEvent` frame: something for one user, at that user's next seq (1, 2, 3, …, no
+ * gaps), sent to every connection of the user that subscribed to its stream. `mention`: `message`
+ * (in `roomId`, at room seq `message.seq`) names the user, or says `@room` or `@here` while the
+ * user was online.
+ */
+export interface UserEvent {
+  type: "userEvent";
+  seq: number;
+  kind: UserEventKind;
+  roomId: string;
+  at: string;
+  message: Message;
+}
