@@ -1,5 +1,6 @@
 import WebSocket from "ws";
-import { fullJitterBackoff, LIMITS, type ClientFrame, type Message, type ReactionSummary, type RoomEvent, type ServerFrame } from "@parley/protocol";
+import { fullJitterBackoff, LIMITS, type ClientFrame, type Message, type RoomEvent, type ServerFrame } from "@parley/protocol";
+import { ChangeLedger } from "./change-ledger.ts";
 import type { ChangeFrame, ClientLog } from "./client-log.ts";
 import { applyEvent, viewMessage } from "./message-view.ts";
 
@@ -38,10 +39,7 @@ export class ChaosClient {
   private attempt = 0;
   private counter = 0;
   private readonly pending = new Map<string, Pending>();
-  /** Every change's frame by clientId, answered or not: an answer to a resend may come after the first. */
-  private readonly changeFrames = new Map<string, ChangeFrame>();
-  /** Emoji this user's reactions hold now, by message, as the server's answers said. */
-  private readonly reacted = new Map<string, Set<string>>();
+  private readonly ledger: ChangeLedger;
   private readonly lastSeq = new Map<string, number>();
   private readonly subscribed = new Set<string>();
   /** Rooms paging history after a `limited` replay; their live frames wait here. */
@@ -67,6 +65,7 @@ export class ChaosClient {
       startSeq: {},
       rejected: [],
     };
+    this.ledger = new ChangeLedger(this.log);
   }
 
   get connected() {
@@ -97,7 +96,7 @@ export class ChaosClient {
 
   /** Whether the server's last answer said this user reacted to the message with the emoji. */
   hasReacted(messageId: string, emoji: string) {
-    return this.reacted.get(messageId)?.has(emoji) ?? false;
+    return this.ledger.hasReacted(messageId, emoji);
   }
 
   /** The last seq seen in a room. */
@@ -159,7 +158,7 @@ export class ChaosClient {
   change(roomId: string, messageId: string, what: { type: "edit"; body: string } | { type: "delete" } | { type: "react"; emoji: string; on: boolean }): string {
     const clientId = `${this.options.user.username}-x${++this.counter}`;
     const frame = { ...what, roomId, messageId, clientId };
-    this.changeFrames.set(clientId, frame);
+    this.ledger.add(frame);
     this.pending.set(clientId, { frame, dropAcks: 0 });
     this.transmit(clientId);
     return clientId;
@@ -191,7 +190,7 @@ export class ChaosClient {
     clearTimeout(p.timer);
     this.ws!.send(JSON.stringify(p.frame));
     if (p.frame.type === "message") this.log.sends.push({ clientId, roomId: p.frame.roomId, t: Date.now() });
-    else this.log.changes.push({ ...p.frame, t: Date.now() });
+    else this.ledger.sent(p.frame);
     p.timer = this.later(() => this.transmit(clientId), this.options.ackTimeoutMs ?? 5000);
     if (p.cutAfterSend) {
       p.cutAfterSend = false;
@@ -229,9 +228,12 @@ export class ChaosClient {
       case "event":
         return this.onEvent(frame);
       case "ack":
-        return this.changeFrames.has(frame.clientId) ? this.onChangeAck(frame.clientId, frame.message) : this.onAck(frame.clientId, frame.message);
+        if (!this.ledger.has(frame.clientId)) return this.onAck(frame.clientId, frame.message);
+        this.ledger.acked(frame.clientId, frame.message);
+        return this.settleChange(frame.clientId);
       case "reactions":
-        return this.onReactions(frame.clientId, frame.messageId, frame.reactions);
+        if (this.ledger.reactions(frame.clientId, frame.messageId, frame.reactions)) this.settleChange(frame.clientId);
+        return;
       case "error":
         return this.onError(frame);
     }
@@ -254,23 +256,6 @@ export class ChaosClient {
   /** A client resumes from the highest seq of any frame it received. */
   private advance(roomId: string, seq: number) {
     if (seq > (this.lastSeq.get(roomId) ?? 0)) this.lastSeq.set(roomId, seq);
-  }
-
-  private onChangeAck(clientId: string, message: Message) {
-    this.log.answers.push({ clientId, kind: "ack", body: message.body, deleted: message.deleted === true, t: Date.now() });
-    this.settleChange(clientId);
-  }
-
-  private onReactions(clientId: string, messageId: string, reactions: ReactionSummary[]) {
-    const emoji = (this.changeFrames.get(clientId) as Extract<ChangeFrame, { type: "react" }> | undefined)?.emoji;
-    if (emoji === undefined) return;
-    const me = reactions.some((r) => r.emoji === emoji && r.me);
-    this.log.answers.push({ clientId, kind: "reactions", me, t: Date.now() });
-    const mine = this.reacted.get(messageId) ?? new Set<string>();
-    if (me) mine.add(emoji);
-    else mine.delete(emoji);
-    this.reacted.set(messageId, mine);
-    this.settleChange(clientId);
   }
 
   private settleChange(clientId: string) {
@@ -302,7 +287,7 @@ export class ChaosClient {
       else {
         this.pending.delete(clientId);
         this.log.rejected.push(clientId);
-        if (this.changeFrames.has(clientId)) this.log.answers.push({ clientId, kind: "error", code, t: Date.now() });
+        this.ledger.refused(clientId, code);
       }
     } else if (roomId && !clientId && !this.subscribed.has(roomId) && RETRIABLE.has(code)) {
       this.later(() => this.open && this.subscribe(roomId), wait);
