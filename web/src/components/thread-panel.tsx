@@ -1,5 +1,6 @@
 import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch } from "solid-js";
 import type { User } from "@parley/protocol";
+import { dayKeyOf } from "../lib/format.ts";
 import type { SuggestionsStore } from "../state/suggestions-store.ts";
 import type { Thread } from "../state/thread-store.ts";
 import type { Timeline } from "../state/timeline-store.ts";
@@ -44,11 +45,16 @@ export function ThreadPanel(props: ThreadPanelProps) {
     const parent = props.thread.parent();
     return parent && { kind: "message", key: `m:${parent.seq}`, message: parent, groupStart: true, dayStart: false };
   });
-  const rows = createMemo(() =>
-    buildRows({ messages: props.thread.replies(), pending: props.thread.pending(), me: props.me, lastRead: 0, hasMore: false, loaded: true }).filter(
-      (r): r is Exclude<Row, { kind: "start" | "unread" }> => r.kind === "message" || r.kind === "pending",
-    ),
-  );
+  const rows = createMemo(() => {
+    const built = buildRows({ messages: props.thread.replies(), pending: props.thread.pending(), me: props.me, lastRead: 0, hasMore: false, loaded: true });
+    const shown = built.filter((r): r is Exclude<Row, { kind: "start" | "unread" }> => r.kind === "message" || r.kind === "pending");
+    // No day separator under a parent of the same day: the panel starts with that day already.
+    const first = shown[0];
+    const parent = props.thread.parent();
+    const at = first && (first.kind === "message" ? first.message.createdAt : first.pending.createdAt);
+    if (first?.dayStart && parent && dayKeyOf(at!) === dayKeyOf(parent.createdAt)) shown[0] = { ...first, dayStart: false };
+    return shown;
+  });
   const count = () => props.thread.parent()?.replyCount ?? props.thread.replies().length;
 
   let atBottom = true;

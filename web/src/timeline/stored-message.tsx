@@ -76,29 +76,32 @@ export function StoredMessage(props: StoredMessageProps) {
           : undefined
       }
       footer={
-        <Show when={!message().deleted}>
+        <>
+          <Show when={!message().deleted}>
+            <Show when={threads() && message().parentId}>
+              {(parentId) => (
+                <button type="button" class="link-button thread-link" onClick={() => openThread(parentId())}>
+                  Replied in a thread
+                </button>
+              )}
+            </Show>
+            <ReactionsBar
+              message={message()}
+              pending={(emoji) => props.timeline.reactionPending(message().id, emoji)}
+              onToggle={react}
+              whoReacted={(m) => props.conversation?.whoReacted(m) ?? Promise.resolve([])}
+            />
+            <Show when={problem()}>
+              <p class="send-status error" role="alert">
+                {problem()}
+              </p>
+            </Show>
+          </Show>
+          {/* A deleted parent keeps its replies, and its thread still opens. */}
           <Show when={threads() && !message().parentId && message().replyCount}>
             {(count) => <ThreadSummary count={count()} lastReplyAt={message().lastReplyAt} now={props.now} onOpen={() => openThread(message().id)} />}
           </Show>
-          <Show when={threads() && message().parentId}>
-            {(parentId) => (
-              <button type="button" class="link-button thread-link" onClick={() => openThread(parentId())}>
-                Replied in a thread
-              </button>
-            )}
-          </Show>
-          <ReactionsBar
-            message={message()}
-            pending={(emoji) => props.timeline.reactionPending(message().id, emoji)}
-            onToggle={react}
-            whoReacted={(m) => props.conversation?.whoReacted(m) ?? Promise.resolve([])}
-          />
-          <Show when={problem()}>
-            <p class="send-status error" role="alert">
-              {problem()}
-            </p>
-          </Show>
-        </Show>
+        </>
       }
       actions={
         <Show when={props.conversation && !message().deleted && !props.editing}>
