@@ -1,5 +1,5 @@
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
-import { createHashRoute, DIRECTORY_HREF, roomHref } from "../lib/hash-route.ts";
+import { createHashRoute, DIRECTORY_HREF, roomHref, threadHref } from "../lib/hash-route.ts";
 import { showUnread } from "../lib/title-badge.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { ChatRoom } from "./chat-room.tsx";
@@ -31,6 +31,10 @@ export function AppShell() {
   const roomId = () => {
     const r = router.route();
     return r.view === "room" ? r.roomId : undefined;
+  };
+  const thread = () => {
+    const r = router.route();
+    return r.view === "room" ? r.thread : undefined;
   };
   const signOutEverywhere = async () => {
     if (!confirm("Sign out on every device, this one included?")) return;
@@ -119,7 +123,14 @@ export function AppShell() {
       <main ref={main} id="main" class="content" tabIndex={-1}>
         <Switch>
           <Match when={roomId()} keyed>
-            {(id) => <ChatRoom roomId={id} onLeft={() => go(DIRECTORY_HREF)} />}
+            {(id) => (
+              <ChatRoom
+                roomId={id}
+                thread={thread()}
+                onThread={(messageId) => router.navigate(messageId ? threadHref(id, messageId) : roomHref(id))}
+                onLeft={() => go(DIRECTORY_HREF)}
+              />
+            )}
           </Match>
           <Match when={!roomId()}>
             <RoomDirectory onOpen={go} />

@@ -1,14 +1,24 @@
-import { createSignal, onMount, Show, untrack } from "solid-js";
+import { createEffect, createSignal, on, onCleanup, onMount, Show, untrack } from "solid-js";
 import { confirmLeave } from "../lib/confirm-leave.ts";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
+import { ThreadPanel } from "./thread-panel.tsx";
 import { lastEditable, type Conversation } from "../timeline/conversation.ts";
 
-/** One open room (mounted per room): its timeline, who is online and typing, and the composer. */
-export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
+export interface ChatRoomProps {
+  roomId: string;
+  /** The id of the message whose thread is open beside the timeline (from the address). */
+  thread?: string;
+  /** Opens a message's thread, or closes it (undefined): the address changes, and `thread` follows. */
+  onThread: (messageId: string | undefined) => void;
+  onLeft: () => void;
+}
+
+/** One open room (mounted per room): its timeline, who is online and typing, the composer, and an open thread. */
+export function ChatRoom(props: ChatRoomProps) {
   const chat = useChat();
   const { auth } = useApp();
   // On a wide screen the online list shows beside the timeline until hidden; on a phone it opens over it.
@@ -20,16 +30,18 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
   // The message whose body is being edited in the timeline; when that ends, the composer has the focus again.
   const [editing, setEditing] = createSignal<string>();
   let section!: HTMLElement;
+  const focusComposer = () => section.querySelector<HTMLTextAreaElement>(".room-column > .composer textarea")?.focus();
   const changeEditing = (id: string | undefined) => {
     setEditing(id);
-    if (id === undefined) section.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+    if (id === undefined) focusComposer();
   };
   const editLast = () => {
     const last = lastEditable(chat.timeline.get(props.roomId)?.messages() ?? [], me());
     if (last) setEditing(last.id);
     return last !== undefined;
   };
-  const conversation: Conversation = {
+  /** What rows can do; in the thread panel the same, but without a thread of their own. */
+  const conversationOf = (threads: boolean): Conversation => ({
     get roomCreatedBy() {
       return room()?.createdBy;
     },
@@ -37,6 +49,41 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
     remove: chat.remove,
     toggleReaction: chat.toggleReaction,
     whoReacted: chat.whoReacted,
+    // eslint-disable-next-line solid/reactivity -- called on a click
+    openThread: threads ? (messageId) => props.onThread(messageId) : undefined,
+  });
+  const conversation = conversationOf(true);
+  const inThread = conversationOf(false);
+  const openThread = () => {
+    const t = chat.thread.current();
+    return t?.roomId === props.roomId ? t : undefined;
+  };
+  // The address says which thread is open (a reload reopens it); its parent shows at once from the timeline.
+  createEffect(
+    on(
+      () => props.thread,
+      (id) => {
+        if (!id) return chat.thread.close();
+        const parent = untrack(() =>
+          chat.timeline
+            .get(props.roomId)
+            ?.messages()
+            .find((m) => m.id === id),
+        );
+        void chat.thread.open(props.roomId, id, parent);
+      },
+    ),
+  );
+  onCleanup(() => chat.thread.close());
+  const closeThread = () => {
+    props.onThread(undefined);
+    focusComposer();
+  };
+  const peopleShown = () => showPeople() && !openThread();
+  // One panel beside the timeline at a time: asking for the online list closes the thread.
+  const togglePeople = () => {
+    if (openThread()) return (setShowPeople(true), props.onThread(undefined));
+    setShowPeople(!showPeople());
   };
 
   onMount(() => void chat.open(props.roomId));
@@ -64,47 +111,71 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
                 <p class="topic">{r().topic}</p>
               </Show>
             </div>
-            <button type="button" class="people-toggle" aria-expanded={showPeople()} aria-controls="room-presence" onClick={() => setShowPeople(!showPeople())}>
+            <button type="button" class="people-toggle" aria-expanded={peopleShown()} aria-controls="room-presence" onClick={togglePeople}>
               <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
             </button>
             <button type="button" class="quiet" onClick={() => confirmLeave(`#${r().name}`) && void chat.leave(props.roomId).then(props.onLeft)}>
               Leave
             </button>
           </header>
-          <div class="room-body" classList={{ "show-people": showPeople() }}>
-            <Show when={chat.timeline.get(props.roomId)} keyed>
+          <div class="room-main" classList={{ "thread-open": !!openThread() }}>
+            <div class="room-column">
+              <div class="room-body" classList={{ "show-people": peopleShown() }}>
+                <Show when={chat.timeline.get(props.roomId)} keyed>
+                  {(t) => (
+                    <MessageList
+                      timeline={t}
+                      roomName={`#${r().name}`}
+                      me={me()}
+                      lastRead={lastRead}
+                      onLoadOlder={() => chat.loadOlder(props.roomId)}
+                      onLoadNewer={() => chat.loadNewer(props.roomId)}
+                      onJumpToLatest={() => chat.jumpToLatest(props.roomId)}
+                      onRetry={(id) => chat.retry(props.roomId, id)}
+                      onDiscard={(id) => chat.discard(props.roomId, id)}
+                      conversation={conversation}
+                      editing={editing()}
+                      onEditingChange={changeEditing}
+                    />
+                  )}
+                </Show>
+                <div id="room-presence">
+                  <PresencePanel online={online()} count={chat.presence.count(props.roomId)} meId={me().id} />
+                </div>
+              </div>
+              <p class="typing" aria-live="polite" classList={{ visible: typing() !== "" }}>
+                {typingShown()}
+              </p>
+              <Composer
+                roomId={props.roomId}
+                roomName={`#${r().name}`}
+                suggestions={chat.suggestions}
+                onSend={(body) => chat.send(props.roomId, body)}
+                onTyping={() => chat.typing(props.roomId)}
+                onEditLast={editLast}
+              />
+            </div>
+            <Show when={openThread()} keyed>
               {(t) => (
-                <MessageList
-                  timeline={t}
+                <ThreadPanel
+                  thread={t}
                   roomName={`#${r().name}`}
                   me={me()}
-                  lastRead={lastRead}
-                  onLoadOlder={() => chat.loadOlder(props.roomId)}
-                  onLoadNewer={() => chat.loadNewer(props.roomId)}
-                  onJumpToLatest={() => chat.jumpToLatest(props.roomId)}
-                  onRetry={(id) => chat.retry(props.roomId, id)}
-                  onDiscard={(id) => chat.discard(props.roomId, id)}
-                  conversation={conversation}
-                  editing={editing()}
-                  onEditingChange={changeEditing}
+                  now={() => new Date()}
+                  timeline={chat.timeline.ensure(props.roomId)}
+                  conversation={inThread}
+                  suggestions={chat.suggestions}
+                  onSend={(body, alsoToRoom) => chat.thread.send(body, alsoToRoom)}
+                  onTyping={() => chat.typing(props.roomId)}
+                  onLoadOlder={() => void chat.thread.loadOlder()}
+                  onReload={() => void chat.thread.reload()}
+                  onRetry={(id) => chat.thread.retry(id)}
+                  onDiscard={(id) => chat.thread.discard(id)}
+                  onClose={closeThread}
                 />
               )}
             </Show>
-            <div id="room-presence">
-              <PresencePanel online={online()} count={chat.presence.count(props.roomId)} meId={me().id} />
-            </div>
           </div>
-          <p class="typing" aria-live="polite" classList={{ visible: typing() !== "" }}>
-            {typingShown()}
-          </p>
-          <Composer
-            roomId={props.roomId}
-            roomName={`#${r().name}`}
-            suggestions={chat.suggestions}
-            onSend={(body) => chat.send(props.roomId, body)}
-            onTyping={() => chat.typing(props.roomId)}
-            onEditLast={editLast}
-          />
         </section>
       )}
     </Show>

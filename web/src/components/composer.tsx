@@ -1,4 +1,4 @@
-import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+import { createEffect, createSignal, createUniqueId, on, onCleanup, Show } from "solid-js";
 import { LIMITS } from "@parley/protocol/client";
 import { useDrafts } from "../state/app-context.tsx";
 import type { DraftsStore } from "../state/drafts-store.ts";
@@ -12,6 +12,10 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Where unsent text is kept per room; by default the signed-in user's (none outside a chat). */
   drafts?: DraftsStore;
+  /** The key its unsent text is kept under (a thread's composer has its own); the room's id by default. */
+  draftKey?: string;
+  /** The box's label and placeholder; "Message <roomName>" by default. */
+  label?: string;
   /** ↑ in the empty box: edit our last message (as in Slack); returns whether there was one to edit. */
   onEditLast?: () => boolean;
 }
@@ -42,6 +46,9 @@ export function Composer(props: ComposerProps) {
   const [text, setText] = createSignal("");
   const [caretAtEnd, setCaretAtEnd] = createSignal(true);
   const [error, setError] = createSignal<string>();
+  const draftKey = () => props.draftKey ?? props.roomId;
+  const label = () => props.label ?? `Message ${props.roomName}`;
+  const hintId = createUniqueId();
 
   const ghost = () => {
     const g = props.suggestions.ghost();
@@ -75,7 +82,7 @@ export function Composer(props: ComposerProps) {
     props.suggestions.cancel();
     props.onSend(body);
     replace("");
-    drafts()?.set(props.roomId, "");
+    drafts()?.set(draftKey(), "");
   }
 
   function onKeyDown(e: KeyboardEvent) {
@@ -100,7 +107,7 @@ export function Composer(props: ComposerProps) {
     if (!MODIFIERS.has(e.key)) props.suggestions.cancel();
   }
   function onInput() {
-    drafts()?.set(props.roomId, area.value);
+    drafts()?.set(draftKey(), area.value);
     setText(area.value);
     setError(undefined);
     trackCaret();
@@ -108,15 +115,12 @@ export function Composer(props: ComposerProps) {
     props.suggestions.schedule(props.roomId, area.value);
   }
 
-  // A room (first or next) opens with its draft, and the box takes the focus.
+  // A room or thread (first or next) opens with its draft, and the box takes the focus.
   createEffect(
-    on(
-      () => props.roomId,
-      (roomId) => {
-        replace(drafts()?.get(roomId) ?? "");
-        if (mayTakeFocus(area)) area.focus();
-      },
-    ),
+    on(draftKey, (key) => {
+      replace(drafts()?.get(key) ?? "");
+      if (mayTakeFocus(area)) area.focus();
+    }),
   );
   // Measured once the mirror shows the new text (a suggestion that wraps onto a new line grows the
   // box, so it is not clipped), at most once a frame: measuring in the keystroke itself would force
@@ -138,9 +142,9 @@ export function Composer(props: ComposerProps) {
         <textarea
           ref={area}
           rows="1"
-          aria-label={`Message ${props.roomName}`}
-          aria-describedby="composer-hint"
-          placeholder={`Message ${props.roomName}`}
+          aria-label={label()}
+          aria-describedby={hintId}
+          placeholder={label()}
           title={ghostText() ? `Suggestion from ${ghost()?.source || "the server"}` : undefined}
           onInput={onInput}
           onKeyDown={onKeyDown}
@@ -153,7 +157,7 @@ export function Composer(props: ComposerProps) {
       <button type="submit" class="primary send-button" disabled={!text().trim()}>
         Send
       </button>
-      <p id="composer-hint" class="composer-hint" aria-live="polite">
+      <p id={hintId} class="composer-hint" aria-live="polite">
         <Show
           when={error()}
           fallback={

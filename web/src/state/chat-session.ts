@@ -6,7 +6,9 @@ import { SocketClient, type SocketState, type WebSocketConstructor } from "../tr
 import type { AuthStore } from "./auth-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
 import { createRoomsStore } from "./rooms-store.ts";
+import { describeSendError } from "./send-errors.ts";
 import { createSuggestionsStore } from "./suggestions-store.ts";
+import { createThreadSession } from "./thread-session.ts";
 import { createTimelineStore } from "./timeline-store.ts";
 
 const TYPING_EVERY_MS = 2500;
@@ -57,7 +59,10 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     if (mine || (roomId === activeRoom() && document.visibilityState !== "hidden")) rooms.markRead(roomId);
   };
 
+  const thread = createThreadSession({ http, socket, subscription, me });
+
   function route(frame: ServerFrame) {
+    thread.receive(frame);
     switch (frame.type) {
       case "subscribed":
         if (frame.limited) timeline.reset(frame.roomId);
@@ -102,6 +107,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   }
 
   function forget(roomId: string) {
+    if (thread.current()?.roomId === roomId) thread.close();
     subscribed.delete(roomId);
     socket.unsubscribe(roomId);
     rooms.removed(roomId);
@@ -120,6 +126,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
 
   return {
     timeline,
+    thread,
     presence,
     rooms,
     suggestions,
@@ -242,10 +249,11 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       try {
         const answer = await (mine ? http.removeReaction : http.addReaction)(message.roomId, message.id, emoji);
         // Nothing changed on the server (another tab did it first): no event is coming.
-        const held = timeline
-          .get(message.roomId)
-          ?.messages()
-          .find((m) => m.id === message.id);
+        const held =
+          timeline
+            .get(message.roomId)
+            ?.messages()
+            .find((m) => m.id === message.id) ?? thread.find(message.id);
         const shown = held?.reactions?.some((r) => r.emoji === emoji && r.me) ?? false;
         if (shown === answer.reactions.some((r) => r.emoji === emoji && r.me)) timeline.settleReaction(message.roomId, message.id, emoji);
       } catch (error) {
@@ -277,9 +285,3 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   };
 }
 export type ChatSession = ReturnType<typeof createChatSession>;
-
-function describeSendError(frame: Extract<ServerFrame, { type: "error" }>): string {
-  if (frame.code === "rate_limited") return `Sending too fast. Wait ${frame.retryAfter ?? "a few"} seconds, then retry.`;
-  if (frame.code === "forbidden") return "You are no longer a member of this room.";
-  return frame.message;
-}

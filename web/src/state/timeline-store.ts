@@ -83,6 +83,26 @@ export function applyEvent(message: Message, event: RoomEvent, meId: string | un
   return { ...message, reactions: applyReaction(message.reactions ?? [], r.emoji, event.kind === "reaction.added" ? 1 : -1, r.user.id === meId) };
 }
 
+/**
+ * A thread's parent after a reply to it came: one more reply, and the reply's time as the last.
+ * A parent whose `lastReplyAt` is already at or past the reply's time counts it already (it came
+ * from history or a replay, which send messages as they are now), so it stays as it is.
+ */
+export function countReply(parent: Message, reply: Message): Message {
+  if (reply.parentId !== parent.id || (parent.lastReplyAt !== undefined && parent.lastReplyAt >= reply.createdAt)) return parent;
+  return { ...parent, replyCount: (parent.replyCount ?? 0) + 1, lastReplyAt: reply.createdAt };
+}
+
+/** `list` with the parents of `replies` counting them; `list` itself when it holds none of them. */
+function withReplies<T extends readonly Message[]>(list: T, replies: readonly Message[]): T {
+  let next = list;
+  for (const reply of replies) {
+    const i = next.findLastIndex((m) => m.id === reply.parentId);
+    if (i >= 0) next = next.with(i, countReply(next[i]!, reply)) as unknown as T;
+  }
+  return next;
+}
+
 /** The room's timeline holds top-level messages and the thread replies also sent to the room, as history does. */
 const inTimeline = (m: Message) => !m.parentId || m.alsoToRoom === true;
 
@@ -160,20 +180,24 @@ function createRoomTimeline(top: number, anchored: boolean) {
     },
     /** Stored messages from the socket (live, replayed or acknowledged); those at or below `top` were applied already. */
     live(frames: readonly Message[]) {
-      // A reply only in its thread takes its seq, but no place in the timeline (threads come later).
-      const incoming = fresh(frames).filter(inTimeline);
+      // A reply only in its thread takes its seq and counts on its parent, but has no row here.
+      const news = fresh(frames);
+      const incoming = news.filter(inTimeline);
+      const replies = news.filter((m) => m.parentId);
       batch(() => {
         // An ack after its broadcast is not applied again, but it confirms our send all the same.
         confirm(frames);
         if (hasNewer()) {
           // Not shown yet: the window is older.
-          aside = mergeMessages(aside, incoming).slice(-ASIDE_MAX) as Message[];
+          aside = withReplies(mergeMessages(aside, incoming).slice(-ASIDE_MAX) as Message[], replies);
+          setMessages((held) => withReplies(held, replies));
           return;
         }
         const last = messages().at(-1)?.seq ?? -1;
         // Only what lands after the newest held is news; a late older one merges in silently.
         const added = incoming.filter((m) => m.seq > last);
         hold(incoming);
+        if (replies.length > 0) setMessages((held) => withReplies(held, replies));
         if (added.length > 0) setArrivals(added);
       });
     },

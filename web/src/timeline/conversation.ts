@@ -13,6 +13,8 @@ export interface Conversation {
   remove(message: Message): Promise<void>;
   toggleReaction(message: Message, emoji: string): Promise<void>;
   whoReacted(message: Message): Promise<ReactionDetail[]>;
+  /** Opens the thread of that message beside the timeline; without it (in the thread itself) rows offer no thread. */
+  openThread?(parentId: string): void;
 }
 
 /** The reactions offered with one click, before the picker. */

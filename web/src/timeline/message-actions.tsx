@@ -13,13 +13,15 @@ export interface MessageActionsProps {
   onReact: (emoji: string) => void;
   onEdit: () => void;
   onDelete: () => void;
+  /** Opens the message's thread: offered for a top-level message outside the thread panel. */
+  onReplyInThread?: () => void;
   /** The picker opened or closed: the bar stays shown while it is open. */
   onPickerOpen: (open: boolean) => void;
 }
 
 /**
  * The bar a message shows on hover or when something in it has the focus: quick reactions, the
- * emoji picker, Edit and Delete when allowed, and Copy link. Every action is a labelled button.
+ * emoji picker, Reply in thread, Edit and Delete when allowed, and Copy link. Every action is a labelled button.
  */
 export function MessageActions(props: MessageActionsProps) {
   const [picker, setPicker] = createSignal<HTMLElement>();
@@ -61,6 +63,13 @@ export function MessageActions(props: MessageActionsProps) {
       >
         <span aria-hidden="true">☺+</span>
       </button>
+      <Show when={props.onReplyInThread}>
+        {(reply) => (
+          <button type="button" aria-label="Reply in thread" title="Reply in thread" onClick={() => reply()()}>
+            <span aria-hidden="true">💬</span>
+          </button>
+        )}
+      </Show>
       <Show when={props.canEdit}>
         <button type="button" aria-label="Edit message" title="Edit" onClick={() => props.onEdit()}>
           <span aria-hidden="true">✎</span>

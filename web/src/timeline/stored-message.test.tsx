@@ -24,7 +24,7 @@ const msg = (seq: number, user = bob, extra: Partial<Message> = {}): Message => 
 });
 
 /** The timeline signed in as alice, with a conversation whose calls are recorded. */
-function setup(messages: Message[], options: { roomCreatedBy?: string } = {}) {
+function setup(messages: Message[], options: { roomCreatedBy?: string; threads?: boolean } = {}) {
   const store = createTimelineStore();
   store.ensure("r1");
   const conversation = {
@@ -33,6 +33,7 @@ function setup(messages: Message[], options: { roomCreatedBy?: string } = {}) {
     remove: vi.fn(async (_m: Message) => {}),
     toggleReaction: vi.fn(async (_m: Message, _emoji: string) => {}),
     whoReacted: vi.fn(async (_m: Message) => [{ emoji: "👍", count: 2, me: true, users: [alice, bob] }]),
+    openThread: options.threads ? vi.fn((_parentId: string) => {}) : undefined,
   } satisfies Conversation;
   const [editing, setEditing] = createSignal<string>();
   render(() => (
@@ -201,5 +202,35 @@ describe("the actions bar", () => {
     fireEvent.pointerLeave(article(2));
     expect(document.querySelectorAll(".message-actions")).toHaveLength(0);
     expect(article(3).getAttribute("tabindex")).toBe("0");
+  });
+
+  it("offers Reply in thread on top-level messages, shows a parent's replies, and links a reply sent to the room to its thread", async () => {
+    const parent = msg(1, bob, { replyCount: 2, lastReplyAt: msg(3).createdAt });
+    const { buttonsOf, button, conversation, article, store } = setup([parent, msg(2, alice), msg(3, bob, { parentId: "m1", alsoToRoom: true })], {
+      threads: true,
+    });
+    await settle();
+    expect(buttonsOf(2)).toContain("Reply in thread");
+    // A reply's thread is its parent's: it offers no thread of its own.
+    expect(buttonsOf(3)).not.toContain("Reply in thread");
+    fireEvent.click(button(2, "Reply in thread"));
+    expect(conversation.openThread).toHaveBeenLastCalledWith("m2");
+    const summary = article(1).querySelector<HTMLButtonElement>(".thread-summary")!;
+    expect(summary.textContent).toMatch(/^2 replies · last reply /);
+    fireEvent.click(summary);
+    expect(conversation.openThread).toHaveBeenLastCalledWith("m1");
+    fireEvent.click(screen.getByRole("button", { name: "Replied in a thread" }));
+    expect(conversation.openThread).toHaveBeenLastCalledWith("m1");
+    // A new reply counts on its parent live.
+    store.add("r1", [msg(4, alice, { parentId: "m1" })]);
+    await waitFor(() => expect(article(1).querySelector(".thread-summary")!.textContent).toMatch(/^3 replies/));
+    expect(article(4)).toBeNull();
+  });
+
+  it("offers no thread where there is none to open (the thread panel's own rows)", async () => {
+    const { buttonsOf, article } = setup([msg(1, bob, { replyCount: 1, lastReplyAt: msg(2).createdAt })]);
+    await settle();
+    expect(buttonsOf(1)).not.toContain("Reply in thread");
+    expect(article(1).querySelector(".thread-summary")).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import { MessageActions } from "./message-actions.tsx";
 import { MessageEditor } from "./message-editor.tsx";
 import { MessageRow } from "./message-row.tsx";
 import { ReactionsBar } from "./reactions-bar.tsx";
+import { ThreadSummary } from "./thread-summary.tsx";
 import type { MessageRowModel } from "./rows.ts";
 
 /** A row of a stored message, who is looking, and what can be done to it. */
@@ -13,7 +14,8 @@ export interface StoredMessageProps {
   row: MessageRowModel;
   me: User;
   now: () => Date;
-  timeline: Timeline;
+  /** Where our reaction toggles wait for their events (the room's timeline, in the thread panel too). */
+  timeline: Pick<Timeline, "reactionPending">;
   /** What can be done to it; without one the message is only shown. */
   conversation?: Conversation;
   /** Its body is being edited. */
@@ -25,7 +27,8 @@ export interface StoredMessageProps {
 const confirmDelete = () => confirm("Delete this message? This cannot be undone.");
 
 /**
- * A stored message: its row, with the actions bar, the reactions under it, and the inline editor.
+ * A stored message: its row, with the actions bar, the reactions under it, the inline editor, and
+ * its thread: a parent's reply count, or for a reply also sent to the room a link to its thread.
  * A deleted one is a tombstone with no actions. What an action changes shows when its event comes.
  */
 export function StoredMessage(props: StoredMessageProps) {
@@ -42,6 +45,9 @@ export function StoredMessage(props: StoredMessageProps) {
     if (conversation && !props.timeline.reactionPending(message().id, emoji)) void attempt(conversation.toggleReaction(message(), emoji));
   };
   const remove = () => confirmDelete() && void attempt(props.conversation!.remove(message()));
+  /** Threads open from here (the timeline), not from the thread panel itself. */
+  const threads = () => props.conversation?.openThread !== undefined;
+  const openThread = (messageId: string) => props.conversation?.openThread?.(messageId);
 
   return (
     <MessageRow
@@ -70,19 +76,32 @@ export function StoredMessage(props: StoredMessageProps) {
           : undefined
       }
       footer={
-        <Show when={!message().deleted}>
-          <ReactionsBar
-            message={message()}
-            pending={(emoji) => props.timeline.reactionPending(message().id, emoji)}
-            onToggle={react}
-            whoReacted={(m) => props.conversation?.whoReacted(m) ?? Promise.resolve([])}
-          />
-          <Show when={problem()}>
-            <p class="send-status error" role="alert">
-              {problem()}
-            </p>
+        <>
+          <Show when={!message().deleted}>
+            <Show when={threads() && message().parentId}>
+              {(parentId) => (
+                <button type="button" class="link-button thread-link" onClick={() => openThread(parentId())}>
+                  Replied in a thread
+                </button>
+              )}
+            </Show>
+            <ReactionsBar
+              message={message()}
+              pending={(emoji) => props.timeline.reactionPending(message().id, emoji)}
+              onToggle={react}
+              whoReacted={(m) => props.conversation?.whoReacted(m) ?? Promise.resolve([])}
+            />
+            <Show when={problem()}>
+              <p class="send-status error" role="alert">
+                {problem()}
+              </p>
+            </Show>
           </Show>
-        </Show>
+          {/* A deleted parent keeps its replies, and its thread still opens. */}
+          <Show when={threads() && !message().parentId && message().replyCount}>
+            {(count) => <ThreadSummary count={count()} lastReplyAt={message().lastReplyAt} now={props.now} onOpen={() => openThread(message().id)} />}
+          </Show>
+        </>
       }
       actions={
         <Show when={props.conversation && !message().deleted && !props.editing}>
@@ -94,6 +113,7 @@ export function StoredMessage(props: StoredMessageProps) {
             onReact={react}
             onEdit={() => props.onEditing(true)}
             onDelete={remove}
+            onReplyInThread={threads() && !message().parentId ? () => openThread(message().id) : undefined}
             onPickerOpen={setPickerOpen}
           />
         </Show>

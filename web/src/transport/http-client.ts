@@ -15,6 +15,10 @@ export interface HistoryPage {
   messages: Message[];
   hasMore: boolean;
 }
+/** A page of one thread (`GET …/messages/:id/thread`): its parent as it is now, and replies, oldest first. */
+export interface ThreadPage extends HistoryPage {
+  parent: Message;
+}
 /** One emoji of `GET …/reactions`: its summary and who reacted. */
 export type ReactionDetail = ReactionSummary & { users: User[] };
 /** A body a message had before an edit (`GET …/edits`). */
@@ -87,6 +91,13 @@ export class HttpClient {
     if (page.beforeSeq !== undefined) query.set("beforeSeq", String(page.beforeSeq));
     if (page.afterSeq !== undefined) query.set("afterSeq", String(page.afterSeq));
     return this.call<HistoryPage>("GET", `/api/rooms/${enc(roomId)}/messages?${query}`);
+  }
+
+  /** A page of a thread's replies, oldest first, paged as `history` is. */
+  thread(roomId: string, messageId: string, page: { beforeSeq?: number; limit?: number } = {}) {
+    const query = new URLSearchParams({ limit: String(page.limit ?? 50) });
+    if (page.beforeSeq !== undefined) query.set("beforeSeq", String(page.beforeSeq));
+    return this.call<ThreadPage>("GET", `${messagePath(roomId, messageId)}/thread?${query}`);
   }
 
   /** Changes the body of one's own message; the room's `message.edited` event carries the change to every view. */
