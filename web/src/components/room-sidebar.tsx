@@ -26,6 +26,7 @@ export function RoomSidebar(props: {
         <For each={chat.rooms.joined()}>
           {(room) => {
             const unread = () => (room.id === current() ? 0 : chat.rooms.unread(room.id));
+            const mentioned = () => (room.id === current() ? 0 : chat.mentions.count(room.id));
             return (
               <li>
                 <a
@@ -39,9 +40,18 @@ export function RoomSidebar(props: {
                     #
                   </span>
                   <span class="room-link-name">{room.name}</span>
-                  <Show when={unread() > 0}>
-                    <span class="badge" aria-label={`${unread()} unread`}>
-                      {unread() > 99 ? "99+" : unread()}
+                  <Show
+                    when={mentioned() > 0}
+                    fallback={
+                      <Show when={unread() > 0}>
+                        <span class="badge" aria-label={`${unread()} unread`}>
+                          {unread() > 99 ? "99+" : unread()}
+                        </span>
+                      </Show>
+                    }
+                  >
+                    <span class="badge mention-badge" aria-label={`${mentioned()} ${mentioned() === 1 ? "mention" : "mentions"}, ${unread()} unread`}>
+                      @{mentioned() > 99 ? "99+" : mentioned()}
                     </span>
                   </Show>
                 </a>

@@ -4,6 +4,7 @@ import { parseRoute } from "../lib/hash-route.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
+import { createMentionsStore } from "./mentions-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 import { describeSendError } from "./send-errors.ts";
@@ -32,7 +33,15 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   const timeline = createTimelineStore();
   const presence = createPresenceStore();
   const rooms = createRoomsStore(http, storage, () => auth.user()?.id);
-  const socket = new SocketClient({ url: wsUrl, WebSocket, token: auth.token, afterSeq: timeline.lastSeq, beforeConnect: auth.ensureFresh });
+  const mentions = createMentionsStore(storage, () => auth.user()?.id, rooms.lastRead);
+  const socket = new SocketClient({
+    url: wsUrl,
+    WebSocket,
+    token: auth.token,
+    afterSeq: timeline.lastSeq,
+    userAfterSeq: mentions.afterSeq,
+    beforeConnect: auth.ensureFresh,
+  });
   const suggestions = createSuggestionsStore({ request: socket.suggest, storage });
   const [status, setStatus] = createSignal<SocketState>(socket.state);
   const [activeRoom, setActiveRoom] = createSignal<string>();
@@ -80,6 +89,10 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         presence.stoppedTyping(m.roomId, m.user.username);
         return seen(m.roomId, m.seq, m.user.id === me());
       }
+      case "userSubscribed":
+        return mentions.subscribed(frame.lastSeq);
+      case "userEvent":
+        return mentions.received(frame);
       case "event":
         // Edits, deletions and reactions: applied to what is held, never counted as unread.
         return timeline.event(frame, me());
@@ -111,6 +124,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     subscribed.delete(roomId);
     socket.unsubscribe(roomId);
     rooms.removed(roomId);
+    mentions.forget(roomId);
     timeline.drop(roomId);
     presence.clear(roomId);
   }
@@ -129,6 +143,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     thread,
     presence,
     rooms,
+    mentions,
     suggestions,
     status,
     activeRoom,
@@ -141,6 +156,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       addEventListener("offline", onOffline);
       addEventListener("focus", onVisible);
       document.addEventListener("visibilitychange", onVisible);
+      mentions.load();
+      socket.subscribeUser();
       if (navigator.onLine === false) socket.setOnline(false);
       else socket.connect();
       // The room in the address is subscribed at once, beside loading the room list: its first

@@ -130,6 +130,22 @@ describe("SocketClient", () => {
     ]);
   });
 
+  it("subscribes the user's stream on every connection, resuming after the seq it was given", async () => {
+    let userSeq: number | undefined;
+    const client = new SocketClient({ url: "ws://x/ws", WebSocket: FakeSocket, token: () => "tok", afterSeq: () => undefined, userAfterSeq: () => userSeq });
+    client.subscribeUser();
+    client.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    last().open();
+    expect(last().sent).toEqual([{ type: "subscribeUser" }]);
+    userSeq = 7;
+    last().drop();
+    await vi.advanceTimersByTimeAsync(20_000);
+    last().open();
+    expect(last().sent).toEqual([{ type: "subscribeUser", afterSeq: 7 }]);
+    client.disconnect();
+  });
+
   it("does not resend a message the server refused", async () => {
     const client = make(() => 0);
     client.connect();

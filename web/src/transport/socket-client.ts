@@ -38,6 +38,8 @@ export interface SocketClientOptions {
   token: () => string | undefined;
   /** The seq to resubscribe a room after (the newest one the client holds), or undefined for no replay. */
   afterSeq: (roomId: string) => number | undefined;
+  /** The seq to resubscribe the user's own stream after, once `subscribeUser` was called. */
+  userAfterSeq?: () => number | undefined;
   /**
    * Runs before every attempt: refresh a token that is about to expire, and after a refused upgrade
    * (`last.opened` false: a browser hides its HTTP status, so a 401 looks like a network failure)
@@ -71,6 +73,8 @@ export class SocketClient {
   private lastHeard = 0;
   private lastClose?: LastClose;
   private readonly rooms = new Set<string>();
+  /** Whether the user's own stream (parley.v2 `subscribeUser`) is wanted on every connection. */
+  private userStream = false;
   private readonly pending = new Map<string, MessageFrame>();
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly stateListeners = new Set<(state: SocketState) => void>();
@@ -103,6 +107,7 @@ export class SocketClient {
     this.teardown();
     this.lastClose = undefined;
     this.rooms.clear();
+    this.userStream = false;
     this.pending.clear();
     this.attempt = 0;
     this.setState("closed");
@@ -126,6 +131,12 @@ export class SocketClient {
     this.rooms.add(roomId);
     if (this.isOpen()) this.sendSubscribe(roomId);
   }
+  /** Subscribes the user's own stream (mentions) on this connection and every next one. */
+  subscribeUser() {
+    if (this.userStream) return;
+    this.userStream = true;
+    if (this.isOpen()) this.sendSubscribeUser();
+  }
   unsubscribe(roomId: string) {
     if (this.rooms.delete(roomId)) this.send({ type: "unsubscribe", roomId });
   }
@@ -147,6 +158,10 @@ export class SocketClient {
   private send(frame: ClientFrame) {
     if (this.isOpen()) this.ws!.send(JSON.stringify(frame));
   }
+  private sendSubscribeUser() {
+    const afterSeq = this.options.userAfterSeq?.();
+    this.ws!.send(JSON.stringify(afterSeq === undefined ? { type: "subscribeUser" } : { type: "subscribeUser", afterSeq }));
+  }
   private sendSubscribe(roomId: string) {
     const afterSeq = this.options.afterSeq(roomId);
     this.ws!.send(JSON.stringify(afterSeq === undefined ? { type: "subscribe", roomId } : { type: "subscribe", roomId, afterSeq }));
@@ -163,6 +178,7 @@ export class SocketClient {
       opened = true;
       this.lastHeard = Date.now();
       this.setState("connected");
+      if (this.userStream) this.sendSubscribeUser();
       for (const roomId of this.rooms) this.sendSubscribe(roomId);
       for (const frame of this.pending.values()) ws.send(JSON.stringify(frame));
       this.startPings(ws);
