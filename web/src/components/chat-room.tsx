@@ -6,6 +6,7 @@ import { Composer } from "./composer.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 import { lastEditable, type Conversation } from "../timeline/conversation.ts";
+import { withPresence } from "../state/members-store.ts";
 
 /** One open room (mounted per room): its timeline, who is online and typing, and the composer. */
 export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
@@ -104,6 +105,7 @@ export function ChatRoom(props: { roomId: string; onLeft: () => void }) {
             onSend={(body) => chat.send(props.roomId, body)}
             onTyping={() => chat.typing(props.roomId)}
             onEditLast={editLast}
+            mentionCandidates={() => withPresence(chat.members.of(props.roomId), online()).filter((m) => m.id !== me().id)}
           />
         </section>
       )}

@@ -4,6 +4,7 @@ import { parseRoute } from "../lib/hash-route.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
+import { createMembersStore } from "./members-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 import { createSuggestionsStore } from "./suggestions-store.ts";
@@ -32,6 +33,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   const rooms = createRoomsStore(http, storage, () => auth.user()?.id);
   const socket = new SocketClient({ url: wsUrl, WebSocket, token: auth.token, afterSeq: timeline.lastSeq, beforeConnect: auth.ensureFresh });
   const suggestions = createSuggestionsStore({ request: socket.suggest, storage });
+  const members = createMembersStore((roomId) => http.members(roomId).then((r) => r.members));
   const [status, setStatus] = createSignal<SocketState>(socket.state);
   const [activeRoom, setActiveRoom] = createSignal<string>();
   const sendingTo = new Map<string, string>();
@@ -123,6 +125,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     presence,
     rooms,
     suggestions,
+    members,
     status,
     activeRoom,
     retryIn: () => Math.max(0, socket.retryAt - Date.now()),
