@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
 import type { Member } from "@parley/protocol";
 import { createSuggestionsStore, SUGGEST_DELAY_MS } from "../state/suggestions-store.ts";
 import { Composer } from "./composer.tsx";
@@ -128,6 +129,21 @@ describe("Composer mention picker", () => {
     fireEvent.click(carol);
     expect(box.value).toBe("hey @carol ");
     expect(document.activeElement).toBe(box);
+  });
+
+  it("keeps the active option within the list when the list shrinks under it", () => {
+    const [members, setMembers] = createSignal(MEMBERS);
+    const suggestions = createSuggestionsStore({ request: () => {}, storage: { getItem: () => null, setItem: () => {} } });
+    render(() => <Composer roomId="r1" roomName="#dev" suggestions={suggestions} onSend={() => {}} onTyping={() => {}} mentionCandidates={members} />);
+    const box = screen.getByRole("textbox", { name: "Message #dev" }) as HTMLTextAreaElement;
+    box.value = "@b";
+    box.setSelectionRange(2, 2);
+    fireEvent.input(box);
+    fireEvent.keyDown(box, { key: "ArrowDown" });
+    setMembers(MEMBERS.filter((m) => m.username !== "bob"));
+    expect(document.getElementById(box.getAttribute("aria-activedescendant")!)!.textContent).toContain("bea");
+    fireEvent.keyDown(box, { key: "Enter" });
+    expect(box.value).toBe("@bea ");
   });
 
   it("closes when the box loses the focus", () => {

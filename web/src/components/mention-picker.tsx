@@ -13,6 +13,8 @@ export interface MentionPickerOptions {
   insert: (text: string, caret: number) => void;
 }
 
+/** The keys the picker takes from the box while it is open (without Shift: Shift+Enter is still a new line). */
+const PICKER_KEYS = new Set(["ArrowDown", "ArrowUp", "Enter", "Tab", "Escape"]);
 const BROADCAST_HINT: Record<BroadcastMention, string> = { room: "Notify everyone in the room", here: "Notify everyone online now" };
 
 /**
@@ -23,7 +25,7 @@ export function createMentionPicker(options: MentionPickerOptions) {
   const id = createUniqueId();
   const query = createMemo(() => mentionQueryAt(options.text(), options.caret()));
   const [dismissedAt, setDismissedAt] = createSignal<number>();
-  const [active, setActive] = createSignal(0);
+  const [chosen, setActive] = createSignal(0);
   const shownQuery = () => {
     const q = query();
     return q && q.start !== dismissedAt() ? q : undefined;
@@ -33,6 +35,8 @@ export function createMentionPicker(options: MentionPickerOptions) {
     return q ? mentionOptions(options.candidates(), q.query) : [];
   });
   const open = () => choices().length > 0;
+  // Within the list even when it shrinks under the choice (someone went offline and sorted lower).
+  const active = () => Math.min(chosen(), choices().length - 1);
   // A new word (or none) forgets the dismissal; a new query starts at the first choice. Memos, so
   // that only a changed value counts (the query object is new on every keystroke).
   const wordStart = createMemo(() => query()?.start);
@@ -47,7 +51,8 @@ export function createMentionPicker(options: MentionPickerOptions) {
     const next = insertMention(options.text(), q, choice.name);
     options.insert(next.text, next.caret);
   }
-  const move = (by: number) => setActive((i) => (i + by + choices().length) % choices().length);
+  const move = (by: number) => setActive((active() + by + choices().length) % choices().length);
+  const dismiss = () => setDismissedAt(query()?.start);
 
   return {
     open,
@@ -60,16 +65,14 @@ export function createMentionPicker(options: MentionPickerOptions) {
     /** The focused option, for the box's `aria-activedescendant`. */
     activeId: () => (open() ? `${id}-${active()}` : undefined),
     /** Closes it for the word being typed (Esc, or the box losing the focus). */
-    dismiss: () => setDismissedAt(query()?.start),
+    dismiss,
     /** Handles a key of the box while open: ↑/↓ move, Enter/Tab insert, Esc closes. True when it took the key. */
     onKeyDown(e: KeyboardEvent): boolean {
-      if (!open() || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return false;
-      const taken = (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "Escape" || e.key === "Enter" || e.key === "Tab") && !e.shiftKey;
-      if (!taken) return false;
+      if (!open() || !PICKER_KEYS.has(e.key) || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return false;
       e.preventDefault();
       if (e.key === "ArrowDown") move(1);
       else if (e.key === "ArrowUp") move(-1);
-      else if (e.key === "Escape") setDismissedAt(query()?.start);
+      else if (e.key === "Escape") dismiss();
       else pick(active());
       return true;
     },
