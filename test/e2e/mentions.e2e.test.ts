@@ -111,7 +111,7 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     await composer(bob).fill("");
   });
 
-  it("screenshot: bob's view, his mention highlighted and the picker open", async () => {
+  it("screenshot: bob's view, his mention highlighted and the picker open, light and dark", async () => {
     const { bob } = pages as Required<typeof pages>;
     await say("carol", "I can pair on the **migration** part if that helps");
     await say("dave", "Numbers are on the launch dashboard now 📈");
@@ -122,6 +122,10 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     await expect.poll(() => options(bob).count()).toBe(6);
     await bob.waitForTimeout(200);
     await screenshot(bob, "12-mention");
+    expect(await axeViolations(bob)).toEqual([]);
+    // The same in the dark theme: the tints and the picker, for axe and to look at.
+    await bob.emulateMedia({ colorScheme: "dark" });
+    await screenshot(bob, "12-mention-dark");
     expect(await axeViolations(bob)).toEqual([]);
   });
 });
