@@ -33,6 +33,11 @@ describe("mentions in message bodies", () => {
     expect(body.querySelector("code")!.textContent).toBe("@dave");
   });
 
+  it("marks no address in formatted text either, however marked cuts the text", async () => {
+    const body = await bodyAsBob("**hi** mail dave@example.com or x@bob, _not_ a@bob but (@bob)", true);
+    expect(mentions(body)).toEqual(["@bob!"]);
+  });
+
   it("keeps URLs as links and a mention after one", async () => {
     const body = await bodyAsBob("https://example.com/@bob @bob");
     expect(body.querySelector("a")!.getAttribute("href")).toBe("https://example.com/@bob");
