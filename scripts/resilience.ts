@@ -21,7 +21,7 @@ const started = Date.now();
 for (const name of names) {
   console.log(`--- ${name} (${short ? "short" : "long"})`);
   const result = await SCENARIOS[name]!(sizes).catch((error: Error): ScenarioResult => ({
-    summary: checkRun(name, [], []),
+    summary: checkRun(name, [], { messages: [], events: [], reactions: [] }),
     notes: {},
     failures: [`the scenario threw: ${error.stack ?? error.message}`],
     durationMs: 0,

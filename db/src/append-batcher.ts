@@ -1,7 +1,12 @@
 import type { Message } from "@parley/protocol";
 import type { NewMessage } from "./store.ts";
+import { addressesSomeone, type AddressedUserEvent } from "./user-events-store.ts";
 
-export type Appended = { message: Message; created: boolean };
+/**
+ * A stored message, whether this call stored it (false: it was there already, a repeated clientId
+ * or id), and the mentions it stored with it, for the users' streams.
+ */
+export type Appended = { message: Message; created: boolean; userEvents?: AddressedUserEvent[] };
 
 /** How a batcher writes: one message (idempotent, the reference path) or several to one room at once. */
 export interface AppendWriter {
@@ -72,8 +77,9 @@ export class AppendBatcher {
     let n = 0;
     let chars = 0;
     for (const { message } of queue) {
-      // A thread reply goes in a statement of its own (it also counts itself on its parent).
-      if (message.parentId) return n === 0 ? 1 : n;
+      // A thread reply goes in a statement of its own (it also counts itself on its parent), and so
+      // does a message that mentions someone (its transaction also writes the users' streams).
+      if (message.parentId || addressesSomeone(message.addressed)) return n === 0 ? 1 : n;
       chars += message.body.length;
       if (n === this.maxMessages || (n > 0 && chars > this.maxBodyChars)) break;
       n++;

@@ -7,3 +7,6 @@ export { EventRefused } from "./room-events-store.ts";
 export type { MessageChange, ReactionChange, RoomEventStore, RoomLogEntry } from "./room-events-store.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";
 export type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore } from "./idempotency-store.ts";
+export { addressesSomeone } from "./user-events-store.ts";
+export type { AddressedUserEvent, MentionRequest, UserEventStore } from "./user-events-store.ts";
+export type { Appended } from "./append-batcher.ts";

@@ -3,6 +3,7 @@ import type { Message, ReactionSummary, RoomEvent, User } from "@parley/protocol
 import { NotMemberError, rowsOf } from "./message-inserts.ts";
 import { memberships, messages, reactions, roomEvents, roomSeq, rooms, users } from "./schema/index.ts";
 import type { Database } from "./store.ts";
+import { logMentions, mentionTargets, type AddressedUserEvent } from "./user-events-store.ts";
 
 /** A room's stream in seq order: messages (their creation) and the events about them. */
 export type RoomLogEntry = Message | RoomEvent;
@@ -17,10 +18,14 @@ export class EventRefused extends Error {
   }
 }
 
-/** The result of an edit or deletion: the message as it is now, and the event when something changed. */
+/**
+ * The result of an edit or deletion: the message as it is now, the event when something changed,
+ * and the mentions of users an edit newly names.
+ */
 export interface MessageChange {
   message: Message;
   event?: RoomEvent;
+  userEvents?: AddressedUserEvent[];
 }
 
 /** The result of a reaction toggle: the message's reactions now, and the event when something changed. */
@@ -30,8 +35,11 @@ export interface ReactionChange {
 }
 
 export interface RoomEventStore {
-  /** Replaces the body of the caller's own message. */
-  editMessage(input: { roomId: string; messageId: string; user: User; body: string; at: Date }): Promise<MessageChange>;
+  /**
+   * Replaces the body of the caller's own message. `usernames`: the names the new body mentions
+   * (parseMentions): its `mentions` become those members, and those it did not name before get a mention.
+   */
+  editMessage(input: { roomId: string; messageId: string; user: User; body: string; at: Date; usernames?: string[] }): Promise<MessageChange>;
   /** Deletes a message (its author's, or any in a room the caller created): the body is gone, a tombstone stays. */
   deleteMessage(input: { roomId: string; messageId: string; user: User; at: Date }): Promise<MessageChange>;
   /** Adds (`on`) or takes back the caller's reaction. */
@@ -57,6 +65,12 @@ export const threadFields = (r: { parentId: string | null; alsoToRoom: boolean; 
   ...(r.lastReplyAt ? { lastReplyAt: new Date(r.lastReplyAt).toISOString() } : {}),
 });
 
+/** A message's `mentions` field, present only when it names someone (jsonb arrives parsed or as text, by driver). */
+export const mentionFields = (value: unknown): { mentions?: string[] } => {
+  const ids = typeof value === "string" ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(ids) && ids.length > 0 ? { mentions: ids as string[] } : {};
+};
+
 /** A messages row (joined with its author) as the protocol's Message: `editedAt` once edited, `deleted` for a tombstone. */
 export function messageOf(r: Row): Message {
   return {
@@ -75,6 +89,7 @@ export function messageOf(r: Row): Message {
       replyCount: Number(r.reply_count ?? 0),
       lastReplyAt: (r.last_reply_at as string | null) ?? null,
     }),
+    ...mentionFields(r.mentions),
   };
 }
 
@@ -89,8 +104,8 @@ function eventOf(r: Row): RoomEvent {
 }
 
 /** The columns messageOf reads, from `messages m` joined with `users u`. */
-const MESSAGE_FIELDS = sql.raw(
-  "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.parent_id, m.also_to_room, m.reply_count, m.last_reply_at",
+export const MESSAGE_FIELDS = sql.raw(
+  "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.parent_id, m.also_to_room, m.reply_count, m.last_reply_at, m.mentions",
 );
 
 const messageSelect = (where: SQL) => sql`
@@ -174,7 +189,7 @@ export function roomEventMethods(db: Database): RoomEventStore {
   };
 
   return {
-    editMessage: ({ roomId, messageId, user, body, at }) =>
+    editMessage: ({ roomId, messageId, user, body, at, usernames = [] }) =>
       db.transaction(async (tx) => {
         const row = await lockMessage(tx, roomId, messageId, user.id, "update");
         if (row.user_id !== user.id) throw new EventRefused("forbidden", "you can edit only your own messages");
@@ -183,10 +198,20 @@ export function roomEventMethods(db: Database): RoomEventStore {
         if (row.body === body) return { message: (await withReactions(roomId, [current], user.id, tx))[0]! };
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.edited", messageId, user, at, body, previousBody: row.body as string });
+        const before = new Set(current.mentions ?? []);
+        const named = usernames.length > 0 ? (await mentionTargets(tx, roomId, user.id, { usernames })).named : [];
         await tx.execute(
-          sql`update ${messages} set body = ${body}, edited_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
+          sql`update ${messages} set body = ${body}, edited_at = ${at.toISOString()}::timestamptz, mentions = ${named.length > 0 ? JSON.stringify(named) : null}::jsonb
+              where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
         );
-        return { message: (await withReactions(roomId, [{ ...current, body, editedAt: at.toISOString() }], user.id, tx))[0]!, event };
+        const { mentions: _, ...rest } = current;
+        const edited: Message = { ...rest, body, editedAt: at.toISOString(), ...mentionFields(named) };
+        const userEvents = await logMentions(
+          tx,
+          edited,
+          named.filter((id) => !before.has(id)),
+        );
+        return { message: (await withReactions(roomId, [edited], user.id, tx))[0]!, event, userEvents };
       }),
 
     deleteMessage: ({ roomId, messageId, user, at }) =>

@@ -4,6 +4,7 @@ import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
 import { roomEventsContract } from "./room-events.contract.ts";
+import { userEventsContract } from "./user-events.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
 /** A migrated, empty database behind a Store, and how to close and remove it. */
@@ -82,6 +83,13 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       await store.join(room.id, bob.id);
       const { message } = await send(room.id, alice, "hello");
       return { store, roomId: room.id, alice, bob, outsider, message };
+    });
+
+    userEventsContract(async () => {
+      const [alice, bob, carol, dave] = await Promise.all([newUser("alice"), newUser("bob"), newUser("carol"), newUser("dave")]);
+      const room = await newRoom(alice);
+      await Promise.all([store.join(room.id, bob.id), store.join(room.id, carol.id)]);
+      return { store, roomId: room.id, alice, bob, carol, dave };
     });
 
     describe("rooms", () => {

@@ -32,6 +32,8 @@ describe("PostgreSQL migrations", () => {
           "room_events",
           "room_seq",
           "rooms",
+          "user_events",
+          "user_seq",
           "users",
         ]);
         const [partitions] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'messages'::regclass`;
@@ -39,8 +41,10 @@ describe("PostgreSQL migrations", () => {
         // Events and reactions live in partitions of the same number as their room's messages.
         const [eventParts] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'room_events'::regclass`;
         expect(eventParts?.count).toBe(32);
+        const [userParts] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'user_events'::regclass`;
+        expect(userParts?.count).toBe(32);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(6);
+        expect(applied?.count).toBe(7);
         const [lock] = await sql<
           { count: number }[]
         >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;

@@ -1,11 +1,12 @@
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Message, Room, User } from "@parley/protocol";
-import { AppendBatcher, type AppendBatchOptions } from "./append-batcher.ts";
+import { AppendBatcher, type AppendBatchOptions, type Appended } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
-import { roomEventMethods, threadFields, type RoomEventStore } from "./room-events-store.ts";
+import { mentionFields, roomEventMethods, threadFields, type RoomEventStore } from "./room-events-store.ts";
+import { addressesSomeone, logMentions, mentionTargets, userEventMethods, type MentionRequest, type UserEventStore } from "./user-events-store.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
 
@@ -29,6 +30,8 @@ export interface NewMessage {
   parentId?: string;
   /** A reply also shown in the room's timeline. */
   alsoToRoom?: boolean;
+  /** Whom the body addresses (parseMentions); resolved against the room's members when stored. */
+  addressed?: MentionRequest;
 }
 
 export interface HistoryPage {
@@ -37,7 +40,7 @@ export interface HistoryPage {
 }
 
 /** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
-export interface Store extends IdempotencyStore, RoomEventStore {
+export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Stores a user; null when the username is taken (case-insensitively). */
@@ -71,7 +74,7 @@ export interface Store extends IdempotencyStore, RoomEventStore {
    * first message is returned instead.
    * Rejects with NotMemberError when the sender is not a member of the room.
    */
-  appendMessage(message: NewMessage): Promise<{ message: Message; created: boolean }>;
+  appendMessage(message: NewMessage): Promise<Appended>;
   /**
    * A history page: see docs/protocol.md `GET /api/rooms/:roomId/messages`. Messages are in their
    * current state; with `viewerId`, each carries its reaction summary for that reader.
@@ -118,6 +121,7 @@ const messageColumns = {
   alsoToRoom: messages.alsoToRoom,
   replyCount: messages.replyCount,
   lastReplyAt: messages.lastReplyAt,
+  mentions: messages.mentions,
 };
 
 type MessageRow = {
@@ -135,6 +139,7 @@ type MessageRow = {
   alsoToRoom: boolean;
   replyCount: number;
   lastReplyAt: Date | null;
+  mentions: string[] | null;
 };
 
 const toMessage = (r: MessageRow): Message => ({
@@ -148,6 +153,7 @@ const toMessage = (r: MessageRow): Message => ({
   ...(r.editedAt ? { editedAt: r.editedAt.toISOString() } : {}),
   ...(r.deletedAt ? { deleted: true } : {}),
   ...threadFields(r),
+  ...mentionFields(r.mentions),
 });
 
 const roomColumns = {
@@ -167,7 +173,7 @@ const toRoom = (r: { id: string; name: string; topic: string; createdBy: string;
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-const stored = (m: NewMessage, seq: number): Message => ({
+const stored = (m: NewMessage, seq: number, mentionIds: string[] = []): Message => ({
   id: m.id,
   roomId: m.roomId,
   seq,
@@ -177,6 +183,7 @@ const stored = (m: NewMessage, seq: number): Message => ({
   createdAt: m.createdAt.toISOString(),
   ...(m.parentId ? { parentId: m.parentId } : {}),
   ...(m.parentId && m.alsoToRoom ? { alsoToRoom: true } : {}),
+  ...mentionFields(mentionIds),
 });
 
 /**
@@ -204,13 +211,28 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
   };
 
   /**
+   * One message in its own statement; one that mentions someone in a transaction that also gives
+   * each user it reaches a `mention` at their next seq, so the message and its mentions are stored
+   * together or not at all.
+   */
+  const insertOne = async (m: NewMessage): Promise<Omit<Appended, "created">> => {
+    const request = m.addressed;
+    if (!addressesSomeone(request)) return { message: stored(m, await insertMessage(db, m)) };
+    return db.transaction(async (tx) => {
+      const { named, notified } = await mentionTargets(tx, m.roomId, m.user.id, request);
+      const message = stored(m, await insertMessage(tx, m, named), named);
+      return { message, userEvents: await logMentions(tx, message, notified) };
+    });
+  };
+
+  /**
    * The reference path: a repeated clientId, or a repeated message id (a forwarded send stored
    * again by its sender's worker after the owner's answer was lost), fails on a unique index and
    * the first message is returned instead.
    */
-  const appendOne = async (m: NewMessage) => {
+  const appendOne = async (m: NewMessage): Promise<Appended> => {
     try {
-      return { message: stored(m, await insertMessage(db, m)), created: true };
+      return { ...(await insertOne(m)), created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const existing = (m.clientId ? await findMessageByClientId(m.roomId, m.user.id, m.clientId) : null) ?? (await findMessageById(m.roomId, m.id));
@@ -255,6 +277,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     ...idempotencyStore(db),
     ...refreshTokenMethods(db),
     ...events,
+    ...userEventMethods(db),
 
     async ping() {
       await db.execute(sql`select 1`);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
 import type { ErrorCode } from "./errors.ts";
-import type { Message, ReactionSummary, RoomEvent, User } from "./models.ts";
+import type { Message, ReactionSummary, RoomEvent, User, UserEvent } from "./models.ts";
 import type { ProtocolVersion } from "./versions.ts";
 import { clientIdSchema, messageBodySchema, parentIdSchema, suggestRequestSchema } from "./http.ts";
 import { REACTION_EMOJI_MAX } from "./text-rules.ts";
@@ -18,6 +18,8 @@ const messageId = z.string().min(1).max(64);
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("subscribe"), roomId, afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
   z.object({ type: z.literal("unsubscribe"), roomId }),
+  /** parley.v2: the connection's user's own stream (mentions), resumed after `afterSeq` like a room. */
+  z.object({ type: z.literal("subscribeUser"), afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
   z.object({
     type: z.literal("message"),
     roomId,
@@ -37,7 +39,19 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("auth"), token: z.string().min(1).max(4096) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
-export const CLIENT_FRAME_TYPES = ["subscribe", "unsubscribe", "message", "typing", "edit", "delete", "react", "suggest", "ping", "auth"] as const;
+export const CLIENT_FRAME_TYPES = [
+  "subscribe",
+  "unsubscribe",
+  "subscribeUser",
+  "message",
+  "typing",
+  "edit",
+  "delete",
+  "react",
+  "suggest",
+  "ping",
+  "auth",
+] as const;
 
 /** Frames the server sends. */
 export type ServerFrame =
@@ -57,6 +71,10 @@ export type ServerFrame =
       /** Extension: true when more than LIMITS.replayMax messages were missed; only the newest were replayed. */
       limited: boolean;
     }
+  /** parley.v2: the user's stream is subscribed; `lastSeq` is its newest seq, `limited` as for rooms. */
+  | { type: "userSubscribed"; lastSeq: number; limited: boolean }
+  /** parley.v2: an event of the user's stream, in its seq order. */
+  | UserEvent
   /** Extension: the subscription ended because the user left the room (in any tab). */
   | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" }
   | { type: "message"; message: Message }
@@ -81,6 +99,8 @@ export const SERVER_FRAME_TYPES = [
   "hello",
   "subscribed",
   "unsubscribed",
+  "userSubscribed",
+  "userEvent",
   "message",
   "ack",
   "event",

@@ -80,6 +80,12 @@ export const historyQuerySchema = z.object({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
+/** `GET /api/me/events`: the user's stream after `afterSeq`, oldest first. */
+export const userEventsQuerySchema = z.object({
+  afterSeq: wholeParam(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: wholeParam(1, LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+});
+
 /** `GET /api/rooms/:roomId/presence`: a page of the online list by name; `cursor` is the `next` of the page before. */
 export const presenceQuerySchema = z.object({
   limit: wholeParam(1, LIMITS.presencePageMax).default(LIMITS.presencePageDefault),

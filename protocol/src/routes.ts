@@ -17,6 +17,7 @@ export const ROUTES = [
   { method: "POST", path: "/api/auth/logout-all" },
   { method: "POST", path: "/api/auth/password" },
   { method: "GET", path: "/api/me" },
+  { method: "GET", path: "/api/me/events" },
   { method: "GET", path: "/api/rooms" },
   { method: "POST", path: "/api/rooms" },
   { method: "GET", path: "/api/rooms/:roomId" },

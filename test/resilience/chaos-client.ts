@@ -1,25 +1,8 @@
 import WebSocket from "ws";
-import { fullJitterBackoff, LIMITS, type Message, type ServerFrame } from "@parley/protocol";
-
-/** Everything one client did and saw, with times (ms since the epoch). */
-export interface ClientLog {
-  userId: string;
-  username: string;
-  /** Every transmission of a `message` frame; a resend repeats the clientId. */
-  sends: Array<{ clientId: string; roomId: string; t: number }>;
-  /** Every `ack` received; `dropped` when the client pretended it was lost. */
-  acks: Array<{ clientId: string; roomId: string; seq: number; id: string; t: number; dropped?: boolean }>;
-  /** Every message received, over the socket or (`history`) from a backfill page. */
-  receives: Array<{ roomId: string; seq: number; id: string; clientId: string | null; t: number; via: "ws" | "history" }>;
-  subscriptions: Array<{ roomId: string; afterSeq?: number; lastSeq: number; limited: boolean; t: number }>;
-  errors: Array<{ code: string; clientId?: string; roomId?: string; retryAfter?: number; t: number }>;
-  closes: Array<{ code: number; reason: string; t: number }>;
-  connects: Array<{ worker: string; t: number }>;
-  /** Per room, the room's last seq when the client first subscribed: it must receive everything after it. */
-  startSeq: Record<string, number>;
-  /** clientIds the server refused for good (not retriable): not expected to be stored. */
-  rejected: string[];
-}
+import { fullJitterBackoff, LIMITS, type ClientFrame, type Message, type RoomEvent, type ServerFrame } from "@parley/protocol";
+import { ChangeLedger } from "./change-ledger.ts";
+import type { ChangeFrame, ClientLog } from "./client-log.ts";
+import { applyEvent, viewMessage } from "./message-view.ts";
 
 export interface ChaosClientOptions {
   url: string;
@@ -31,8 +14,7 @@ export interface ChaosClientOptions {
 }
 
 interface Pending {
-  roomId: string;
-  body: string;
+  frame: Extract<ClientFrame, { type: "message" }> | ChangeFrame;
   /** Acks still to pretend lost (lost-ack scenario). */
   dropAcks: number;
   timer?: NodeJS.Timeout;
@@ -57,6 +39,7 @@ export class ChaosClient {
   private attempt = 0;
   private counter = 0;
   private readonly pending = new Map<string, Pending>();
+  private readonly ledger: ChangeLedger;
   private readonly lastSeq = new Map<string, number>();
   private readonly subscribed = new Set<string>();
   /** Rooms paging history after a `limited` replay; their live frames wait here. */
@@ -71,6 +54,10 @@ export class ChaosClient {
       sends: [],
       acks: [],
       receives: [],
+      changes: [],
+      answers: [],
+      backfills: [],
+      views: {},
       subscriptions: [],
       errors: [],
       closes: [],
@@ -78,6 +65,7 @@ export class ChaosClient {
       startSeq: {},
       rejected: [],
     };
+    this.ledger = new ChangeLedger(this.log);
   }
 
   get connected() {
@@ -92,9 +80,23 @@ export class ChaosClient {
     return this.options.rooms;
   }
 
-  /** Unacked messages. */
+  get userId() {
+    return this.options.user.id;
+  }
+
+  /** Unanswered messages and changes. */
   get unacked() {
     return this.pending.size;
+  }
+
+  /** True while a change of this message is unanswered: the next one waits, so a resend can never undo a later change. */
+  changing(messageId: string) {
+    return [...this.pending.values()].some((p) => p.frame.type !== "message" && p.frame.messageId === messageId);
+  }
+
+  /** Whether the server's last answer said this user reacted to the message with the emoji. */
+  hasReacted(messageId: string, emoji: string) {
+    return this.ledger.hasReacted(messageId, emoji);
   }
 
   /** The last seq seen in a room. */
@@ -110,7 +112,7 @@ export class ChaosClient {
   connect(): void {
     if (this.stopped) return;
     const url = this.options.url.replace(/^http/, "ws") + "/ws";
-    const ws = (this.ws = new WebSocket(url, ["parley.v1", `bearer.${this.options.token}`]));
+    const ws = (this.ws = new WebSocket(url, ["parley.v2", `bearer.${this.options.token}`]));
     const helloTimer = this.later(() => ws.terminate(), 15_000);
     let retryAfter = 0;
     ws.on("unexpected-response", (_req, res) => {
@@ -139,12 +141,25 @@ export class ChaosClient {
   /** Queues a new message and sends it when it can. */
   send(roomId: string, options: { body?: string; dropAcks?: number; cutAfterSend?: boolean } = {}): string {
     const clientId = `${this.options.user.username}-${++this.counter}`;
+    const body = options.body ?? `m ${this.counter} from ${this.options.user.username}`;
     this.pending.set(clientId, {
-      roomId,
-      body: options.body ?? `m ${this.counter} from ${this.options.user.username}`,
+      frame: { type: "message", roomId, body, clientId },
       dropAcks: options.dropAcks ?? 0,
       cutAfterSend: options.cutAfterSend,
     });
+    this.transmit(clientId);
+    return clientId;
+  }
+
+  /**
+   * Queues an edit (`body`), a deletion (`delete`) or a reaction toggle (`emoji`, `on`) of a message and
+   * sends it when it can. Resent with the same clientId until answered, like a message.
+   */
+  change(roomId: string, messageId: string, what: { type: "edit"; body: string } | { type: "delete" } | { type: "react"; emoji: string; on: boolean }): string {
+    const clientId = `${this.options.user.username}-x${++this.counter}`;
+    const frame = { ...what, roomId, messageId, clientId };
+    this.ledger.add(frame);
+    this.pending.set(clientId, { frame, dropAcks: 0 });
     this.transmit(clientId);
     return clientId;
   }
@@ -173,8 +188,9 @@ export class ChaosClient {
     const p = this.pending.get(clientId);
     if (!p || !this.open) return; // sent after the next hello
     clearTimeout(p.timer);
-    this.ws!.send(JSON.stringify({ type: "message", roomId: p.roomId, body: p.body, clientId }));
-    this.log.sends.push({ clientId, roomId: p.roomId, t: Date.now() });
+    this.ws!.send(JSON.stringify(p.frame));
+    if (p.frame.type === "message") this.log.sends.push({ clientId, roomId: p.frame.roomId, t: Date.now() });
+    else this.ledger.sent(p.frame);
     p.timer = this.later(() => this.transmit(clientId), this.options.ackTimeoutMs ?? 5000);
     if (p.cutAfterSend) {
       p.cutAfterSend = false;
@@ -185,7 +201,7 @@ export class ChaosClient {
 
   private onFrame(frame: ServerFrame) {
     const t = Date.now();
-    const roomOf = frame.type === "message" ? frame.message.roomId : undefined;
+    const roomOf = frame.type === "message" ? frame.message.roomId : frame.type === "event" ? frame.roomId : undefined;
     if (roomOf && this.backfilling.has(roomOf)) return void this.backfilling.get(roomOf)!.push(frame);
     switch (frame.type) {
       case "hello":
@@ -203,22 +219,48 @@ export class ChaosClient {
           this.log.startSeq[frame.roomId] = frame.lastSeq;
           this.lastSeq.set(frame.roomId, frame.lastSeq);
         } else if (frame.limited) {
-          void this.backfill(frame.roomId, afterSeq, frame.lastSeq - LIMITS.replayMax);
+          void this.backfill(frame.roomId, afterSeq, frame.lastSeq);
         }
         return;
       }
       case "message":
-        return this.receive(frame.message, "ws");
+        return this.receive(frame.message, "ws", frame.message.seq);
+      case "event":
+        return this.onEvent(frame);
       case "ack":
-        return this.onAck(frame.clientId, frame.message);
+        if (!this.ledger.has(frame.clientId)) return this.onAck(frame.clientId, frame.message);
+        this.ledger.acked(frame.clientId, frame.message);
+        return this.settleChange(frame.clientId);
+      case "reactions":
+        if (this.ledger.reactions(frame.clientId, frame.messageId, frame.reactions)) this.settleChange(frame.clientId);
+        return;
       case "error":
         return this.onError(frame);
     }
   }
 
-  private receive(message: Message, via: "ws" | "history") {
+  /** `stateSeq`: the highest seq whose effect the message's state holds (see MessageView). */
+  private receive(message: Message, via: "ws" | "history", stateSeq: number) {
     this.log.receives.push({ roomId: message.roomId, seq: message.seq, id: message.id, clientId: message.clientId, t: Date.now(), via });
-    if (message.seq > (this.lastSeq.get(message.roomId) ?? 0)) this.lastSeq.set(message.roomId, message.seq);
+    viewMessage(this.log.views, message, stateSeq);
+    this.advance(message.roomId, message.seq);
+  }
+
+  private onEvent(event: RoomEvent) {
+    const id = event.message?.id ?? event.reaction?.messageId ?? "";
+    this.log.receives.push({ roomId: event.roomId, seq: event.seq, id, clientId: null, t: Date.now(), via: "ws", kind: event.kind });
+    applyEvent(this.log.views, event);
+    this.advance(event.roomId, event.seq);
+  }
+
+  /** A client resumes from the highest seq of any frame it received. */
+  private advance(roomId: string, seq: number) {
+    if (seq > (this.lastSeq.get(roomId) ?? 0)) this.lastSeq.set(roomId, seq);
+  }
+
+  private settleChange(clientId: string) {
+    clearTimeout(this.pending.get(clientId)?.timer);
+    this.pending.delete(clientId);
   }
 
   private onAck(clientId: string, message: Message) {
@@ -245,6 +287,7 @@ export class ChaosClient {
       else {
         this.pending.delete(clientId);
         this.log.rejected.push(clientId);
+        this.ledger.refused(clientId, code);
       }
     } else if (roomId && !clientId && !this.subscribed.has(roomId) && RETRIABLE.has(code)) {
       this.later(() => this.open && this.subscribe(roomId), wait);
@@ -256,9 +299,15 @@ export class ChaosClient {
     this.ws!.send(JSON.stringify({ type: "subscribe", roomId, ...(afterSeq !== undefined ? { afterSeq } : {}) }));
   }
 
-  /** After a `limited` replay: pages (afterSeq, toSeq] over HTTP, then lets the held frames through. */
-  private async backfill(roomId: string, afterSeq: number, toSeq: number) {
+  /**
+   * After a `limited` replay up to `lastSeq`: pages the messages of (afterSeq, lastSeq - replayMax]
+   * over HTTP, then lets the held frames through. The pages hold the messages' current state, with
+   * every event up to `lastSeq` in it (the replay's own events are then not applied again).
+   */
+  private async backfill(roomId: string, afterSeq: number, lastSeq: number) {
+    const toSeq = lastSeq - LIMITS.replayMax;
     this.backfilling.set(roomId, []);
+    this.log.backfills.push({ roomId, afterSeq, toSeq });
     const ws = this.ws;
     try {
       let from = afterSeq;
@@ -269,7 +318,7 @@ export class ChaosClient {
         if (!res.ok) throw new Error(`history ${res.status}`);
         const page = ((await res.json()) as { messages: Message[] }).messages.filter((m) => m.seq <= toSeq);
         if (page.length === 0) break;
-        for (const m of page) this.receive(m, "history");
+        for (const m of page) this.receive(m, "history", lastSeq);
         from = page.at(-1)!.seq;
       }
     } catch {

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import type { RoomEvent } from "@parley/protocol";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { freePort, startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
@@ -10,6 +11,37 @@ export interface StoredMessage {
   seq: number;
   userId: string;
   clientId: string | null;
+  body: string;
+  edited: boolean;
+  deleted: boolean;
+}
+
+/** A row of room_events: an edit, deletion or reaction at its room's seq. */
+export interface StoredEvent {
+  roomId: string;
+  seq: number;
+  kind: RoomEvent["kind"];
+  messageId: string;
+  userId: string;
+  emoji: string | null;
+  /** An edit's new body and the one it replaced; null once the message is deleted. */
+  body: string | null;
+  previousBody: string | null;
+}
+
+/** A row of reactions: one user's reaction with one emoji to one message. */
+export interface StoredReaction {
+  roomId: string;
+  messageId: string;
+  emoji: string;
+  userId: string;
+}
+
+/** The tables the checker compares the clients' logs with. */
+export interface StoredState {
+  messages: StoredMessage[];
+  events: StoredEvent[];
+  reactions: StoredReaction[];
 }
 
 export interface ClusterOptions {
@@ -118,18 +150,56 @@ export class Cluster {
     return [...this.workers, this.lb].every((p) => !p || p.child.exitCode === null);
   }
 
-  /** Reads the messages table directly (not through the proxy). */
-  async storedMessages(): Promise<StoredMessage[]> {
-    this.sql ??= postgres(this.databaseUrl, { max: 2, onnotice: () => {} });
-    const rows = await this.sql<Array<{ id: string; room_id: string; seq: string; user_id: string; client_id: string | null }>>`
-      select id, room_id, seq, user_id, client_id from messages order by room_id, seq`;
-    return rows.map((r) => ({ id: r.id, roomId: r.room_id, seq: Number(r.seq), userId: r.user_id, clientId: r.client_id }));
+  /** Reads the messages, room_events and reactions tables directly (not through the proxy). */
+  async storedState(): Promise<StoredState> {
+    const sql = (this.sql ??= postgres(this.databaseUrl, { max: 2, onnotice: () => {} }));
+    type MessageRow = { id: string; room_id: string; seq: string; user_id: string; client_id: string | null; body: string; edited: boolean; deleted: boolean };
+    type EventRow = {
+      room_id: string;
+      seq: string;
+      kind: RoomEvent["kind"];
+      message_id: string;
+      user_id: string;
+      emoji: string | null;
+      body: string | null;
+      previous_body: string | null;
+    };
+    const [messages, events, reactions] = await Promise.all([
+      sql<MessageRow[]>`select id, room_id, seq, user_id, client_id, body, edited_at is not null as edited, deleted_at is not null as deleted
+        from messages order by room_id, seq`,
+      sql<EventRow[]>`select room_id, seq, kind, message_id, user_id, emoji, body, previous_body from room_events order by room_id, seq`,
+      sql<Array<{ room_id: string; message_id: string; emoji: string; user_id: string }>>`select room_id, message_id, emoji, user_id from reactions`,
+    ]);
+    return {
+      messages: messages.map((r) => ({
+        id: r.id,
+        roomId: r.room_id,
+        seq: Number(r.seq),
+        userId: r.user_id,
+        clientId: r.client_id,
+        body: r.body,
+        edited: r.edited,
+        deleted: r.deleted,
+      })),
+      events: events.map((r) => ({
+        roomId: r.room_id,
+        seq: Number(r.seq),
+        kind: r.kind,
+        messageId: r.message_id,
+        userId: r.user_id,
+        emoji: r.emoji,
+        body: r.body,
+        previousBody: r.previous_body,
+      })),
+      reactions: reactions.map((r) => ({ roomId: r.room_id, messageId: r.message_id, emoji: r.emoji, userId: r.user_id })),
+    };
   }
 
-  /** The newest seq of each room. */
+  /** The newest seq of each room: of its messages and its other events. */
   async lastSeqs(): Promise<Map<string, number>> {
     this.sql ??= postgres(this.databaseUrl, { max: 2, onnotice: () => {} });
-    const rows = await this.sql<Array<{ id: string; last: string | null }>>`select room_id as id, max(seq) as last from messages group by room_id`;
+    const rows = await this.sql<Array<{ id: string; last: string | null }>>`
+      select room_id as id, max(seq) as last from (select room_id, seq from messages union all select room_id, seq from room_events) s group by room_id`;
     return new Map(rows.map((r) => [r.id, Number(r.last ?? 0)]));
   }
 

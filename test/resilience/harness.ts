@@ -1,6 +1,8 @@
 import { ApiClient } from "../support/client.ts";
 import { uniqueName } from "../support/services.ts";
-import { ChaosClient, type ClientLog } from "./chaos-client.ts";
+import { makeChange } from "./change-picker.ts";
+import { ChaosClient } from "./chaos-client.ts";
+import type { ClientLog } from "./client-log.ts";
 import { Cluster, type ClusterOptions } from "./cluster.ts";
 
 export { Cluster, ChaosClient, type ClientLog, type ClusterOptions };
@@ -24,6 +26,8 @@ export interface LoadOptions {
   roomsPerUser: number;
   /** New messages per second per user. */
   ratePerUser: number;
+  /** The share of those ticks that also edit, delete or react (default 0.3). */
+  changeShare?: number;
   /** New messages wait while this many are unacked (a user does not type on forever into a dead app). */
   maxUnacked?: number;
 }
@@ -86,14 +90,21 @@ export class ChaosLoad {
     this.clients.push(...(await Promise.all(users.map((user, u) => chaosClient(this.cluster, user, roomsOf[u]!)))));
   }
 
-  /** Starts sending: each client every 1/rate s (jittered), into one of its rooms. */
+  /**
+   * Starts sending: each client every 1/rate s (jittered), into one of its rooms; some of those ticks
+   * also edit, delete or react there (see makeChange).
+   */
   start(): void {
-    const { ratePerUser, roomsPerUser, rooms } = this.options;
+    const { ratePerUser, roomsPerUser, rooms, changeShare = 0.3 } = this.options;
     const maxUnacked = this.options.maxUnacked ?? 5;
     const interval = 1000 / ratePerUser;
     this.clients.forEach((client, u) => {
       const tick = () => {
-        if (client.unacked < maxUnacked) client.send(this.roomIds[(u + Math.floor(Math.random() * Math.min(roomsPerUser, rooms))) % rooms]!);
+        const roomId = this.roomIds[(u + Math.floor(Math.random() * Math.min(roomsPerUser, rooms))) % rooms]!;
+        if (client.unacked < maxUnacked) {
+          client.send(roomId);
+          if (Math.random() < changeShare) makeChange(client, roomId);
+        }
         this.tickers[u] = setTimeout(tick, interval * (0.5 + Math.random()));
       };
       this.tickers[u] = setTimeout(tick, Math.random() * interval);
@@ -106,7 +117,7 @@ export class ChaosLoad {
   }
 
   /**
-   * Waits until every client has its messages acked and has seen the newest seq of each of its rooms.
+   * Waits until every client has its messages and changes answered and has seen the newest seq of each of its rooms.
    * Returns false on timeout (the checker then says what is missing).
    */
   async settle(timeoutMs: number, clients: ChaosClient[] = this.clients): Promise<boolean> {

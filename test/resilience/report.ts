@@ -1,7 +1,7 @@
 import type { ScenarioResult } from "./scenarios/common.ts";
 import { VIOLATIONS } from "./checker.ts";
 
-const COLUMNS = ["sent", "acked", "stored", "received", "reconnects", ...VIOLATIONS] as const;
+const COLUMNS = ["sent", "acked", "stored", "received", "changes", "changesAccepted", "reconnects", ...VIOLATIONS] as const;
 
 /** One line per scenario: totals, then every count that must be zero, then pass/fail and time. */
 export function formatTable(results: ScenarioResult[]): string {

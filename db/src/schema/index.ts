@@ -6,3 +6,4 @@ export { messages } from "./messages.ts";
 export { idempotencyKeys } from "./idempotency-keys.ts";
 export { refreshTokens } from "./refresh-tokens.ts";
 export { roomEvents, reactions } from "./room-events.ts";
+export { userSeq, userEvents } from "./user-events.ts";

@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -34,6 +34,8 @@ export const messages = pgTable(
     /** A parent's replies: how many, and when the last came. */
     replyCount: integer("reply_count").notNull().default(0),
     lastReplyAt: timestamp("last_reply_at", { withTimezone: true, mode: "date" }),
+    /** The ids of the members it mentions by name (migration 0006); null when none. */
+    mentions: jsonb("mentions").$type<string[]>(),
   },
   (t) => [
     // Doubles as the index for history pages: (room_id, seq) range scans within one partition.

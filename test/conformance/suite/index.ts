@@ -5,6 +5,7 @@ import { idempotencyTests } from "./idempotency.ts";
 import { roomTests } from "./rooms.ts";
 import { messageTests } from "./messages.ts";
 import { eventTests } from "./events.ts";
+import { mentionTests } from "./mentions.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
@@ -32,6 +33,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     roomTests(context);
     messageTests(context);
     eventTests(context);
+    mentionTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

@@ -90,15 +90,16 @@ export async function chaosRun(
     if (!(await load.settle(sizes.settleMs, everyone))) failures.push("did not settle: some client has unacked messages or is behind");
     ctx.notes.settleMs = Date.now() - settleStart;
     if (!(await load.finalResume(sizes.settleMs, everyone))) failures.push("did not settle after the final resume");
-    const stored = await cluster.storedMessages();
+    const stored = await cluster.storedState();
     const summary = checkRun(
       name,
       everyone.map((c) => c.log),
       stored,
     );
     failures.unshift(...violations(summary));
-    if (verify) verify(stored);
+    if (verify) verify(stored.messages);
     if (summary.acked === 0) failures.push("no message was acknowledged: the load did not run");
+    if (summary.changesAccepted === 0) failures.push("no edit, deletion or reaction was accepted: the load made no changes");
     const dead = cluster.workers.map((w, i) => (w && w.child.exitCode !== null ? i : -1)).filter((i) => i >= 0 && !(options.expectDead ?? []).includes(i));
     if (dead.length || cluster.lb.child.exitCode !== null)
       failures.push(`a process died unexpectedly: workers ${dead.join(",")} lb ${cluster.lb.child.exitCode}`);

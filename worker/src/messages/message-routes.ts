@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { editMessageSchema, historyQuerySchema, postMessageSchema } from "@parley/protocol";
+import { editMessageSchema, historyQuerySchema, postMessageSchema, userEventsQuerySchema } from "@parley/protocol";
 import { notFound } from "@parley/common";
 import type { Store } from "@parley/db";
 import { parseWith, readJson } from "../http/body.ts";
@@ -23,6 +23,16 @@ export function registerMessageRoutes(app: Hono<AppEnv>, deps: { store: Store; m
     const { body, clientId, parentId, alsoToRoom } = await readJson(c, postMessageSchema);
     const { message, created } = await messages.send(c.get("user"), roomId, body, clientId ?? null, false, { parentId, alsoToRoom });
     return c.json({ message }, created ? 201 : 200);
+  });
+
+  // The user's own stream (mentions), for clients without a socket: docs/protocol.md, "The user stream".
+  app.get("/api/me/events", authenticate, async (c) => {
+    const { afterSeq, limit } = parseWith(userEventsQuerySchema, c.req.query());
+    const userId = c.get("user").id;
+    const lastSeq = (await store.userLastSeqs([userId])).get(userId) ?? 0;
+    const events = afterSeq < lastSeq ? await store.userLog(userId, afterSeq, lastSeq, limit) : [];
+    const reached = events.at(-1)?.seq ?? afterSeq;
+    return c.json({ events, lastSeq, hasMore: events.length === limit && reached < lastSeq });
   });
 
   // Edits, deletions and reactions: events of the room's stream (docs/protocol.md, "Events").

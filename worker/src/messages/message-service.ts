@@ -1,5 +1,5 @@
-import { isReactionEmoji, type Message, type ReactionSummary, type User } from "@parley/protocol";
-import { EventRefused, NoSuchParentError, NotMemberError, type MessageChange, type Store } from "@parley/db";
+import { isReactionEmoji, parseMentions, type Message, type ReactionSummary, type User } from "@parley/protocol";
+import { EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { ApiError, type Clock, invalid, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
@@ -41,15 +41,27 @@ export class MessageService {
     if (!decision.ok) throw rateLimited(decision, "messages");
     // UUIDv7: time-ordered, so new ids land at the right edge of the (room_id, id) index instead of at random pages.
     const reply = thread.parentId ? { parentId: thread.parentId, ...(thread.alsoToRoom ? { alsoToRoom: true } : {}) } : {};
-    return this.writes.append({ id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply }).catch((error: unknown) => {
+    const { usernames, broadcast } = parseMentions(body);
+    // Names and @room are resolved in the transaction that stores the message; @here after it (below).
+    const addressed: MentionRequest | undefined =
+      usernames.length > 0 || broadcast === "room" ? { usernames, ...(broadcast === "room" ? { broadcast } : {}) } : undefined;
+    const message = { id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply, ...(addressed ? { addressed } : {}) };
+    const appended = this.writes.append(message).catch((error: unknown) => {
       if (error instanceof NoSuchParentError) throw new ApiError("not_found", error.message);
       throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
     });
+    if (broadcast === "here")
+      void appended.then(
+        (result) => (result.created ? this.hub.mentionOnline(result.message) : undefined),
+        () => {},
+      );
+    return appended;
   }
 
   /** Replaces the body of the user's own message; the edit is an event of the room's stream. */
   edit(user: User, roomId: string, messageId: string, body: string): Promise<Message> {
-    return this.change(roomId, messageId, user, () => this.store.editMessage({ roomId, messageId, user, body, at: new Date(this.clock.now()) }));
+    const { usernames } = parseMentions(body);
+    return this.change(roomId, messageId, user, () => this.store.editMessage({ roomId, messageId, user, body, at: new Date(this.clock.now()), usernames }));
   }
 
   /** Deletes a message (the user's own, or any in a room they created): a tombstone stays, the body is gone. */
@@ -85,7 +97,7 @@ export class MessageService {
     if (!decision.ok) throw rateLimited(decision, "messages");
     try {
       const result = await run();
-      if (result.event) this.hub.published(result.event);
+      if (result.event) this.hub.published(result.event, "userEvents" in result ? result.userEvents : undefined);
       return result.message as NonNullable<R["message"]>;
     } catch (error) {
       if (error instanceof EventRefused) throw new ApiError(error.code, error.message);

@@ -159,7 +159,8 @@ export class RoomWriteRouter implements RoomWrites {
     const answers = await Promise.all(
       forwarded.map(fromForwarded).map((m) =>
         this.local.append(m).then(
-          ({ message, created }): AppendAnswer => (created ? { id: m.id, seq: message.seq } : { id: m.id, existing: message }),
+          ({ message, created }): AppendAnswer =>
+            created ? { id: m.id, seq: message.seq, ...(message.mentions ? { mentions: message.mentions } : {}) } : { id: m.id, existing: message },
           (error: unknown): AppendAnswer => ({
             id: m.id,
             error: error instanceof NotMemberError ? "not_member" : error instanceof StoreTimeout ? "unavailable" : "failed",
@@ -183,7 +184,7 @@ export class RoomWriteRouter implements RoomWrites {
     }
     this.pending.delete(answer.id);
     this.settled(p.message);
-    const message = "seq" in answer ? stored(p.message, answer.seq) : answer.existing;
+    const message = "seq" in answer ? stored(p.message, answer.seq, answer.mentions) : answer.existing;
     this.deps.hub.delivered(message);
     p.resolve({ message, created: message.id === answer.id });
   }
@@ -205,10 +206,10 @@ export class RoomWriteRouter implements RoomWrites {
     // Handed to the store now, so it keeps this send's place among the room's appends.
     const storing = this.deps.store.appendMessage(p.message);
     storing.then(
-      ({ message, created }) => {
+      ({ message, created, userEvents }) => {
         this.settled(p.message);
         // Not created: the owner stored this very message (and published it) before the answer was lost.
-        if (created) this.deps.hub.published(message);
+        if (created) this.deps.hub.published(message, userEvents);
         else this.deps.hub.delivered(message);
         p.resolve({ message, created: created || message.id === id });
       },
@@ -234,5 +235,10 @@ export class RoomWriteRouter implements RoomWrites {
 const laneOf = (m: NewMessage) => `${m.roomId}|${m.user.id}`;
 const toForwarded = (m: NewMessage): ForwardedMessage => ({ ...m, createdAt: m.createdAt.toISOString() });
 const fromForwarded = (m: ForwardedMessage): NewMessage => ({ ...m, createdAt: new Date(m.createdAt) });
-/** The message as the owner stored it: what was forwarded, with the seq it got. */
-const stored = (m: NewMessage, seq: number): Message => ({ ...m, seq, createdAt: m.createdAt.toISOString() });
+/** The message as the owner stored it: what was forwarded, with the seq it got and the members it mentions. */
+const stored = ({ addressed: _, ...m }: NewMessage, seq: number, mentions?: string[]): Message => ({
+  ...m,
+  seq,
+  createdAt: m.createdAt.toISOString(),
+  ...(mentions ? { mentions } : {}),
+});

@@ -1,9 +1,7 @@
-import type { Message } from "@parley/protocol";
-import type { NewMessage, Store } from "@parley/db";
+import type { Appended, NewMessage, Store } from "@parley/db";
 import type { RoomHub } from "../realtime/room-hub.ts";
 
-/** A stored message, and whether this send stored it (false: a repeated clientId or message id). */
-export type Appended = { message: Message; created: boolean };
+export type { Appended };
 
 /**
  * Where a send is stored: here (one worker, or workerd where a Durable Object owns the room), or
@@ -27,7 +25,7 @@ export class LocalRoomWrites implements RoomWrites {
 
   async append(message: NewMessage): Promise<Appended> {
     const result = await this.store.appendMessage(message);
-    if (result.created) this.hub.published(result.message);
+    if (result.created) this.hub.published(result.message, result.userEvents);
     return result;
   }
 }

@@ -1,4 +1,5 @@
-import type { Message, RoomEvent as StreamEvent, User } from "@parley/protocol";
+import type { Message, RoomEvent as StreamEvent, User, UserEvent } from "@parley/protocol";
+import type { MentionRequest } from "@parley/db";
 
 /** What workers tell each other about a room. */
 export type RoomEvent =
@@ -8,6 +9,8 @@ export type RoomEvent =
   /** A user's first connection to the room anywhere, or last one gone: receivers read counts and lists from Presence. */
   | { kind: "presence"; roomId: string; event: "join" | "leave"; user: User }
   | { kind: "typing"; roomId: string; user: User }
+  /** An event of one user's stream, on that user's channel (userChannelOf). */
+  | { kind: "user"; userId: string; event: UserEvent }
   /** The user left the room: every worker drops that user's subscriptions to it. */
   | { kind: "left"; roomId: string; userId: string }
   /** A token or session was revoked: every worker closes the sockets using it (on SESSIONS_CHANNEL). */
@@ -31,6 +34,7 @@ export interface ForwardedMessage {
   createdAt: string;
   parentId?: string;
   alsoToRoom?: boolean;
+  addressed?: MentionRequest;
 }
 
 /**
@@ -38,7 +42,8 @@ export interface ForwardedMessage {
  * when it was there already (a repeated clientId), or an error: `not_member` (nothing stored),
  * `unavailable` (the database did not answer in time), `failed` (the sender stores it itself).
  */
-export type AppendAnswer = { id: string; seq: number } | { id: string; existing: Message } | { id: string; error: "not_member" | "unavailable" | "failed" };
+export type AppendAnswer =
+  { id: string; seq: number; mentions?: string[] } | { id: string; existing: Message } | { id: string; error: "not_member" | "unavailable" | "failed" };
 
 /** The events of a worker's inbox. */
 export type InboxEvent = Extract<RoomEvent, { kind: "append" | "accepted" | "appended" }>;

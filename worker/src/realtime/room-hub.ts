@@ -9,6 +9,8 @@ import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
 import { PresenceCoalescer, type PresenceWindow, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
+import { UserStreams } from "./user-streams.ts";
+import type { AddressedUserEvent } from "@parley/db";
 
 /** A room's stream in seq order: a message (its creation), or an edit, deletion or reaction. */
 type LogEntry = Message | StreamEvent;
@@ -44,9 +46,12 @@ export class RoomHub {
   private inboxListener: (event: InboxEvent) => void = () => {};
   private readonly coalescer: PresenceCoalescer;
   private readonly metrics: Metrics;
+  /** The users' own streams (mentions), on the same bus and store. */
+  readonly users: UserStreams;
 
   constructor(private readonly deps: HubDeps) {
     this.metrics = deps.metrics ?? noMetrics;
+    this.users = new UserStreams(deps);
     this.coalescer = new PresenceCoalescer(
       (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")),
       deps.presenceWindowMs,
@@ -103,14 +108,15 @@ export class RoomHub {
   async disconnect(peer: Peer): Promise<void> {
     const rooms = [...(this.peerRooms.get(peer.id) ?? [])];
     this.peerRooms.delete(peer.id);
-    await Promise.all(
-      rooms.map((roomId) =>
+    await Promise.all([
+      this.users.disconnect(peer),
+      ...rooms.map((roomId) =>
         this.run(roomId, async (ch) => {
           if (!ch.subscribers.delete(peer.id)) return;
           if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
         }),
       ),
-    );
+    ]);
   }
 
   /** Each room the peer is subscribed to, with the last seq it was sent: what outlives an eviction with its socket. */
@@ -127,14 +133,38 @@ export class RoomHub {
     return this.channels.get(roomId)?.subscribers.has(peer.id) ?? false;
   }
 
-  /** A message or event this worker committed: deliver it here and tell the other workers. */
-  published(entry: LogEntry): void {
+  /**
+   * A message or event this worker committed, and the users' events stored with it (mentions):
+   * deliver them here and tell the other workers.
+   */
+  published(entry: LogEntry, userEvents: AddressedUserEvent[] = []): void {
     if (isRoomEvent(entry)) this.publish(entry.roomId, { kind: "event", event: entry });
     else {
       this.metrics.messageStored();
       this.publish(entry.roomId, { kind: "message", message: entry });
     }
     if (this.channels.has(entry.roomId)) void this.run(entry.roomId, (ch) => this.ingest(ch, entry));
+    if (userEvents.length > 0) this.users.published(userEvents);
+  }
+
+  /**
+   * `@here` in a message this worker stored: the members online now get a mention. Presence is not
+   * in the database, and reading it before the store would let a later send overtake this one; so
+   * these mentions are stored just after the message, in a transaction of their own (a worker that
+   * dies in between leaves them out: `@here` is best effort, like presence).
+   */
+  async mentionOnline(message: Message): Promise<void> {
+    try {
+      const online = await this.deps.presence.online(message.roomId);
+      this.users.published(
+        await this.deps.store.mentionOnline(
+          message,
+          online.map((u) => u.id),
+        ),
+      );
+    } catch (err) {
+      this.deps.logger.warn({ err, roomId: message.roomId }, "@here mentions failed");
+    }
   }
 
   /**
@@ -168,6 +198,7 @@ export class RoomHub {
    * subscriptions of users who left meanwhile (a lost `left` publish); run periodically.
    */
   async resync(): Promise<void> {
+    await this.users.resync().catch((err) => this.deps.logger.warn({ err }, "user stream resync failed"));
     const ready = [...this.channels.values()].filter((ch) => ch.ready);
     if (ready.length === 0) return;
     const lastSeqs = await this.deps.store.lastSeqs(ready.map((ch) => ch.roomId));
@@ -264,6 +295,7 @@ export class RoomHub {
   private onBusEvent(roomId: string, event: RoomEvent): void {
     if (event.kind === "revoked" || event.kind === "signed-out") return this.revokedListener(event);
     if (event.kind === "append" || event.kind === "accepted" || event.kind === "appended") return this.inboxListener(event);
+    if (event.kind === "user") return this.users.received(event.userId, event.event);
     const ch = this.channels.get(roomId);
     if (!ch) return;
     switch (event.kind) {

@@ -27,6 +27,8 @@ export interface ConnectionState {
   address: string;
   /** Its subscriptions, each with the last seq it was sent (RoomHub.cursorsOf). */
   rooms: Record<string, number>;
+  /** The last seq of its user's stream it was sent, if it subscribed to that stream (UserStreams.cursorOf). */
+  userCursor?: number;
 }
 
 /**
@@ -83,7 +85,11 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
   const sessionDeps: SessionDeps = hibernation ? { ...deps, maxRooms: hibernation.maxRooms } : deps;
 
   /** One connection's events; `resumed` when it comes back on its open socket from the state that socket kept. */
-  function connection(state: Omit<ConnectionState, "rooms">, place: SocketPlace | undefined, resumed?: { ws: WSContext; rooms: Record<string, number> }) {
+  function connection(
+    state: Omit<ConnectionState, "rooms" | "userCursor">,
+    place: SocketPlace | undefined,
+    resumed?: { ws: WSContext; rooms: Record<string, number>; userCursor?: number },
+  ) {
     const { user, version } = state;
     let session: WsSession | undefined;
     let keeping = false;
@@ -93,7 +99,9 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       keeping = true;
       queueMicrotask(() => {
         keeping = false;
-        if (session && ws.readyState === 1) hibernation.keep(ws, { ...state, token: session.peer.token, rooms: hub.cursorsOf(session.peer) });
+        if (!session || ws.readyState !== 1) return;
+        const userCursor = hub.users.cursorOf(session.peer);
+        hibernation.keep(ws, { ...state, token: session.peer.token, rooms: hub.cursorsOf(session.peer), ...(userCursor === undefined ? {} : { userCursor }) });
       });
     };
     const open = (ws: WSContext) => {
@@ -117,7 +125,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
       deps.openSockets.add(session);
       return session;
     };
-    if (resumed) void open(resumed.ws).resume(resumed.rooms);
+    if (resumed) void open(resumed.ws).resume(resumed.rooms, resumed.userCursor);
     const events: WSEvents = {
       onOpen(_event, ws) {
         place?.opened();
@@ -151,7 +159,7 @@ export function registerWsRoute(app: Hono<AppEnv>, deps: WsRouteDeps) {
     } catch {
       place = undefined;
     }
-    return connection(state, place, { ws, rooms: state.rooms });
+    return connection(state, place, { ws, rooms: state.rooms, userCursor: state.userCursor });
   });
 
   app.get(

@@ -98,7 +98,7 @@ export class WsSession {
    * hibernation), each from its cursor, ahead of any frame it sends from now on. A room the user
    * left meanwhile ends with `unsubscribed`.
    */
-  resume(rooms: Record<string, number>): Promise<void> {
+  resume(rooms: Record<string, number>, userCursor?: number): Promise<void> {
     const { hub } = this.deps;
     const again = (roomId: string, cursor: number) =>
       hub.subscribe(this.peer, roomId, cursor, true).catch((error: unknown) => {
@@ -107,7 +107,12 @@ export class WsSession {
         else this.fail({ type: "subscribe", roomId }, error);
       });
     return this.queue.run(async () => {
-      if (!this.closed) await Promise.all(Object.entries(rooms).map(([roomId, cursor]) => again(roomId, cursor)));
+      if (this.closed) return;
+      const user =
+        userCursor === undefined
+          ? undefined
+          : hub.users.subscribe(this.peer, userCursor, true).catch((error: unknown) => this.fail({ type: "subscribeUser" }, error));
+      await Promise.all([user, ...Object.entries(rooms).map(([roomId, cursor]) => again(roomId, cursor))]);
     });
   }
 
@@ -137,6 +142,9 @@ export class WsSession {
         }
         case "unsubscribe":
           return await hub.unsubscribe(this.peer, frame.roomId);
+        case "subscribeUser":
+          if (this.peer.version < 2) throw new ApiError("invalid_request", "the user stream is part of parley.v2; connect with that subprotocol");
+          return await hub.users.subscribe(this.peer, frame.afterSeq);
         case "message": {
           const known = hub.isSubscribed(this.peer, frame.roomId);
           const arrived = this.deps.clock.now();
@@ -184,7 +192,7 @@ export class WsSession {
     const apiError = toApiError(error);
     if (apiError.code === "internal") this.deps.logger.error({ err: error, frame: frame.type }, "frame failed");
     const ids = "clientId" in frame ? { clientId: frame.clientId } : {};
-    this.send({ type: "error", ...errorFields(apiError), roomId: frame.roomId, ...ids });
+    this.send({ type: "error", ...errorFields(apiError), ...("roomId" in frame ? { roomId: frame.roomId } : {}), ...ids });
   }
 
   /** Streams a suggestion; a newer request cancels the one in flight. */

@@ -1,0 +1,32 @@
+import { bigint, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { users } from "./users.ts";
+
+/**
+ * Each user's event counter (migrations/0006_mentions.sql, fillfactor 70 for HOT updates): a
+ * mention takes the mentioned user's next seq in the transaction that stores the message.
+ */
+export const userSeq = pgTable("user_seq", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
+});
+
+/**
+ * A user's own stream (parley.v2 `userEvent` frames): today mentions of them. Hash-partitioned by
+ * `user_id` in the database (the migration), which drizzle cannot express: this describes the parent.
+ */
+export const userEvents = pgTable(
+  "user_events",
+  {
+    userId: uuid("user_id").notNull(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    kind: text("kind").notNull(),
+    roomId: uuid("room_id").notNull(),
+    messageId: uuid("message_id").notNull(),
+    /** The message's seq in its room. */
+    roomSeq: bigint("room_seq", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "user_events_user_seq_pk", columns: [t.userId, t.seq] }), index("user_events_room_idx").on(t.userId, t.roomId, t.roomSeq)],
+);

@@ -1,0 +1,152 @@
+import { sql } from "drizzle-orm";
+import type { BroadcastMention, Message, UserEvent } from "@parley/protocol";
+import { rowsOf } from "./message-inserts.ts";
+import { messageOf, MESSAGE_FIELDS } from "./room-events-store.ts";
+import { memberships, messages, userEvents, userSeq, users } from "./schema/index.ts";
+import type { Database } from "./store.ts";
+
+/**
+ * What a message addresses, as the sender's worker read it from the body (parseMentions): names,
+ * `@room` or `@here`, and for `@here` who was online when it was sent (presence is not in the database).
+ */
+export interface MentionRequest {
+  usernames: string[];
+  broadcast?: BroadcastMention;
+  /** With `@here`: the ids of the users online in the room. */
+  online?: string[];
+}
+
+/** A user-stream event and the user whose stream it is in. */
+export interface AddressedUserEvent {
+  userId: string;
+  event: UserEvent;
+}
+
+export interface UserEventStore {
+  /** The user's events with afterSeq < seq <= toSeq, in order, at most `limit` (the oldest). */
+  userLog(userId: string, afterSeq: number, toSeq: number, limit: number): Promise<UserEvent[]>;
+  /** Each user's newest user-stream seq (0 for a user with none). */
+  userLastSeqs(userIds: string[]): Promise<Map<string, number>>;
+  /**
+   * `@here`, after the message was stored: a mention for each of `online` who is a member, not the
+   * sender and not named in it (those have theirs already).
+   */
+  mentionOnline(message: Message, online: string[]): Promise<AddressedUserEvent[]>;
+  /** Per room, the mentions of the user in messages past the room's seq in `after` (all, for a room not in it); rooms without any are left out. */
+  mentionCounts(userId: string, after: Map<string, number>): Promise<Map<string, number>>;
+}
+
+/** True when the request can reach anyone, so the send needs the mention steps at all. */
+export const addressesSomeone = (request: MentionRequest | undefined): request is MentionRequest =>
+  request !== undefined && (request.usernames.length > 0 || request.broadcast !== undefined);
+
+/**
+ * Who a message reaches, among the room's members other than its sender: `named`, the members it
+ * names (stored as its `mentions`), and `notified`, everyone who gets a mention event (the named,
+ * all members for `@room`, those online for `@here`), sorted so that concurrent sends lock the
+ * users' counters in one order.
+ */
+export async function mentionTargets(
+  tx: Database,
+  roomId: string,
+  senderId: string,
+  request: MentionRequest,
+): Promise<{ named: string[]; notified: string[] }> {
+  const names = JSON.stringify(request.usernames);
+  const online = JSON.stringify(request.broadcast === "here" ? (request.online ?? []) : []);
+  const everyone = request.broadcast === "room";
+  const rows = rowsOf<{ user_id: string; named: boolean }>(
+    await tx.execute(sql`
+      select m.user_id, u.username_key in (select json_array_elements_text(${names}::json)) as named
+      from ${memberships} m join ${users} u on u.id = m.user_id
+      where m.room_id = ${roomId}::uuid and m.user_id <> ${senderId}::uuid
+        and (${everyone}::boolean
+          or u.username_key in (select json_array_elements_text(${names}::json))
+          or m.user_id in (select json_array_elements_text(${online}::json)::uuid))
+      order by m.user_id`),
+  );
+  return { named: rows.filter((r) => r.named).map((r) => r.user_id), notified: rows.map((r) => r.user_id) };
+}
+
+/** Gives each user a `mention` of the stored message at their next seq; part of the transaction that stores it. */
+export async function logMentions(tx: Database, message: Message, userIds: string[]): Promise<AddressedUserEvent[]> {
+  if (userIds.length === 0) return [];
+  const rows = rowsOf<{ user_id: string; seq: number | string }>(
+    await tx.execute(sql`
+      with bumped as (
+        insert into ${userSeq} (user_id, last_seq)
+        select id::uuid, 1 from json_array_elements_text(${JSON.stringify(userIds)}::json) as t(id) order by 1
+        on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
+        returning user_id, last_seq
+      )
+      insert into ${userEvents} (user_id, seq, kind, room_id, message_id, room_seq, created_at)
+      select user_id, last_seq, 'mention', ${message.roomId}::uuid, ${message.id}::uuid, ${message.seq}, ${message.createdAt}::timestamptz from bumped
+      returning user_id, seq`),
+  );
+  return rows.map((r) => ({
+    userId: r.user_id,
+    event: { type: "userEvent", seq: Number(r.seq), kind: "mention", roomId: message.roomId, at: message.createdAt, message },
+  }));
+}
+
+/** Reading users' streams (see UserEventStore). */
+export function userEventMethods(db: Database): UserEventStore {
+  return {
+    async userLog(userId, afterSeq, toSeq, limit) {
+      const rows = rowsOf<Record<string, unknown>>(
+        await db.execute(sql`
+          select e.seq as event_seq, e.kind, e.created_at as event_at, ${MESSAGE_FIELDS}
+          from ${userEvents} e
+          join ${messages} m on m.room_id = e.room_id and m.id = e.message_id
+          join ${users} u on u.id = m.user_id
+          where e.user_id = ${userId}::uuid and e.seq > ${afterSeq} and e.seq <= ${toSeq}
+          order by e.seq limit ${limit}`),
+      );
+      return rows.map((r) => {
+        const message = messageOf(r);
+        return {
+          type: "userEvent",
+          seq: Number(r.event_seq),
+          kind: r.kind as UserEvent["kind"],
+          roomId: message.roomId,
+          at: new Date(r.event_at as string).toISOString(),
+          message,
+        };
+      });
+    },
+
+    mentionOnline: (message, online) =>
+      db.transaction(async (tx) => {
+        const { notified } = await mentionTargets(tx, message.roomId, message.user.id, { usernames: [], broadcast: "here", online });
+        const named = new Set(message.mentions ?? []);
+        return logMentions(
+          tx,
+          message,
+          notified.filter((id) => !named.has(id)),
+        );
+      }),
+
+    async userLastSeqs(userIds) {
+      const out = new Map(userIds.map((id) => [id, 0]));
+      if (userIds.length === 0) return out;
+      const rows = rowsOf<{ user_id: string; last_seq: number | string }>(
+        await db.execute(
+          sql`select user_id, last_seq from ${userSeq} where user_id in (select json_array_elements_text(${JSON.stringify(userIds)}::json)::uuid)`,
+        ),
+      );
+      for (const r of rows) out.set(r.user_id, Number(r.last_seq));
+      return out;
+    },
+
+    async mentionCounts(userId, after) {
+      const rows = rowsOf<{ room_id: string; count: number | string }>(
+        await db.execute(sql`
+          select e.room_id, count(*) as count from ${userEvents} e
+          left join json_each_text(${JSON.stringify(Object.fromEntries(after))}::json) as read(room_id, seq) on read.room_id::uuid = e.room_id
+          where e.user_id = ${userId}::uuid and e.kind = 'mention' and e.room_seq > coalesce(read.seq::bigint, 0)
+          group by e.room_id`),
+      );
+      return new Map(rows.map((r) => [r.room_id, Number(r.count)]));
+    },
+  };
+}
