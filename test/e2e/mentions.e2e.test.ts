@@ -52,8 +52,8 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     await say("carol", "Morning! I'll keep the checklist in the pinned doc up to date");
     await say("dave", "Staging deploy finished, all checks green ✅");
     await say("carol", "@here standup moves to 10:30 today, the big room is booked until then");
-    await say("bea", "QA pass on Android is done: two minor issues filed, neither blocks the launch");
     await say("alice", "Thanks. The load test at 2× peak passed, p99 stayed under 80 ms");
+    await say("bea", "QA pass on Android is done: two minor issues filed, neither blocks the launch");
     pages.bob = await openAs("bob", sessions.bob!);
     pages.alice = await openAs("alice", sessions.alice!);
   }, 120_000);
