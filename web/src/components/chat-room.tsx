@@ -7,6 +7,7 @@ import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 import { ThreadPanel } from "./thread-panel.tsx";
 import { lastEditable, type Conversation } from "../timeline/conversation.ts";
+import { withPresence } from "../state/members-store.ts";
 
 export interface ChatRoomProps {
   roomId: string;
@@ -92,6 +93,8 @@ export function ChatRoom(props: ChatRoomProps) {
   let lastTyping = "";
   const typingShown = () => (lastTyping = typing() || lastTyping);
   const online = () => chat.presence.online(props.roomId);
+  /** Who the composers offer after `@`: the room's members, online ones marked, without the user. */
+  const mentionCandidates = () => withPresence(chat.members.of(props.roomId), online()).filter((m) => m.id !== me().id);
 
   return (
     <Show
@@ -153,6 +156,7 @@ export function ChatRoom(props: ChatRoomProps) {
                 onSend={(body) => chat.send(props.roomId, body)}
                 onTyping={() => chat.typing(props.roomId)}
                 onEditLast={editLast}
+                mentionCandidates={mentionCandidates}
               />
             </div>
             <Show when={openThread()} keyed>
@@ -172,6 +176,7 @@ export function ChatRoom(props: ChatRoomProps) {
                   onRetry={(id) => chat.thread.retry(id)}
                   onDiscard={(id) => chat.thread.discard(id)}
                   onClose={closeThread}
+                  mentionCandidates={mentionCandidates}
                 />
               )}
             </Show>

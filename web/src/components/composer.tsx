@@ -1,8 +1,9 @@
 import { createEffect, createSignal, createUniqueId, on, onCleanup, Show } from "solid-js";
-import { LIMITS } from "@parley/protocol/client";
+import { LIMITS, type Member } from "@parley/protocol/client";
 import { useDrafts } from "../state/app-context.tsx";
 import type { DraftsStore } from "../state/drafts-store.ts";
 import { firstWord, type SuggestionsStore } from "../state/suggestions-store.ts";
+import { createMentionPicker, MentionList } from "./mention-picker.tsx";
 
 export interface ComposerProps {
   roomId: string;
@@ -18,6 +19,8 @@ export interface ComposerProps {
   label?: string;
   /** ↑ in the empty box: edit our last message (as in Slack); returns whether there was one to edit. */
   onEditLast?: () => boolean;
+  /** Who `@` offers to mention (read when a mention is being typed); without it there is no picker. */
+  mentionCandidates?: () => Member[];
 }
 
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock"]);
@@ -36,7 +39,8 @@ function mayTakeFocus(area: HTMLTextAreaElement) {
 
 /**
  * The message box. After a pause in typing a suggestion streams in as ghost text after the cursor:
- * Tab takes it all, Ctrl/Cmd+→ one word, Esc drops it, and any other key cancels it.
+ * Tab takes it all, Ctrl/Cmd+→ one word, Esc drops it, and any other key cancels it. Typing `@`
+ * opens the mention picker, which has those keys (and Enter, ↑) while it is open.
  */
 export function Composer(props: ComposerProps) {
   let area!: HTMLTextAreaElement;
@@ -45,17 +49,28 @@ export function Composer(props: ComposerProps) {
   const drafts = () => props.drafts ?? contextDrafts;
   const [text, setText] = createSignal("");
   const [caretAtEnd, setCaretAtEnd] = createSignal(true);
+  const [caret, setCaret] = createSignal(0);
   const [error, setError] = createSignal<string>();
   const draftKey = () => props.draftKey ?? props.roomId;
   const label = () => props.label ?? `Message ${props.roomName}`;
   const hintId = createUniqueId();
 
+  const mention = createMentionPicker({
+    text,
+    caret,
+    candidates: () => props.mentionCandidates?.() ?? [],
+    insert: (value, at) => (replace(value, at), drafts()?.set(props.roomId, value)),
+  });
   const ghost = () => {
     const g = props.suggestions.ghost();
+    if (mention.open()) return undefined;
     return g && g.roomId === props.roomId && g.text === text() && caretAtEnd() ? g : undefined;
   };
   const ghostText = () => ghost()?.suggestion ?? "";
-  const trackCaret = () => setCaretAtEnd(area.selectionStart === area.value.length && area.selectionEnd === area.value.length);
+  const trackCaret = () => {
+    setCaretAtEnd(area.selectionStart === area.value.length && area.selectionEnd === area.value.length);
+    setCaret(area.selectionEnd);
+  };
   /** Sizes the box to its text or the wrapped suggestion, whichever is taller, and lines the mirror up. */
   const fit = () => {
     area.style.height = "auto";
@@ -65,9 +80,9 @@ export function Composer(props: ComposerProps) {
   };
   const syncMirror = () => (mirror.scrollTop = area.scrollTop);
 
-  function replace(value: string) {
+  function replace(value: string, at = value.length) {
     area.value = value;
-    area.setSelectionRange(value.length, value.length);
+    area.setSelectionRange(at, at);
     setText(value);
     trackCaret();
   }
@@ -86,6 +101,7 @@ export function Composer(props: ComposerProps) {
   }
 
   function onKeyDown(e: KeyboardEvent) {
+    if (mention.onKeyDown(e)) return props.suggestions.cancel();
     const shown = ghostText();
     if (e.key === "Tab" && shown && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
@@ -144,6 +160,9 @@ export function Composer(props: ComposerProps) {
           rows="1"
           aria-label={label()}
           aria-describedby={hintId}
+          aria-autocomplete={props.mentionCandidates ? "list" : undefined}
+          aria-controls={mention.open() ? mention.listboxId : undefined}
+          aria-activedescendant={mention.activeId()}
           placeholder={label()}
           title={ghostText() ? `Suggestion from ${ghost()?.source || "the server"}` : undefined}
           onInput={onInput}
@@ -152,7 +171,9 @@ export function Composer(props: ComposerProps) {
           onClick={trackCaret}
           onSelect={trackCaret}
           onScroll={syncMirror}
+          onBlur={() => mention.dismiss()}
         />
+        <MentionList picker={mention} />
       </div>
       <button type="submit" class="primary send-button" disabled={!text().trim()}>
         Send
@@ -161,7 +182,9 @@ export function Composer(props: ComposerProps) {
         <Show
           when={error()}
           fallback={
-            ghostText() ? (
+            mention.open() ? (
+              "Mention: ↑↓ to choose, Enter or Tab to insert, Esc to close"
+            ) : ghostText() ? (
               <span title={`Suggested by ${ghost()?.source}`}>Suggestion: Tab to accept, Ctrl+→ for one word, Esc to dismiss</span>
             ) : (
               "Enter to send, Shift+Enter for a new line"

@@ -1,5 +1,6 @@
 import { For, type JSX } from "solid-js";
 import { linkify } from "../lib/linkify.ts";
+import { MentionText } from "./mention-text.tsx";
 
 /** A link out of Parley: a new tab that gets no opener and no referrer, and no search-ranking credit for what users post. */
 export function ExternalLink(props: { href: string; children: JSX.Element }) {
@@ -10,7 +11,11 @@ export function ExternalLink(props: { href: string; children: JSX.Element }) {
   );
 }
 
-/** Text as text nodes, with its http(s) URLs made links by linkify's rules. Nothing in it is parsed as HTML. */
+/** Text as text nodes, with its http(s) URLs made links by linkify's rules and its mentions marked. Nothing in it is parsed as HTML. */
 export function LinkedText(props: { text: string }) {
-  return <For each={linkify(props.text)}>{(part) => (part.kind === "link" ? <ExternalLink href={part.href}>{part.text}</ExternalLink> : part.text)}</For>;
+  return (
+    <For each={linkify(props.text)}>
+      {(part) => (part.kind === "link" ? <ExternalLink href={part.href}>{part.text}</ExternalLink> : <MentionText text={part.text} />)}
+    </For>
+  );
 }

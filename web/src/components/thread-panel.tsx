@@ -1,5 +1,5 @@
 import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch } from "solid-js";
-import type { User } from "@parley/protocol";
+import type { Member, User } from "@parley/protocol";
 import { dayKeyOf } from "../lib/format.ts";
 import type { SuggestionsStore } from "../state/suggestions-store.ts";
 import type { Thread } from "../state/thread-store.ts";
@@ -27,6 +27,8 @@ export interface ThreadPanelProps {
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
   onClose: () => void;
+  /** Who its composer offers after `@`. */
+  mentionCandidates?: () => Member[];
 }
 
 /** Within this of the end, the panel follows new replies. */
@@ -171,6 +173,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
             suggestions={props.suggestions}
             onSend={(body) => props.onSend(body, alsoToRoom())}
             onTyping={() => props.onTyping()}
+            mentionCandidates={props.mentionCandidates}
           />
           <label class="also-to-room">
             <input type="checkbox" checked={alsoToRoom()} onChange={(e) => setAlsoToRoom(e.currentTarget.checked)} /> Also send to {props.roomName}

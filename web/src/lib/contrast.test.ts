@@ -39,6 +39,19 @@ describe.each(["light", "dark"] as const)("colour contrast, %s theme", (theme) =
     for (const background of BACKGROUNDS) expect(ratio(color(text), color(background)), `${text} on ${background}`).toBeGreaterThanOrEqual(least);
   });
 
+  it.each([
+    ["--mention-me-text", "--mention-me-bg", 4.5],
+    ["--link", "--accent-soft", 4.5],
+    ["--muted", "--accent-soft", 4.5],
+    ["--text", "--mention-bg", 4.5],
+    ["--muted", "--mention-bg", 4.5],
+    ["--link", "--mention-bg", 4.5],
+    // The accent bar marks the row (WCAG 1.4.11: 3:1 against the row it is on).
+    ["--mention-bar", "--mention-bg", 3],
+  ])("mentions: %s reads on %s", (text, background, least) => {
+    expect(ratio(color(text), color(background))).toBeGreaterThanOrEqual(least);
+  });
+
   it("input and textarea borders stand out 3:1 from the page and the field", () => {
     for (const background of FIELD_BORDER_ON)
       expect(ratio(color("--field-border"), color(background)), `--field-border on ${background}`).toBeGreaterThanOrEqual(3);

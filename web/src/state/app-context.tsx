@@ -1,4 +1,5 @@
 import { createContext, onCleanup, onMount, useContext, type ParentProps } from "solid-js";
+import { MentionsProvider } from "../components/mention-text.tsx";
 import { HttpClient } from "../transport/http-client.ts";
 import type { WebSocketConstructor } from "../transport/socket-client.ts";
 import { createAuthStore, type AuthStore } from "./auth-store.ts";
@@ -39,7 +40,9 @@ export function ChatProvider(props: ParentProps<{ WebSocket?: WebSocketConstruct
   const drafts = createDraftsStore(localStorage, auth.user()!.id);
   return (
     <ChatContext.Provider value={session}>
-      <DraftsContext.Provider value={drafts}>{props.children}</DraftsContext.Provider>
+      <DraftsContext.Provider value={drafts}>
+        <MentionsProvider username={() => auth.user()?.username}>{props.children}</MentionsProvider>
+      </DraftsContext.Provider>
     </ChatContext.Provider>
   );
 }

@@ -4,6 +4,7 @@ import { parseRoute } from "../lib/hash-route.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
+import { createMembersStore } from "./members-store.ts";
 import { createMentionsStore } from "./mentions-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
 import { createRoomsStore } from "./rooms-store.ts";
@@ -43,6 +44,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     beforeConnect: auth.ensureFresh,
   });
   const suggestions = createSuggestionsStore({ request: socket.suggest, storage });
+  const members = createMembersStore((roomId) => http.members(roomId).then((r) => r.members));
   const [status, setStatus] = createSignal<SocketState>(socket.state);
   const [activeRoom, setActiveRoom] = createSignal<string>();
   const sendingTo = new Map<string, string>();
@@ -145,6 +147,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     rooms,
     mentions,
     suggestions,
+    members,
     status,
     activeRoom,
     retryIn: () => Math.max(0, socket.retryAt - Date.now()),

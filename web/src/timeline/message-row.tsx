@@ -37,6 +37,8 @@ export interface MessageRowProps {
   interactive?: boolean;
   /** Keeps the actions bar shown without hover or focus (its picker is open). */
   active?: boolean;
+  /** It mentions the signed-in user (or says `@room` / `@here`): the row stands out. */
+  mentioned?: boolean;
 }
 
 /** One message in the timeline, confirmed or still being sent, with its day separator when it opens a day. */
@@ -54,10 +56,16 @@ export function MessageRow(props: MessageRowProps) {
       </Show>
       <article
         class="message"
-        classList={{ "group-start": props.groupStart, pending: status() === "pending", failed: status() === "failed", active: props.active }}
+        classList={{
+          "group-start": props.groupStart,
+          pending: status() === "pending",
+          failed: status() === "failed",
+          active: props.active,
+          mentioned: props.mentioned,
+        }}
         data-seq={props.seq}
         data-client-id={props.clientId ?? undefined}
-        aria-label={`${props.user.username} at ${timeOf(props.createdAt)}`}
+        aria-label={`${props.user.username} at ${timeOf(props.createdAt)}${props.mentioned ? ", mentions you" : ""}`}
         tabindex={props.interactive ? 0 : undefined}
         onPointerEnter={() => setHovered(true)}
         onPointerLeave={() => setHovered(false)}

@@ -5,6 +5,7 @@ import { canDelete, canEdit, messageLink, type Conversation } from "./conversati
 import { MessageActions } from "./message-actions.tsx";
 import { MessageEditor } from "./message-editor.tsx";
 import { MessageRow } from "./message-row.tsx";
+import { mentionsMe } from "./mentions-me.ts";
 import { ReactionsBar } from "./reactions-bar.tsx";
 import { ThreadSummary } from "./thread-summary.tsx";
 import type { MessageRowModel } from "./rows.ts";
@@ -62,6 +63,7 @@ export function StoredMessage(props: StoredMessageProps) {
       editedAt={message().editedAt}
       deleted={message().deleted}
       active={pickerOpen()}
+      mentioned={mentionsMe(message(), props.me)}
       interactive={!!props.conversation && !message().deleted}
       editor={
         props.editing && props.conversation && canEdit(message(), props.me)

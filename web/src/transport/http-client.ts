@@ -1,4 +1,4 @@
-import type { ErrorBody, Message, ReactionSummary, Room, User } from "@parley/protocol";
+import type { ErrorBody, Member, Message, ReactionSummary, Room, User } from "@parley/protocol";
 
 /** A room as `GET /api/rooms` lists it (extension: `joined`). */
 export type RoomListing = Room & { joined?: boolean };
@@ -84,6 +84,8 @@ export class HttpClient {
   room = (roomId: string) => this.call<{ room: RoomListing; online: User[] }>("GET", `/api/rooms/${enc(roomId)}`);
   join = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/join`);
   leave = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/leave`);
+  /** Everyone in the room, by username, each with whether they are online. */
+  members = (roomId: string) => this.call<{ members: Member[] }>("GET", `/api/rooms/${enc(roomId)}/members`);
 
   /** A page of messages, oldest first: the newest below `beforeSeq`, or with `afterSeq` the oldest above it. */
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit?: number } = {}) {
