@@ -14,6 +14,7 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
   let worker: WorkerProcess;
   let browser: Browser;
   let room: Room;
+  let ops: Room;
   const tag = Math.random().toString(36).slice(2, 6);
   const names = { alice: `alice_${tag}`, bob: `bob_${tag}`, bea: `bea_${tag}`, carol: `carol_${tag}`, dave: `dave_${tag}` };
   const api = Object.fromEntries(Object.keys(names).map((who) => [who, new ApiClient("")])) as Record<keyof typeof names, ApiClient>;
@@ -48,6 +49,8 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     }
     room = await api.alice.createRoom(`launch-${tag}`, "Go / no-go for Friday");
     for (const who of ["bob", "bea", "carol", "dave"] as const) await api[who].join(room.id);
+    ops = await api.alice.createRoom(`ops-${tag}`, "On-call and incidents");
+    await api.bob.join(ops.id);
     await say("alice", "Morning all 👋 launch prep for Friday happens here today");
     await say("carol", "Morning! I'll keep the checklist in the pinned doc up to date");
     await say("dave", "Staging deploy finished, all checks green ✅");
@@ -109,6 +112,31 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     expect(await composer(bob).inputValue()).toBe(`@${names.dave} `);
     await expect.poll(() => bob.evaluate(() => document.activeElement?.tagName)).toBe("TEXTAREA");
     await composer(bob).fill("");
+  });
+
+  it("bob, in another room, gets an @ badge on the room that mentions him, kept over a reload and cleared by reading it", async () => {
+    const { bob } = pages as Required<typeof pages>;
+    const link = (r: Room) => bob.getByRole("navigation", { name: "Rooms" }).locator(`a[href="#/rooms/${r.id}"]`);
+    await link(ops).click();
+    await bob.getByRole("textbox", { name: `Message #${ops.name}` }).waitFor();
+    await say("dave", "Unrelated: the coffee machine is fixed");
+    await say("alice", `@${names.bob} the release notes are ready for you`);
+    await say("alice", `and @${names.bob.toUpperCase()} please check the changelog too`);
+    const badge = link(room).locator(".mention-badge");
+    await expect.poll(() => badge.innerText()).toBe("@2");
+    expect(await badge.getAttribute("aria-label")).toBe("2 mentions, 3 unread");
+    await screenshot(bob, "13-mention-badge");
+    await bob.reload();
+    await bob.getByRole("textbox", { name: `Message #${ops.name}` }).waitFor();
+    await expect.poll(() => badge.innerText()).toBe("@2");
+    await link(room).click();
+    await composer(bob).waitFor();
+    await expect.poll(() => badge.count()).toBe(0);
+    await link(ops).click();
+    await bob.getByRole("textbox", { name: `Message #${ops.name}` }).waitFor();
+    expect(await badge.count()).toBe(0);
+    await link(room).click();
+    await composer(bob).waitFor();
   });
 
   it("screenshot: bob's view, his mention highlighted and the picker open, light and dark", async () => {
