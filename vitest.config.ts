@@ -5,6 +5,9 @@ export default defineConfig({
     // Integration tests start real worker processes against the machine's PostgreSQL and Redis.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll's 1 s default is short for a browser on a loaded 2-core machine (a page load, a
+    // history fetch); a poll that can succeed keeps polling up to this, one that cannot fails at it.
+    expect: { poll: { timeout: 10_000 } },
     pool: "forks",
     maxWorkers: 2,
     reporters: ["default"],
