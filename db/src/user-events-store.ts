@@ -149,9 +149,11 @@ export function userEventMethods(db: Database): UserEventStore {
     async userLog(userId, afterSeq, toSeq, limit) {
       const rows = rowsOf<Record<string, unknown>>(
         await db.execute(sql`
-          select e.seq as event_seq, e.kind, e.created_at as event_at, e.room_id as event_room, e.room_seq as event_room_seq, ${MESSAGE_FIELDS}
+          select e.seq as event_seq, e.kind, e.created_at as event_at, e.room_id as event_room, e.room_seq as event_room_seq,
+            mm.user_id is not null as still_member, ${MESSAGE_FIELDS}
           from ${userEvents} e
-          left join ${messages} m on m.room_id = e.room_id and m.id = e.message_id
+          left join ${memberships} mm on mm.room_id = e.room_id and mm.user_id = e.user_id
+          left join ${messages} m on m.room_id = e.room_id and m.id = e.message_id and mm.user_id is not null
           left join ${users} u on u.id = m.user_id
           where e.user_id = ${userId}::uuid and e.seq > ${afterSeq} and e.seq <= ${toSeq}
           order by e.seq limit ${limit}`),
@@ -159,7 +161,8 @@ export function userEventMethods(db: Database): UserEventStore {
       return rows.map((r): UserEvent => {
         const base = { type: "userEvent" as const, seq: Number(r.event_seq), roomId: r.event_room as string, at: new Date(r.event_at as string).toISOString() };
         if (r.kind === "read") return { ...base, kind: "read", readSeq: Number(r.event_room_seq) };
-        return { ...base, kind: "mention", message: messageOf(r) };
+        // A room the user has left since: its seq stays (no gap), its message is no longer theirs to read.
+        return r.still_member ? { ...base, kind: "mention", message: messageOf(r) } : { ...base, kind: "mention" };
       });
     },
 

@@ -135,6 +135,15 @@ export function userEventsContract(fixtures: () => Promise<{ store: Store; roomI
       expect((await store.readStates(bob.id, [roomId])).get(roomId)?.lastReadSeq).toBe(all.readState.lastReadSeq);
     });
 
+    it("replays a mention in a room the user has left since without its message", async () => {
+      const { store, roomId, alice, bob } = await fixtures();
+      const before = await seqOf(store, bob);
+      await send(store, { roomId, user: alice, body: `secret plans @${bob.username}`, addressed: { usernames: [bob.username.toLowerCase()] } });
+      await store.leave(roomId, bob.id);
+      const [event] = await store.userLog(bob.id, before, before + 1, 10);
+      expect(event).toEqual({ type: "userEvent", seq: before + 1, kind: "mention", roomId, at: expect.any(String) });
+    });
+
     it("refuses a read marker of a non-member and leaves other rooms out of readStates", async () => {
       const { store, roomId, dave } = await fixtures();
       await expect(store.markRead(dave.id, roomId, 1, new Date())).rejects.toBeInstanceOf(NotMemberError);
