@@ -83,6 +83,14 @@ export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 /** `POST /api/rooms/:roomId/read`: the seq read up to (past the room's newest, it is the newest). */
 export const readMarkerSchema = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 
+const notifyLevel = z.enum(["all", "mentions", "none"]);
+/** `PUT /api/me/notifications`: the default level of the user's rooms. */
+export const userNotificationsSchema = z.object({ level: notifyLevel });
+/** `PUT /api/rooms/:roomId/notifications`: the room's own level ("default" follows the user's) and its mute; either may be left out. */
+export const roomNotificationsSchema = z
+  .object({ level: z.enum(["all", "mentions", "none", "default"]).optional(), muted: z.boolean().optional() })
+  .refine((v) => v.level !== undefined || v.muted !== undefined, "give level, muted or both");
+
 /** `GET /api/me/events`: the user's stream after `afterSeq`, oldest first. */
 export const userEventsQuerySchema = z.object({
   afterSeq: wholeParam(0, Number.MAX_SAFE_INTEGER).default(0),

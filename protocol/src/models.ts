@@ -14,6 +14,15 @@ export interface Room {
   onlineCount: number;
 }
 
+/** How much of a room's activity notifies the user: every message, mentions (and direct messages) only, or nothing. */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A member's notification settings for one room: `level` "default" follows the user's own level. */
+export interface RoomNotifications {
+  level: NotifyLevel | "default";
+  muted: boolean;
+}
+
 /**
  * Where a member is in a room, kept by the server per (user, room) and the same on every device:
  * `lastReadSeq` (never moves back), and what lies past it — the messages of others in the room's

@@ -8,4 +8,6 @@ export const users = pgTable("users", {
   usernameKey: text("username_key").notNull().unique("users_username_key_unique"),
   passwordHash: text("password_hash").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  /** The default notification level of the user's rooms: all, mentions, none (migration 0008). */
+  notifyLevel: text("notify_level").notNull().default("mentions"),
 });

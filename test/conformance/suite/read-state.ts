@@ -108,4 +108,28 @@ export function readStateTests({ first, target, sockets }: SuiteContext) {
       });
     });
   }
+
+  describe("notification settings", () => {
+    it("keeps the user's default level and each room's own level and mute, and refuses what is wrong", async () => {
+      const { bob, laptop, room } = await setup(first(), first());
+      expect((await bob.request("GET", "/api/me/notifications")).json).toEqual({ notifications: { level: "mentions" } });
+      expect((await bob.request("PUT", "/api/me/notifications", { level: "all" })).json).toEqual({ notifications: { level: "all" } });
+      expect((await laptop.request("GET", "/api/me/notifications")).json).toEqual({ notifications: { level: "all" } });
+      const path = `/api/rooms/${room.id}/notifications`;
+      expect((await bob.request("PUT", path, { muted: true })).json).toEqual({ notifications: { level: "default", muted: true } });
+      expect((await bob.request("PUT", path, { level: "none" })).json).toEqual({ notifications: { level: "none", muted: true } });
+      expect((await laptop.request("GET", "/api/rooms?joined=true")).json.rooms.find((r: { id: string }) => r.id === room.id).notifications).toEqual({
+        level: "none",
+        muted: true,
+      });
+      expect((await bob.request("PUT", path, { level: "default", muted: false })).json).toEqual({ notifications: { level: "default", muted: false } });
+      for (const body of [{}, { level: "loud" }, { muted: "yes" }]) expectError(await bob.request("PUT", path, body), 400, "invalid_request");
+      expectError(await bob.request("PUT", "/api/me/notifications", { level: "default" }), 400, "invalid_request");
+      const outsider = new ApiClient(first());
+      await outsider.register(uniqueName("out"));
+      expectError(await outsider.request("PUT", path, { muted: true }), 403, "forbidden");
+      expectError(await outsider.request("PUT", `/api/rooms/${crypto.randomUUID()}/notifications`, { muted: true }), 404, "not_found");
+      expectError(await new ApiClient(first()).request("GET", "/api/me/notifications"), 401, "unauthorized");
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { credentialsSchema, passwordChangeSchema, refreshRequestSchema } from "@parley/protocol";
+import { credentialsSchema, passwordChangeSchema, refreshRequestSchema, userNotificationsSchema } from "@parley/protocol";
 import type { Store } from "@parley/db";
 import { ApiError, bearerToken } from "@parley/common";
 import { readJson } from "../http/body.ts";
@@ -88,5 +88,17 @@ export function registerAuthRoutes(
     const user = await store.findUser(c.get("user").id);
     if (!user) throw new ApiError("unauthorized", "this account no longer exists");
     return c.json({ user });
+  });
+
+  app.get("/api/me/notifications", authenticate, async (c) => {
+    const level = await store.userNotifyLevel(c.get("user").id);
+    if (!level) throw new ApiError("unauthorized", "this account no longer exists");
+    return c.json({ notifications: { level } });
+  });
+
+  app.put("/api/me/notifications", authenticate, async (c) => {
+    const { level } = await readJson(c, userNotificationsSchema);
+    await store.setUserNotifyLevel(c.get("user").id, level);
+    return c.json({ notifications: { level } });
   });
 }

@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { createRoomSchema, presenceQuerySchema, readMarkerSchema, roomSearchSchema, type Room } from "@parley/protocol";
+import { createRoomSchema, presenceQuerySchema, readMarkerSchema, roomNotificationsSchema, roomSearchSchema, type Room } from "@parley/protocol";
 import { NotMemberError, type RoomRecord, type Store } from "@parley/db";
 import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { parseWith, readJson } from "../http/body.ts";
@@ -32,6 +32,16 @@ export function registerRoomRoutes(
     const counts = await presence.onlineCounts(records.map((r) => r.id)).catch(() => new Map<string, number>());
     return records.map((r) => ({ ...r, onlineCount: counts.get(r.id) ?? 0 }));
   };
+  /** Runs a member's change to their own state in a room: a non-member gets 404 for a room that does not exist, else 403. */
+  const asMember = async <T>(roomId: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof NotMemberError)) throw error;
+      if (!(await store.getRoom(roomId))) throw notFound("room");
+      throw new ApiError("forbidden", "join the room first");
+    }
+  };
   const loadRoom = async (id: string) => {
     const record = await store.getRoom(roomIdParam(id));
     if (!record) throw notFound("room");
@@ -46,11 +56,11 @@ export function registerRoomRoutes(
     const memberId = c.req.query("joined") === "true" ? c.get("user").id : undefined;
     const records = await store.listRooms({ query, memberId, limit: ROOM_LIST_MAX });
     const rooms = await withOnline(records);
-    const reads = await store.readStates(
-      c.get("user").id,
-      rooms.filter((r) => joined.has(r.id)).map((r) => r.id),
-    );
-    return c.json({ rooms: rooms.map((r) => ({ ...r, joined: joined.has(r.id), ...reads.get(r.id) })) });
+    const mine = rooms.filter((r) => joined.has(r.id)).map((r) => r.id);
+    const [reads, settings] = await Promise.all([store.readStates(c.get("user").id, mine), store.roomNotifications(c.get("user").id, mine)]);
+    return c.json({
+      rooms: rooms.map((r) => ({ ...r, joined: joined.has(r.id), ...reads.get(r.id), ...(settings.has(r.id) ? { notifications: settings.get(r.id) } : {}) })),
+    });
   });
 
   app.post("/api/rooms", authenticate, async (c) => {
@@ -91,24 +101,27 @@ export function registerRoomRoutes(
     const id = roomIdParam(c.req.param("roomId"));
     if (!(await store.getRoom(id))) throw notFound("room");
     await store.join(id, c.get("user").id);
-    const [room, reads] = await Promise.all([loadRoom(id), store.readStates(c.get("user").id, [id])]);
-    return c.json({ room: { ...room, ...reads.get(id) } });
+    const [room, reads, settings] = await Promise.all([
+      loadRoom(id),
+      store.readStates(c.get("user").id, [id]),
+      store.roomNotifications(c.get("user").id, [id]),
+    ]);
+    return c.json({ room: { ...room, ...reads.get(id), notifications: settings.get(id) } });
   });
 
   // The read marker, the same on every device: docs/protocol.md, "Read state".
   app.post("/api/rooms/:roomId/read", authenticate, async (c) => {
     const id = roomIdParam(c.req.param("roomId"));
     const { seq } = await readJson(c, readMarkerSchema);
-    const user = c.get("user");
-    try {
-      const { readState, userEvents } = await store.markRead(user.id, id, seq, new Date(clock.now()));
-      hub.users.published(userEvents);
-      return c.json({ readState });
-    } catch (error) {
-      if (!(error instanceof NotMemberError)) throw error;
-      if (!(await store.getRoom(id))) throw notFound("room");
-      throw new ApiError("forbidden", "join the room first");
-    }
+    const { readState, userEvents } = await asMember(id, () => store.markRead(c.get("user").id, id, seq, new Date(clock.now())));
+    hub.users.published(userEvents);
+    return c.json({ readState });
+  });
+
+  app.put("/api/rooms/:roomId/notifications", authenticate, async (c) => {
+    const id = roomIdParam(c.req.param("roomId"));
+    const change = await readJson(c, roomNotificationsSchema);
+    return c.json({ notifications: await asMember(id, () => store.setRoomNotifications(c.get("user").id, id, change)) });
   });
 
   app.post("/api/rooms/:roomId/leave", authenticate, async (c) => {
