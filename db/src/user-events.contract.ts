@@ -45,7 +45,7 @@ export function userEventsContract(fixtures: () => Promise<{ store: Store; roomI
       );
       const log = await store.userLog(bob.id, before, before + 100, 100);
       expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => before + 1 + i));
-      expect(new Set(log.map((e) => e.message.id)).size).toBe(20);
+      expect(new Set(log.map((e) => e.message!.id)).size).toBe(20);
     });
 
     it("@room reaches every member but the sender; @here only those online, after the message, and not the named twice", async () => {

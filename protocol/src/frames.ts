@@ -70,6 +70,10 @@ export type ServerFrame =
       lastSeq: number;
       /** Extension: true when more than LIMITS.replayMax messages were missed; only the newest were replayed. */
       limited: boolean;
+      /** v2: the user's read state in the room when the subscription started. */
+      lastReadSeq?: number;
+      unreadCount?: number;
+      mentionCount?: number;
     }
   /** parley.v2: the user's stream is subscribed; `lastSeq` is its newest seq, `limited` as for rooms. */
   | { type: "userSubscribed"; lastSeq: number; limited: boolean }

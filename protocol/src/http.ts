@@ -80,6 +80,9 @@ export const historyQuerySchema = z.object({
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
+/** `POST /api/rooms/:roomId/read`: the seq read up to (past the room's newest, it is the newest). */
+export const readMarkerSchema = z.object({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
 /** `GET /api/me/events`: the user's stream after `afterSeq`, oldest first. */
 export const userEventsQuerySchema = z.object({
   afterSeq: wholeParam(0, Number.MAX_SAFE_INTEGER).default(0),

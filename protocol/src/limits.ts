@@ -21,6 +21,8 @@ export const LIMITS = {
   /** Users per page of `GET /api/rooms/:roomId/presence` (the default and the most `?limit=` may ask). */
   presencePageDefault: 500,
   presencePageMax: 1000,
+  /** Unread messages and mentions are counted up to this many per room (a client shows "99+" well before). */
+  unreadCountMax: 1000,
   /** Users one message can mention by name; names past it are plain text. */
   mentionsMax: 50,
 } as const;

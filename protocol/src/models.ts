@@ -14,6 +14,17 @@ export interface Room {
   onlineCount: number;
 }
 
+/**
+ * Where a member is in a room, kept by the server per (user, room) and the same on every device:
+ * `lastReadSeq` (never moves back), and what lies past it — the messages of others in the room's
+ * timeline and the mentions of the user, each counted up to LIMITS.unreadCountMax.
+ */
+export interface ReadState {
+  lastReadSeq: number;
+  unreadCount: number;
+  mentionCount: number;
+}
+
 export interface Message {
   id: string;
   roomId: string;
@@ -71,13 +82,13 @@ export interface RoomEvent {
 export type Member = User & { online: boolean };
 
 /** The kinds of event a user's stream numbers. */
-export type UserEventKind = "mention";
+export type UserEventKind = "mention" | "read";
 
 /**
  * A parley.v2 `userEvent` frame: something for one user, at that user's next seq (1, 2, 3, …, no
  * gaps), sent to every connection of the user that subscribed to its stream. `mention`: `message`
  * (in `roomId`, at room seq `message.seq`) names the user, or says `@room` or `@here` while the
- * user was online.
+ * user was online. `read`: the user's read marker in `roomId` moved to `readSeq` (on any device).
  */
 export interface UserEvent {
   type: "userEvent";
@@ -85,5 +96,8 @@ export interface UserEvent {
   kind: UserEventKind;
   roomId: string;
   at: string;
-  message: Message;
+  /** `mention`: the message. */
+  message?: Message;
+  /** `read`: the marker's new seq. */
+  readSeq?: number;
 }

@@ -25,6 +25,7 @@ export const ROUTES = [
   { method: "GET", path: "/api/rooms/:roomId/presence" },
   { method: "POST", path: "/api/rooms/:roomId/join" },
   { method: "POST", path: "/api/rooms/:roomId/leave" },
+  { method: "POST", path: "/api/rooms/:roomId/read" },
   { method: "GET", path: "/api/rooms/:roomId/messages" },
   { method: "POST", path: "/api/rooms/:roomId/messages" },
   { method: "PATCH", path: "/api/rooms/:roomId/messages/:messageId" },

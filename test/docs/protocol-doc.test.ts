@@ -67,10 +67,20 @@ function fields(cell: string): Record<string, "optional" | "required"> {
 type FieldMap<F> = { [K in Exclude<keyof F, "type">]-?: {} extends Pick<F, K> ? "optional" : "required" };
 const SERVER_FIELDS: { [T in ServerFrame["type"]]: FieldMap<Extract<ServerFrame, { type: T }>> } = {
   hello: { user: "required", worker: "required", protocol: "required" },
-  subscribed: { roomId: "required", online: "required", onlineCount: "optional", onlineTruncated: "optional", lastSeq: "required", limited: "required" },
+  subscribed: {
+    roomId: "required",
+    online: "required",
+    onlineCount: "optional",
+    onlineTruncated: "optional",
+    lastSeq: "required",
+    limited: "required",
+    lastReadSeq: "optional",
+    unreadCount: "optional",
+    mentionCount: "optional",
+  },
   unsubscribed: { roomId: "required", reason: "required" },
   userSubscribed: { lastSeq: "required", limited: "required" },
-  userEvent: { seq: "required", kind: "required", roomId: "required", at: "required", message: "required" },
+  userEvent: { seq: "required", kind: "required", roomId: "required", at: "required", message: "optional", readSeq: "optional" },
   message: { message: "required" },
   ack: { clientId: "required", message: "required" },
   event: { roomId: "required", seq: "required", kind: "required", at: "required", message: "optional", reaction: "optional" },

@@ -92,7 +92,7 @@ export function mentionTests({ first, target, sockets }: SuiteContext) {
         expect(edited.json.message.mentions).toEqual([carolUser.id]);
         await eventually(async () => mentions(c).length === 2);
         await settle();
-        expect(mentions(c).map((e) => [e.seq, e.message.id])).toEqual([
+        expect(mentions(c).map((e) => [e.seq, e.message!.id])).toEqual([
           [1, all.json.message.id],
           [2, plain.json.message.id],
         ]);
@@ -122,7 +122,7 @@ export function mentionTests({ first, target, sockets }: SuiteContext) {
         const s = sockets.add(await bob.socket(V2));
         expect(await subscribeUser(s, 1)).toEqual({ type: "userSubscribed", lastSeq: 3, limited: false });
         await eventually(async () => mentions(s).length === 2);
-        expect(mentions(s).map((e) => [e.seq, e.message.body])).toEqual([
+        expect(mentions(s).map((e) => [e.seq, e.message!.body])).toEqual([
           [2, `@${bobUser.username} 2`],
           [3, `@${bobUser.username} 3`],
         ]);

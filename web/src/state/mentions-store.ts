@@ -49,7 +49,7 @@ export function createMentionsStore(storage: Pick<Storage, "getItem" | "setItem"
       if (saved.cursor !== undefined && event.seq <= saved.cursor) return;
       setSaved("cursor", event.seq);
       const { roomId, message } = event;
-      if (event.kind === "mention" && !message.deleted && message.seq > lastRead(roomId) && !(saved.rooms[roomId] ?? []).includes(message.seq)) {
+      if (event.kind === "mention" && message && !message.deleted && message.seq > lastRead(roomId) && !(saved.rooms[roomId] ?? []).includes(message.seq)) {
         setSaved("rooms", roomId, (seqs) => [...(seqs ?? []), message.seq]);
       }
       persist();

@@ -96,7 +96,7 @@ describe("UserStreams", () => {
     await b.users.subscribe(tab.peer, start);
     expect(tab.seqs()).toEqual([start + 1, start + 2]);
     const replayed = tab.frames.filter((f): f is UserEvent => f.type === "userEvent");
-    expect(replayed.map((e) => e.message.body)).toEqual(["@bob one", "@bob two"]);
+    expect(replayed.map((e) => e.message!.body)).toEqual(["@bob one", "@bob two"]);
     expect(replayed[0]).toMatchObject({ kind: "mention", roomId, message: { mentions: [bob.id] } });
     await b.users.subscribe(tab.peer, 0);
     expect(tab.seqs()).toEqual([start + 1, start + 2]);
