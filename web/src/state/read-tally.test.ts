@@ -20,12 +20,14 @@ describe("read tally", () => {
     expect(countPast(tally, 100)).toBe(0);
   });
 
-  it("a list's count (no seq) holds until the marker passes the newest seq known", () => {
+  it("a list's count (no seq) is bounded by the newest seq known, and taken as read by a read past its marker without one", () => {
     const tally = rebase(undefined, 4, 10);
-    expect(countPast(tally, 12)).toBe(4);
+    expect(countPast(tally, 10)).toBe(4);
     expect(countPast(tally, 12, 30)).toBe(4);
     expect(countPast(tally, 28, 30)).toBe(2);
     expect(countPast(tally, 30, 30)).toBe(0);
+    expect(countPast(tally, 12)).toBe(0);
+    expect(countPast(addLive(tally, 14, 10), 12)).toBe(1);
   });
 
   it("a fresh count keeps the live seqs past it and drops those it covers", () => {

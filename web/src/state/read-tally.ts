@@ -30,14 +30,17 @@ export function addLive(tally: ReadTally, seq: number, read: number): ReadTally 
 
 /**
  * How many are past `read`. Once the marker moved past where the server counted from, the server's
- * count is known only in part: nothing is left of it when the marker reached `asOf`, and at most one
- * per seq between them otherwise (seqs are shared with edits and reactions, so this is a bound).
+ * count is known only in part: nothing is left of it when the marker reached `asOf` (or `newest`,
+ * the room's newest seq known), and at most one per seq between them otherwise (seqs are shared
+ * with edits and reactions, so this is a bound). With neither known (a room list's count, before
+ * the room's `subscribed`), a read past its marker is taken to cover it: a device reads up to the
+ * newest it holds, and the `subscribed` that soon follows counts exactly.
  */
 export function countPast(tally: ReadTally | undefined, read: number, newest?: number): number {
   if (!tally) return 0;
   const live = tally.live.filter((seq) => seq > read).length;
   if (read <= tally.from) return tally.count + live;
   const upTo = tally.asOf ?? newest;
-  if (upTo === undefined) return tally.count + live;
+  if (upTo === undefined) return live;
   return Math.max(0, Math.min(tally.count, upTo - read)) + live;
 }
