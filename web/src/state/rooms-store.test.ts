@@ -68,6 +68,11 @@ describe("rooms store: read state from the server", () => {
     // A later list (a join of a room already held) does not undo what the subscription counted.
     await store.join("r1");
     expect(store.unread("r1")).toBe(6);
+    // Once left, a rejoin's count is the server's again.
+    store.removed("r1");
+    expect(store.unread("r1")).toBe(0);
+    await store.join("r1");
+    expect(store.unread("r1")).toBe(2);
   });
 
   it("reads at once and sends the newest seq, one request per room at a time, the latest winning", async () => {

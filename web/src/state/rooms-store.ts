@@ -24,7 +24,7 @@ export function createRoomsStore(
   const [joined, setJoined] = createStore<RoomListing[]>([]);
   const [newest, setNewest] = createStore<Record<string, number>>({});
   const [read, setRead] = createStore<Record<string, number>>({});
-  const [tallies, setTallies] = createStore<Record<string, ReadTally>>({});
+  const [tallies, setTallies] = createStore<Record<string, ReadTally | undefined>>({});
   const [loaded, setLoaded] = createSignal(false);
   /** The server's marker per room as last heard, and the rooms whose `POST …/read` is in flight. */
   const confirmed = new Map<string, number>();
@@ -128,8 +128,11 @@ export function createRoomsStore(
       await http.leave(roomId);
       this.removed(roomId);
     },
-    /** The server ended our membership (we left, perhaps in another tab). */
-    removed: (roomId: string) => setJoined((list) => list.filter((r) => r.id !== roomId)),
+    /** The server ended our membership (we left, perhaps in another tab); a rejoin brings its count anew. */
+    removed(roomId: string) {
+      setJoined((list) => list.filter((r) => r.id !== roomId));
+      setTallies(roomId, undefined);
+    },
     /** A `subscribed`: the room's newest seq, and the server's marker and count as the subscription started. */
     synced(frame: SubscribedState) {
       if ((newest[frame.roomId] ?? -1) < frame.lastSeq) setNewest(frame.roomId, frame.lastSeq);
