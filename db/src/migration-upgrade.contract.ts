@@ -86,6 +86,13 @@ export function migrationUpgradeContract(name: string, open: () => Promise<Upgra
       const [split] = await all<{ n: number }>(sql`select count(*)::int as n from pg_inherits where inhparent = 'messages'::regclass`);
       expect(split?.n).toBe(partitions ?? 32);
       store = createDrizzleStore(fixture.connection.db);
+      // Every member had read everything before the upgrade: no room turns unread.
+      const member = rooms[4]!.members[0]!;
+      expect((await store.readStates(member.id, [rooms[4]!.id])).get(rooms[4]!.id)).toEqual({
+        lastReadSeq: Number(lastSeqs.find((r) => r.id === rooms[4]!.id)!.last_seq),
+        unreadCount: 0,
+        mentionCount: 0,
+      });
     });
 
     it("answers a resent clientId with the stored message, and gives a new send the next seq", async () => {

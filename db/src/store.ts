@@ -365,7 +365,11 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     // Join and leave move member_count in the statement that adds or removes the membership, and only when it did.
     async join(roomId, userId) {
       await db.execute(sql`
-        with added as (insert into ${memberships} (room_id, user_id) values (${roomId}, ${userId}) on conflict do nothing returning room_id)
+        with added as (
+          -- A new member starts with everything before their arrival read.
+          insert into ${memberships} (room_id, user_id, read_seq)
+          values (${roomId}, ${userId}, coalesce((select last_seq from ${roomSeq} where room_id = ${roomId}::uuid), 0))
+          on conflict do nothing returning room_id)
         update ${rooms} set member_count = member_count + 1 where id in (select room_id from added)`);
     },
 

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { BroadcastMention, Message, UserEvent } from "@parley/protocol";
-import { rowsOf } from "./message-inserts.ts";
+import { LIMITS, type BroadcastMention, type Message, type ReadState, type UserEvent } from "@parley/protocol";
+import { NotMemberError, rowsOf } from "./message-inserts.ts";
 import { messageOf, MESSAGE_FIELDS } from "./room-events-store.ts";
-import { memberships, messages, userEvents, userSeq, users } from "./schema/index.ts";
+import { memberships, messages, roomSeq, userEvents, userSeq, users } from "./schema/index.ts";
 import type { Database } from "./store.ts";
 
 /**
@@ -34,6 +34,44 @@ export interface UserEventStore {
   mentionOnline(message: Message, online: string[]): Promise<AddressedUserEvent[]>;
   /** Per room, the mentions of the user in messages past the room's seq in `after` (all, for a room not in it); rooms without any are left out. */
   mentionCounts(userId: string, after: Map<string, number>): Promise<Map<string, number>>;
+  /**
+   * Moves the user's read marker in a room forward to `seq` (at most the room's newest; a lower
+   * seq changes nothing) and, when it moved, logs a `read` event in the user's stream, in one
+   * transaction. Rejects with NotMemberError for a non-member.
+   */
+  markRead(userId: string, roomId: string, seq: number, at: Date): Promise<{ readState: ReadState; userEvents: AddressedUserEvent[] }>;
+  /**
+   * The user's read state in each of these rooms they are a member of (others are left out);
+   * with `upTo`, only what lies at or below that room seq is counted (a subscription's `lastSeq`:
+   * the client counts what comes after it as it arrives).
+   */
+  readStates(userId: string, roomIds: string[], upTo?: Map<string, number>): Promise<Map<string, ReadState>>;
+}
+
+/**
+ * The read state of the user in the rooms: unread messages of others in each room's timeline (not
+ * deleted) and mentions past the marker, each counted through the indexes up to LIMITS.unreadCountMax.
+ */
+async function readStatesOf(tx: Database, userId: string, roomIds: string[], upTo = new Map<string, number>()): Promise<Map<string, ReadState>> {
+  if (roomIds.length === 0) return new Map();
+  const cap = LIMITS.unreadCountMax;
+  const limits = JSON.stringify(Object.fromEntries(roomIds.map((id) => [id, upTo.get(id) ?? Number.MAX_SAFE_INTEGER])));
+  const rows = rowsOf<{ room_id: string; read_seq: number | string; unread: number | string; mentions: number | string }>(
+    await tx.execute(sql`
+      select m.room_id, m.read_seq,
+        (select count(*) from (
+          select 1 from ${messages} x
+          where x.room_id = m.room_id and x.seq > m.read_seq and x.seq <= r.up_to::bigint and x.user_id <> m.user_id
+            and x.deleted_at is null and (x.parent_id is null or x.also_to_room)
+          limit ${cap}) t) as unread,
+        (select count(*) from (
+          select 1 from ${userEvents} e
+          where e.user_id = m.user_id and e.room_id = m.room_id and e.kind = 'mention' and e.room_seq > m.read_seq and e.room_seq <= r.up_to::bigint
+          limit ${cap}) t) as mentions
+      from json_each_text(${limits}::json) as r(room_id, up_to)
+      join ${memberships} m on m.room_id = r.room_id::uuid and m.user_id = ${userId}::uuid`),
+  );
+  return new Map(rows.map((r) => [r.room_id, { lastReadSeq: Number(r.read_seq), unreadCount: Number(r.unread), mentionCount: Number(r.mentions) }]));
 }
 
 /** True when the request can reach anyone, so the send needs the mention steps at all. */
@@ -89,29 +127,39 @@ export async function logMentions(tx: Database, message: Message, userIds: strin
   }));
 }
 
+/** A `read` event at the user's next seq: their marker in the room moved to `readSeq`. */
+async function logRead(tx: Database, userId: string, roomId: string, readSeq: number, at: Date): Promise<UserEvent> {
+  const [row] = rowsOf<{ seq: number | string }>(
+    await tx.execute(sql`
+      with bumped as (
+        insert into ${userSeq} (user_id, last_seq) values (${userId}::uuid, 1)
+        on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
+        returning last_seq
+      )
+      insert into ${userEvents} (user_id, seq, kind, room_id, message_id, room_seq, created_at)
+      select ${userId}::uuid, last_seq, 'read', ${roomId}::uuid, null, ${readSeq}, ${at.toISOString()}::timestamptz from bumped
+      returning seq`),
+  );
+  return { type: "userEvent", seq: Number(row!.seq), kind: "read", roomId, at: at.toISOString(), readSeq };
+}
+
 /** Reading users' streams (see UserEventStore). */
 export function userEventMethods(db: Database): UserEventStore {
   return {
     async userLog(userId, afterSeq, toSeq, limit) {
       const rows = rowsOf<Record<string, unknown>>(
         await db.execute(sql`
-          select e.seq as event_seq, e.kind, e.created_at as event_at, ${MESSAGE_FIELDS}
+          select e.seq as event_seq, e.kind, e.created_at as event_at, e.room_id as event_room, e.room_seq as event_room_seq, ${MESSAGE_FIELDS}
           from ${userEvents} e
-          join ${messages} m on m.room_id = e.room_id and m.id = e.message_id
-          join ${users} u on u.id = m.user_id
+          left join ${messages} m on m.room_id = e.room_id and m.id = e.message_id
+          left join ${users} u on u.id = m.user_id
           where e.user_id = ${userId}::uuid and e.seq > ${afterSeq} and e.seq <= ${toSeq}
           order by e.seq limit ${limit}`),
       );
-      return rows.map((r) => {
-        const message = messageOf(r);
-        return {
-          type: "userEvent",
-          seq: Number(r.event_seq),
-          kind: r.kind as UserEvent["kind"],
-          roomId: message.roomId,
-          at: new Date(r.event_at as string).toISOString(),
-          message,
-        };
+      return rows.map((r): UserEvent => {
+        const base = { type: "userEvent" as const, seq: Number(r.event_seq), roomId: r.event_room as string, at: new Date(r.event_at as string).toISOString() };
+        if (r.kind === "read") return { ...base, kind: "read", readSeq: Number(r.event_room_seq) };
+        return { ...base, kind: "mention", message: messageOf(r) };
       });
     },
 
@@ -125,6 +173,25 @@ export function userEventMethods(db: Database): UserEventStore {
           notified.filter((id) => !named.has(id)),
         );
       }),
+
+    markRead: (userId, roomId, seq, at) =>
+      db.transaction(async (tx) => {
+        const [row] = rowsOf<{ read_seq: number | string; last_seq: number | string }>(
+          await tx.execute(sql`
+            select m.read_seq, s.last_seq from ${memberships} m join ${roomSeq} s on s.room_id = m.room_id
+            where m.room_id = ${roomId}::uuid and m.user_id = ${userId}::uuid for update of m`),
+        );
+        if (!row) throw new NotMemberError(roomId);
+        const target = Math.min(seq, Number(row.last_seq));
+        let userEvents: AddressedUserEvent[] = [];
+        if (target > Number(row.read_seq)) {
+          await tx.execute(sql`update ${memberships} set read_seq = ${target} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid`);
+          userEvents = [{ userId, event: await logRead(tx, userId, roomId, target, at) }];
+        }
+        return { readState: (await readStatesOf(tx, userId, [roomId])).get(roomId)!, userEvents };
+      }),
+
+    readStates: (userId, roomIds, upTo) => readStatesOf(db, userId, roomIds, upTo),
 
     async userLastSeqs(userIds) {
       const out = new Map(userIds.map((id) => [id, 0]));

@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { describe, expect, it } from "vitest";
+import { NotMemberError } from "./message-inserts.ts";
 import type { NewMessage, Store } from "./store.ts";
 
 /**
@@ -98,6 +99,46 @@ export function userEventsContract(fixtures: () => Promise<{ store: Store; roomI
       expect((await store.mentionCounts(bob.id, new Map())).get(roomId)).toBe(3);
       expect((await store.mentionCounts(bob.id, new Map([[roomId, first.seq]]))).get(roomId)).toBe(2);
       expect((await store.mentionCounts(alice.id, new Map())).has(roomId)).toBe(false);
+    });
+
+    it("keeps a read marker per member that only moves forward, logs each move in the user's stream, and counts what lies past it", async () => {
+      const { store, roomId, alice, bob, carol } = await fixtures();
+      const start = (await store.readStates(bob.id, [roomId])).get(roomId)!;
+      // A member joins having read everything before.
+      expect(start).toEqual({ lastReadSeq: (await store.lastSeqs([roomId])).get(roomId), unreadCount: 0, mentionCount: 0 });
+      const first = (await send(store, { roomId, user: alice, body: "one" })).message;
+      await send(store, { roomId, user: alice, body: `two @${bob.username}`, addressed: { usernames: [bob.username.toLowerCase()] } });
+      await send(store, { roomId, user: bob, body: "my own does not count" });
+      const deleted = (await send(store, { roomId, user: carol, body: "gone" })).message;
+      await store.deleteMessage({ roomId, messageId: deleted.id, user: carol, at: new Date() });
+      await send(store, { roomId, user: carol, body: "a reply only in its thread", parentId: first.id });
+      const newest = (await send(store, { roomId, user: carol, body: "three" })).message;
+      expect((await store.readStates(bob.id, [roomId])).get(roomId)).toEqual({ lastReadSeq: start.lastReadSeq, unreadCount: 3, mentionCount: 1 });
+      // Counted up to a subscription's lastSeq: what comes after it the client adds as it arrives.
+      expect((await store.readStates(bob.id, [roomId], new Map([[roomId, first.seq]]))).get(roomId)).toMatchObject({ unreadCount: 1, mentionCount: 0 });
+
+      const before = await seqOf(store, bob);
+      const moved = await store.markRead(bob.id, roomId, first.seq + 1, new Date());
+      expect(moved.readState).toEqual({ lastReadSeq: first.seq + 1, unreadCount: 1, mentionCount: 0 });
+      expect(moved.userEvents).toEqual([
+        { userId: bob.id, event: { type: "userEvent", seq: before + 1, kind: "read", roomId, at: expect.any(String), readSeq: first.seq + 1 } },
+      ]);
+      // Back is no move, and no event; past the newest is the newest.
+      expect(await store.markRead(bob.id, roomId, first.seq, new Date())).toEqual({ readState: moved.readState, userEvents: [] });
+      const all = await store.markRead(bob.id, roomId, 10 ** 9, new Date());
+      expect(all.readState).toEqual({ lastReadSeq: (await store.lastSeqs([roomId])).get(roomId), unreadCount: 0, mentionCount: 0 });
+      expect(all.readState.lastReadSeq).toBeGreaterThanOrEqual(newest.seq);
+      expect((await store.userLog(bob.id, before, before + 2, 10)).map((e) => [e.kind, e.readSeq])).toEqual([
+        ["read", first.seq + 1],
+        ["read", all.readState.lastReadSeq],
+      ]);
+      expect((await store.readStates(bob.id, [roomId])).get(roomId)?.lastReadSeq).toBe(all.readState.lastReadSeq);
+    });
+
+    it("refuses a read marker of a non-member and leaves other rooms out of readStates", async () => {
+      const { store, roomId, dave } = await fixtures();
+      await expect(store.markRead(dave.id, roomId, 1, new Date())).rejects.toBeInstanceOf(NotMemberError);
+      expect((await store.readStates(dave.id, [roomId])).size).toBe(0);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, primaryKey, timestamp, uuid } from "drizzle-orm/pg-core";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -12,6 +12,8 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     joinedAt: timestamp("joined_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** The member's read marker: the room seq read up to, on any device (migration 0007). */
+    readSeq: bigint("read_seq", { mode: "number" }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );

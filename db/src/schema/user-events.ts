@@ -13,7 +13,7 @@ export const userSeq = pgTable("user_seq", {
 });
 
 /**
- * A user's own stream (parley.v2 `userEvent` frames): today mentions of them. Hash-partitioned by
+ * A user's own stream (parley.v2 `userEvent` frames): mentions of them, and their read markers moving. Hash-partitioned by
  * `user_id` in the database (the migration), which drizzle cannot express: this describes the parent.
  */
 export const userEvents = pgTable(
@@ -23,8 +23,9 @@ export const userEvents = pgTable(
     seq: bigint("seq", { mode: "number" }).notNull(),
     kind: text("kind").notNull(),
     roomId: uuid("room_id").notNull(),
-    messageId: uuid("message_id").notNull(),
-    /** The message's seq in its room. */
+    /** The message mentioned; null for a `read` event. */
+    messageId: uuid("message_id"),
+    /** The message's seq in its room; for `read`, the marker's new seq. */
     roomSeq: bigint("room_seq", { mode: "number" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },

@@ -52,7 +52,17 @@ export function presenceTests({ first, target, sockets }: SuiteContext) {
       it("v2: subscribed lists who is online with onlineCount; presence carries the change and the count, not the list", async () => {
         const { alice, aliceUser, bob, bobUser, room: r } = await room();
         const a = sockets.add(await alice.socket({ protocols: V2 }));
-        expect(await a.subscribe(r.id)).toEqual({ type: "subscribed", roomId: r.id, online: [aliceUser], onlineCount: 1, lastSeq: 0, limited: false });
+        expect(await a.subscribe(r.id)).toEqual({
+          type: "subscribed",
+          roomId: r.id,
+          online: [aliceUser],
+          onlineCount: 1,
+          lastSeq: 0,
+          limited: false,
+          lastReadSeq: 0,
+          unreadCount: 0,
+          mentionCount: 0,
+        });
         const b = sockets.add(await bob.socket({ protocols: V2 }));
         const subscribed = await b.subscribe(r.id);
         expect(sortById(subscribed.online)).toEqual(sortById([aliceUser, bobUser]));

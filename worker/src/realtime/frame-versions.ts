@@ -1,4 +1,4 @@
-import { LIMITS, type Message, type ProtocolVersion, type RoomEvent, type User } from "@parley/protocol";
+import { LIMITS, type Message, type ProtocolVersion, type ReadState, type RoomEvent, type User } from "@parley/protocol";
 import { encode } from "./peer.ts";
 
 /** A user whose presence in a room changed during one coalescing window. */
@@ -18,8 +18,11 @@ export interface OnlineSnapshot {
  * same in v1 and v2. The hub asks here, per connection's `peer.version`, and never tests versions itself.
  */
 export const frameVersions = {
+  /** Whether `subscribed` carries the reader's read state (v2). */
+  needsReadState: (version: ProtocolVersion) => version >= 2,
+
   /** `subscribed`: v1 lists everyone; v2 lists at most LIMITS.onlineListMax, with the count. */
-  subscribed(version: ProtocolVersion, fields: { roomId: string; online: User[]; lastSeq: number; limited: boolean }): string {
+  subscribed(version: ProtocolVersion, fields: { roomId: string; online: User[]; lastSeq: number; limited: boolean }, readState?: ReadState): string {
     if (version === 1) return encode({ type: "subscribed", ...fields });
     const { online, ...rest } = fields;
     const truncated = online.length > LIMITS.onlineListMax;
@@ -29,6 +32,7 @@ export const frameVersions = {
       online: truncated ? online.slice(0, LIMITS.onlineListMax) : online,
       onlineCount: online.length,
       ...(truncated ? { onlineTruncated: true } : {}),
+      ...readState,
     });
   },
 

@@ -87,7 +87,13 @@ export class RoomHub {
       // Taken before the read: every change up to it is in the list read, so it is not sent again.
       const presenceMark = this.coalescer.mark();
       const online = await readOnline(this.deps.presence, ch);
-      if (!resumed || limited) peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }));
+      if (!resumed || limited) {
+        // v2 tells the reader where they are; counted up to `lastSeq`, as what follows arrives live.
+        const readState = frameVersions.needsReadState(peer.version)
+          ? (await this.deps.store.readStates(peer.user.id, [roomId], new Map([[roomId, ch.delivered]]))).get(roomId)
+          : undefined;
+        peer.send(frameVersions.subscribed(peer.version, { roomId, online, lastSeq: ch.delivered, limited }, readState));
+      }
       for (const entry of replay) {
         const text = frameVersions.entry(peer.version, entry);
         if (text !== undefined) peer.send(text);

@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { createRoomSchema, presenceQuerySchema, roomSearchSchema, type Room } from "@parley/protocol";
-import type { RoomRecord, Store } from "@parley/db";
+import { createRoomSchema, presenceQuerySchema, readMarkerSchema, roomSearchSchema, type Room } from "@parley/protocol";
+import { NotMemberError, type RoomRecord, type Store } from "@parley/db";
 import { ApiError, type Clock, notFound, TokenBuckets } from "@parley/common";
 import { parseWith, readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
@@ -46,7 +46,11 @@ export function registerRoomRoutes(
     const memberId = c.req.query("joined") === "true" ? c.get("user").id : undefined;
     const records = await store.listRooms({ query, memberId, limit: ROOM_LIST_MAX });
     const rooms = await withOnline(records);
-    return c.json({ rooms: rooms.map((r) => ({ ...r, joined: joined.has(r.id) })) });
+    const reads = await store.readStates(
+      c.get("user").id,
+      rooms.filter((r) => joined.has(r.id)).map((r) => r.id),
+    );
+    return c.json({ rooms: rooms.map((r) => ({ ...r, joined: joined.has(r.id), ...reads.get(r.id) })) });
   });
 
   app.post("/api/rooms", authenticate, async (c) => {
@@ -87,7 +91,24 @@ export function registerRoomRoutes(
     const id = roomIdParam(c.req.param("roomId"));
     if (!(await store.getRoom(id))) throw notFound("room");
     await store.join(id, c.get("user").id);
-    return c.json({ room: await loadRoom(id) });
+    const [room, reads] = await Promise.all([loadRoom(id), store.readStates(c.get("user").id, [id])]);
+    return c.json({ room: { ...room, ...reads.get(id) } });
+  });
+
+  // The read marker, the same on every device: docs/protocol.md, "Read state".
+  app.post("/api/rooms/:roomId/read", authenticate, async (c) => {
+    const id = roomIdParam(c.req.param("roomId"));
+    const { seq } = await readJson(c, readMarkerSchema);
+    const user = c.get("user");
+    try {
+      const { readState, userEvents } = await store.markRead(user.id, id, seq, new Date(clock.now()));
+      hub.users.published(userEvents);
+      return c.json({ readState });
+    } catch (error) {
+      if (!(error instanceof NotMemberError)) throw error;
+      if (!(await store.getRoom(id))) throw notFound("room");
+      throw new ApiError("forbidden", "join the room first");
+    }
   });
 
   app.post("/api/rooms/:roomId/leave", authenticate, async (c) => {
