@@ -132,11 +132,10 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     await link(room).click();
     // Read once the room's window is loaded and shown.
     await row(bob, "please check the changelog").waitFor();
-    const readTo = () =>
-      bob.evaluate((id) => {
-        const key = Object.keys(localStorage).find((k) => k.startsWith("parley.read."));
-        return key ? ((JSON.parse(localStorage.getItem(key)!) as Record<string, number>)[id] ?? 0) : 0;
-      }, room.id);
+    const readTo = async () => {
+      const { json } = await api.bob.request("GET", "/api/rooms?joined=true");
+      return (json.rooms as (Room & { lastReadSeq: number })[]).find((r) => r.id === room.id)!.lastReadSeq;
+    };
     await expect.poll(readTo).toBeGreaterThanOrEqual(lastMention);
     await link(ops).click();
     await bob.getByRole("textbox", { name: `Message #${ops.name}` }).waitFor();

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, on, onCleanup, onMount, Show, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, on, onCleanup, onMount, Show, untrack } from "solid-js";
 import { confirmLeave } from "../lib/confirm-leave.ts";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
@@ -24,8 +24,10 @@ export function ChatRoom(props: ChatRoomProps) {
   const { auth } = useApp();
   // On a wide screen the online list shows beside the timeline until hidden; on a phone it opens over it.
   const [showPeople, setShowPeople] = createSignal(typeof matchMedia === "function" && matchMedia("(min-width: 760px)").matches);
-  // Captured once: the "New messages" line stays where it was when the room was opened.
-  const lastRead = untrack(() => chat.rooms.lastRead(props.roomId));
+  // Captured once, when the server's marker is first known here (the room list or the room's
+  // `subscribed`, which may come after a reload opened the room): the "New messages" line stays
+  // where it was when the room was opened, while reading the room moves the marker.
+  const lastRead = createMemo<number | undefined>((held) => held ?? (chat.rooms.knowsRead(props.roomId) ? chat.rooms.lastRead(props.roomId) : undefined));
   const room = () => chat.rooms.joined().find((r) => r.id === props.roomId);
   const me = () => auth.user()!;
   // The message whose body is being edited in the timeline; when that ends, the composer has the focus again.
@@ -124,13 +126,13 @@ export function ChatRoom(props: ChatRoomProps) {
           <div class="room-main" classList={{ "thread-open": !!openThread() }}>
             <div class="room-column">
               <div class="room-body" classList={{ "show-people": peopleShown() }}>
-                <Show when={chat.timeline.get(props.roomId)} keyed>
+                <Show when={lastRead() !== undefined && chat.timeline.get(props.roomId)} keyed>
                   {(t) => (
                     <MessageList
                       timeline={t}
                       roomName={`#${r().name}`}
                       me={me()}
-                      lastRead={lastRead}
+                      lastRead={lastRead() ?? 0}
                       onLoadOlder={() => chat.loadOlder(props.roomId)}
                       onLoadNewer={() => chat.loadNewer(props.roomId)}
                       onJumpToLatest={() => chat.jumpToLatest(props.roomId)}

@@ -65,9 +65,10 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     });
   }
 
-  const seen = (roomId: string, seq: number, mine: boolean) => {
-    rooms.reached(roomId, seq);
-    if (mine || (roomId === activeRoom() && document.visibilityState !== "hidden")) rooms.markRead(roomId);
+  /** The room is read when it is open, its window loaded (opening it reads it after) and the tab visible; our own message reads it anywhere. */
+  const readIfShown = (roomId: string, mine = false) => {
+    const shown = roomId === activeRoom() && timeline.get(roomId)?.loaded() === true && document.visibilityState !== "hidden";
+    if (mine || shown) rooms.markRead(roomId);
   };
 
   const thread = createThreadSession({ http, socket, subscription, me });
@@ -78,22 +79,26 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       case "subscribed":
         if (frame.limited) timeline.reset(frame.roomId);
         timeline.synced(frame.roomId, frame.lastSeq);
+        rooms.synced(frame);
+        mentions.synced(frame);
         subscribed.add(frame.roomId);
         waiters.get(frame.roomId)?.forEach((resolve) => resolve());
         waiters.delete(frame.roomId);
         presence.setOnline(frame.roomId, frame.online, frame.onlineCount);
         rooms.setOnlineCount(frame.roomId, presence.count(frame.roomId));
-        return seen(frame.roomId, frame.lastSeq, false);
+        return readIfShown(frame.roomId);
       case "message":
       case "ack": {
         const m = frame.message;
         timeline.add(m.roomId, [m]);
         presence.stoppedTyping(m.roomId, m.user.username);
-        return seen(m.roomId, m.seq, m.user.id === me());
+        rooms.arrived(m);
+        return readIfShown(m.roomId, m.user.id === me());
       }
       case "userSubscribed":
         return mentions.subscribed(frame.lastSeq);
       case "userEvent":
+        if (frame.kind === "read" && frame.readSeq !== undefined) rooms.readElsewhere(frame.roomId, frame.readSeq);
         return mentions.received(frame);
       case "event":
         // Edits, deletions and reactions: applied to what is held, never counted as unread.
@@ -169,7 +174,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       const shown = parseRoute(location.hash);
       if (shown.view === "room") socket.subscribe(shown.roomId);
       return rooms.load().then(() => {
-        rooms.joined().forEach((r) => socket.subscribe(r.id));
+        rooms.joined().forEach((r) => (mentions.listed(r), socket.subscribe(r.id)));
         if (shown.view === "room" && !rooms.isMember(shown.roomId)) socket.unsubscribe(shown.roomId);
       });
     },
@@ -183,8 +188,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     },
     reconnectNow: () => socket.setOnline(true),
     /**
-     * Shows a room. The first time, it loads a window around the last message read on this device
-     * (so a room with many unread opens at the first of them), or the newest page in a room never read here.
+     * Shows a room. The first time, it loads a window around the server's read marker (so a room
+     * with many unread opens at the first of them), or the newest page in a room never read.
      */
     async open(roomId: string | undefined) {
       setActiveRoom(roomId);
@@ -290,6 +295,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     },
     async join(roomId: string) {
       const room = await rooms.join(roomId);
+      mentions.listed(room);
       socket.subscribe(room.id);
       return room;
     },

@@ -1,6 +1,6 @@
 import type { JSX } from "solid-js";
 import { render, waitFor } from "@solidjs/testing-library";
-import type { User } from "@parley/protocol";
+import type { ServerFrame, User } from "@parley/protocol";
 import { AppProvider, ChatProvider } from "../state/app-context.tsx";
 import type { WebSocketLike } from "../transport/socket-client.ts";
 
@@ -36,7 +36,8 @@ export const me: User = { id: "u1", username: "alice" };
 /**
  * Renders `ui` as the signed-in `me`, inside the real providers and chat session, against a
  * scripted server: `routes` maps "METHOD /path?query" to its answer (404 otherwise), and the
- * socket stays connecting until `connect()`. `requests` lists every request made, in order.
+ * socket stays connecting until `connect()`, then `receive` plays the server's frames. `requests`
+ * lists every request made, in order.
  */
 export function renderSignedIn(ui: () => JSX.Element, routes: Record<string, Route>) {
   FakeSocket.created = [];
@@ -65,5 +66,7 @@ export function renderSignedIn(ui: () => JSX.Element, routes: Record<string, Rou
   ));
   /** Opens the session's socket (it is made once the session has checked its token). */
   const connect = () => waitFor(() => FakeSocket.created.at(-1)!.open());
-  return { requests, connect };
+  /** The server sends a frame on the open socket. */
+  const receive = (frame: ServerFrame) => FakeSocket.created.at(-1)!.onmessage?.({ data: JSON.stringify(frame) });
+  return { requests, connect, receive };
 }

@@ -1,7 +1,7 @@
-import type { ErrorBody, Member, Message, ReactionSummary, Room, User } from "@parley/protocol";
+import type { ErrorBody, Member, Message, ReactionSummary, ReadState, Room, User } from "@parley/protocol";
 
-/** A room as `GET /api/rooms` lists it (extension: `joined`). */
-export type RoomListing = Room & { joined?: boolean };
+/** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state there. */
+export type RoomListing = Room & { joined?: boolean } & Partial<ReadState>;
 export interface Session {
   user: User;
   token: string;
@@ -84,6 +84,8 @@ export class HttpClient {
   room = (roomId: string) => this.call<{ room: RoomListing; online: User[] }>("GET", `/api/rooms/${enc(roomId)}`);
   join = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/join`);
   leave = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/leave`);
+  /** Moves the user's read marker in the room to `seq` (the server never moves it back); every device hears of it. */
+  markRead = (roomId: string, seq: number) => this.call<{ readState: ReadState }>("POST", `/api/rooms/${enc(roomId)}/read`, { seq });
   /** Everyone in the room, by username, each with whether they are online. */
   members = (roomId: string) => this.call<{ members: Member[] }>("GET", `/api/rooms/${enc(roomId)}/members`);
 
