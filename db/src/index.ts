@@ -10,3 +10,4 @@ export type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore } from "./id
 export { addressesSomeone } from "./user-events-store.ts";
 export type { AddressedUserEvent, MentionRequest, UserEventStore } from "./user-events-store.ts";
 export type { Appended } from "./append-batcher.ts";
+export type { SearchRequest, SearchStore } from "./search-store.ts";

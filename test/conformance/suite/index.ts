@@ -6,6 +6,7 @@ import { roomTests } from "./rooms.ts";
 import { messageTests } from "./messages.ts";
 import { eventTests } from "./events.ts";
 import { mentionTests } from "./mentions.ts";
+import { searchTests } from "./search.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
@@ -34,6 +35,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     messageTests(context);
     eventTests(context);
     mentionTests(context);
+    searchTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);
