@@ -12,12 +12,12 @@ describe("search snippets", () => {
 
   it("keeps a short body whole, with its own text (markup included) and the matches marked", () => {
     const body = "the <b>build</b> failed";
-    expect(snippetOf(body, [[7, 12], [17, 23]])).toEqual([
-      { text: "the <b>" },
-      { text: "build", match: true },
-      { text: "</b> " },
-      { text: "failed", match: true },
-    ]);
+    expect(
+      snippetOf(body, [
+        [7, 12],
+        [17, 23],
+      ]),
+    ).toEqual([{ text: "the <b>" }, { text: "build", match: true }, { text: "</b> " }, { text: "failed", match: true }]);
   });
 
   it("cuts a long body to a window around the first match, at word edges, with ellipses", () => {

@@ -75,7 +75,11 @@ export function searchMethods(db: Database): SearchStore {
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       if (after === null) return null;
       const q = tsquery(query);
-      const filters: SQL[] = [sql`m.room_id in (${readableRooms(userId)})`, sql`m.deleted_at is null`, sql`to_tsvector('simple', ${searchedText(sql`m.body`)}) @@ (${q})`];
+      const filters: SQL[] = [
+        sql`m.room_id in (${readableRooms(userId)})`,
+        sql`m.deleted_at is null`,
+        sql`to_tsvector('simple', ${searchedText(sql`m.body`)}) @@ (${q})`,
+      ];
       if (roomId) filters.push(sql`m.room_id = ${roomId}::uuid`);
       if (query.in) filters.push(sql`m.room_id in (select ${rooms.id} from ${rooms} where ${rooms.nameKey} = ${query.in.toLowerCase()})`);
       if (query.from) filters.push(sql`u.username_key = ${query.from.toLowerCase()}`);

@@ -48,7 +48,14 @@ export function searchTests({ first }: SuiteContext) {
           {
             message: expect.objectContaining({ id: expect.any(String), body: `${w} build failed on <main>`, roomId: ops.id }),
             room: { id: ops.id, name: ops.name },
-            snippet: [{ text: w, match: true }, { text: " " }, { text: "build", match: true }, { text: " " }, { text: "failed", match: true }, { text: " on <main>" }],
+            snippet: [
+              { text: w, match: true },
+              { text: " " },
+              { text: "build", match: true },
+              { text: " " },
+              { text: "failed", match: true },
+              { text: " on <main>" },
+            ],
           },
         ],
         next: null,
