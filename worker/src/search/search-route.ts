@@ -26,11 +26,12 @@ export function registerSearchRoute(
     const userId = c.get("user").id;
     // A room named by id must be one the caller reads (404 unknown, 403 not a member); `in:` names stay quiet.
     if (roomId !== undefined) await messages.requireMember(roomId, userId);
-    const decision = buckets.take(userId);
-    if (!decision.ok) throw rateLimited(decision, "searches");
     // The parameters replace the operators of the same name in `q`.
     const query = { ...parsed.query, ...(from ? { from: from.replace(/^@/, "") } : {}), ...(before ? { before } : {}), ...(after ? { after } : {}) };
     if (query.before && query.after && query.after >= query.before) throw invalid("after must be earlier than before");
+    // Only a search that runs takes a token: a mistake costs nothing.
+    const decision = buckets.take(userId);
+    if (!decision.ok) throw rateLimited(decision, "searches");
     const page = await store.search(userId, { query, ...(roomId ? { roomId } : {}) }, { limit, ...(cursor ? { cursor } : {}) });
     if (!page) throw invalid("cursor must be the next of a search page");
     return c.json(page);
