@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Message } from "./models.ts";
 
 /** Bounds of a search: what one query may say, and how many results a page holds. */
@@ -77,7 +76,8 @@ function filterValue(filter: SearchFilter, raw: string): string | { error: strin
 /**
  * Reads the search syntax: words, "quoted phrases", `from:user`, `in:room` (or `in:"a room"`),
  * `before:YYYY-MM-DD` and `after:YYYY-MM-DD`. A `word:` that is no filter stays a word. The same
- * parser runs in the browser (to explain a mistake before sending) and on the server.
+ * parser runs in the browser (to explain a mistake before sending) and on the server; it needs no
+ * zod, so the web UI's bundle takes it from `@parley/protocol/client`.
  */
 export function parseSearchQuery(q: string): ParsedSearch {
   if ([...q].length > SEARCH_LIMITS.queryMax) return { ok: false, message: `the query must be at most ${SEARCH_LIMITS.queryMax} characters` };
@@ -103,20 +103,3 @@ export function parseSearchQuery(q: string): ParsedSearch {
   if (query.before && query.after && query.after >= query.before) return { ok: false, message: "after: must be earlier than before:" };
   return { ok: true, query };
 }
-
-/** `GET /api/search`: the query string; `from`, `before` and `after` replace the operators of the same name in `q`. */
-export const searchParamsSchema = z.object({
-  q: z.string(),
-  roomId: z.string().optional(),
-  from: z.string().min(1).max(64).optional(),
-  before: z.string().refine(isDay, "must be a date YYYY-MM-DD").optional(),
-  after: z.string().refine(isDay, "must be a date YYYY-MM-DD").optional(),
-  cursor: z.string().min(1).max(512).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,16}$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().min(1, "must be >= 1").max(SEARCH_LIMITS.pageMax, `must be <= ${SEARCH_LIMITS.pageMax}`))
-    .default(SEARCH_LIMITS.pageDefault),
-});
-export type SearchParams = z.infer<typeof searchParamsSchema>;
