@@ -82,8 +82,7 @@ export function SearchBox(props: { pages: SearchPages; onOpen: (result: SearchRe
           type="search"
           class="search-input"
           aria-label="Search messages"
-          aria-controls="search-results"
-          aria-expanded={open()}
+          aria-controls={open() ? "search-results" : undefined}
           placeholder="Search messages"
           autocomplete="off"
           onClick={reopen}
