@@ -39,6 +39,7 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
   const box = () => bob.getByRole("searchbox", { name: "Search messages" });
   const results = () => bob.getByRole("region", { name: "Search results" }).locator(".search-result");
 
+  let bobSession = "";
   beforeAll(async () => {
     await buildWebUi();
     worker = await startWorkerProcess({ MESSAGE_RATE: "100000/60s", REGISTER_RATE: "1000/60s" });
@@ -67,7 +68,8 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
     await say("carol", launch, "Did anyone rehearse the rollback yet? Plan it for Thursday");
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1440, height: 900 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), sessions.bob!);
+    bobSession = sessions.bob!;
+    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), bobSession);
     bob = await context.newPage();
     await bob.goto(`/#/rooms/${launch.id}`);
     await bob.getByRole("textbox", { name: `Message #${launch.name}` }).waitFor();
@@ -125,5 +127,28 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
     await results().nth(1).click();
     await bob.getByRole("textbox", { name: `Message #${ops.name}` }).waitFor();
     await expect.poll(() => bob.locator(".timeline .message.found").innerText()).toContain("needs a second reviewer");
+  });
+
+  it("on a phone the field spans the top bar while in use, and the results fit the screen", async () => {
+    const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 390, height: 780 }, colorScheme: "light" });
+    contexts.push(context);
+    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), bobSession);
+    const phone = await context.newPage();
+    await phone.goto(`/#/rooms/${launch.id}`);
+    const field = phone.getByRole("searchbox", { name: "Search messages" });
+    await field.waitFor();
+    const width = () => phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(await width()).toBeLessThanOrEqual(390);
+    expect((await field.boundingBox())!.width).toBeLessThan(60);
+    await field.click();
+    expect((await field.boundingBox())!.width).toBeGreaterThan(300);
+    await field.fill("rollback");
+    await field.press("Enter");
+    const found = phone.getByRole("region", { name: "Search results" }).locator(".search-result");
+    await expect.poll(() => found.count()).toBe(3);
+    const panel = (await phone.getByRole("region", { name: "Search results" }).boundingBox())!;
+    expect(panel.x + panel.width).toBeLessThanOrEqual(390);
+    expect(await width()).toBeLessThanOrEqual(390);
+    await screenshot(phone, "14-search-phone");
   });
 });

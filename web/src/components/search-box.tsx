@@ -77,6 +77,9 @@ export function SearchBox(props: { pages: SearchPages; onOpen: (result: SearchRe
   return (
     <div ref={box} class="search-box" onKeyDown={onKeyDown}>
       <form role="search" onSubmit={submit}>
+        <span class="search-icon" aria-hidden="true">
+          ⌕
+        </span>
         <input
           ref={input}
           type="search"
