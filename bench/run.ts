@@ -19,6 +19,7 @@ export const BENCHES: Record<string, string> = {
   ring: "./ring.ts",
   storage: "./storage.ts",
   events: "./events.ts",
+  search: "./search.ts",
   hotroom: "./hot-room.ts",
   logins: "./logins.ts",
   suggest: "./suggest.ts",

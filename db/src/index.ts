@@ -11,3 +11,4 @@ export { addressesSomeone } from "./user-events-store.ts";
 export type { AddressedUserEvent, MentionRequest, UserEventStore } from "./user-events-store.ts";
 export type { Appended } from "./append-batcher.ts";
 export type { NotificationStore } from "./notification-store.ts";
+export type { SearchRequest, SearchStore } from "./search-store.ts";

@@ -4,6 +4,7 @@ import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
 import { roomEventsContract } from "./room-events.contract.ts";
+import { searchContract } from "./search.contract.ts";
 import { userEventsContract } from "./user-events.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
@@ -90,6 +91,13 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       const room = await newRoom(alice);
       await Promise.all([store.join(room.id, bob.id), store.join(room.id, carol.id)]);
       return { store, roomId: room.id, alice, bob, carol, dave };
+    });
+
+    searchContract(async () => {
+      const [alice, bob, carol] = await Promise.all([newUser("alice"), newUser("bob"), newUser("carol")]);
+      const [ops, dev] = [await newRoom(alice, unique("ops")), await newRoom(alice, unique("dev"))];
+      await Promise.all([store.join(ops.id, bob.id), store.join(dev.id, bob.id)]);
+      return { store, ops, dev, alice, bob, carol };
     });
 
     describe("rooms", () => {

@@ -7,6 +7,7 @@ import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from 
 import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueViolation, rowsOf } from "./message-inserts.ts";
 import { mentionFields, roomEventMethods, threadFields, type RoomEventStore } from "./room-events-store.ts";
 import { notificationMethods, type NotificationStore } from "./notification-store.ts";
+import { searchMethods, type SearchStore } from "./search-store.ts";
 import { addressesSomeone, logMentions, mentionTargets, userEventMethods, type MentionRequest, type UserEventStore } from "./user-events-store.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
@@ -41,7 +42,7 @@ export interface HistoryPage {
 }
 
 /** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
-export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore {
+export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore, SearchStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Stores a user; null when the username is taken (case-insensitively). */
@@ -280,6 +281,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     ...events,
     ...userEventMethods(db),
     ...notificationMethods(db),
+    ...searchMethods(db),
 
     async ping() {
       await db.execute(sql`select 1`);

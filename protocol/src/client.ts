@@ -10,6 +10,7 @@ export * from "./backoff.ts";
 export * from "./text-rules.ts";
 export * from "./credentials.ts";
 export * from "./mentions.ts";
+export * from "./search.ts";
 export type * from "./models.ts";
 export type { ClientFrame, ServerFrame } from "./frames.ts";
 export type { Credentials } from "./http.ts";

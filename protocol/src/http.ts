@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PASSWORD_RULES, STORABLE_RULE, USERNAME_RULES, type TextRule } from "./credentials.ts";
 import { LIMITS } from "./limits.ts";
+import { isDay, SEARCH_LIMITS } from "./search.ts";
 import { BIDI_CONTROLS, isInvisible, nfc } from "./text-rules.ts";
 
 /** Code points, not UTF-16 units: an emoji counts once. */
@@ -127,3 +128,15 @@ export const refreshRequestSchema = z.object({ refreshToken: refreshTokenSchema 
 
 /** `POST /api/auth/password`: the new password follows the registration rules. */
 export const passwordChangeSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: passwordSchema });
+
+/** `GET /api/search`: the query string; `from`, `before` and `after` replace the operators of the same name in `q`. */
+export const searchParamsSchema = z.object({
+  q: z.string(),
+  roomId: z.string().optional(),
+  from: z.string().min(1).max(64).optional(),
+  before: z.string().refine(isDay, "must be a date YYYY-MM-DD").optional(),
+  after: z.string().refine(isDay, "must be a date YYYY-MM-DD").optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: wholeParam(1, SEARCH_LIMITS.pageMax).default(SEARCH_LIMITS.pageDefault),
+});
+export type SearchParams = z.infer<typeof searchParamsSchema>;

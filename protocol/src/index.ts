@@ -10,3 +10,4 @@ export * from "./backoff.ts";
 export * from "./text-rules.ts";
 export * from "./credentials.ts";
 export * from "./mentions.ts";
+export * from "./search.ts";

@@ -39,6 +39,7 @@ export const ROUTES = [
   { method: "PUT", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
   { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
   { method: "POST", path: "/api/suggest" },
+  { method: "GET", path: "/api/search" },
   { method: "GET", path: "/ws" },
   { method: "GET", path: "/healthz" },
   { method: "GET", path: "/readyz" },

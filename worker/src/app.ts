@@ -30,6 +30,7 @@ import { RoomHub } from "./realtime/room-hub.ts";
 import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./realtime/socket-quota.ts";
 import { registerWsRoute, type SocketAdapter } from "./realtime/ws-route.ts";
 import { registerRoomRoutes } from "./rooms/room-routes.ts";
+import { registerSearchRoute } from "./search/search-route.ts";
 import { registerSuggestRoute } from "./suggest/suggest-route.ts";
 
 export interface AppSettings {
@@ -49,6 +50,8 @@ export interface AppSettings {
     frame: { max: number; windowSeconds: number };
     /** Rooms created per user; 20 an hour when absent. */
     room?: { max: number; windowSeconds: number };
+    /** Searches per user; 60 a minute when absent. */
+    search?: { max: number; windowSeconds: number };
   };
   /** Live WebSockets per user and per client address; 20 and 200 when absent. */
   sockets?: SocketLimits;
@@ -200,6 +203,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   registerRoomRoutes(app, { store, presence, hub, clock, authenticate, roomRate: settings.rates.room ?? { max: 20, windowSeconds: 3600 } });
   registerMessageRoutes(app, { store, messages, authenticate });
   registerSuggestRoute(app, { suggester, messages, authenticate });
+  registerSearchRoute(app, { store, messages, clock, authenticate, rate: settings.rates.search ?? { max: 60, windowSeconds: 60 } });
   registerWsRoute(app, {
     upgradeWebSocket: deps.upgradeWebSocket,
     sockets: deps.sockets,

@@ -66,7 +66,14 @@ describe("parseConfig", () => {
   });
 
   it("parses rates as <max>/<seconds>s", () => {
-    const { rates } = parseConfig({ MESSAGE_RATE: "30/10s", LOGIN_RATE: "5/300s", LOGIN_ADDRESS_RATE: "50/120s", FRAME_RATE: "100/1s", ROOM_RATE: "3/60s" });
+    const { rates } = parseConfig({
+      MESSAGE_RATE: "30/10s",
+      LOGIN_RATE: "5/300s",
+      LOGIN_ADDRESS_RATE: "50/120s",
+      FRAME_RATE: "100/1s",
+      ROOM_RATE: "3/60s",
+      SEARCH_RATE: "6/10s",
+    });
     expect(rates).toEqual({
       message: { max: 30, windowSeconds: 10 },
       login: { max: 5, windowSeconds: 300 },
@@ -74,6 +81,7 @@ describe("parseConfig", () => {
       register: { max: 20, windowSeconds: 3600 },
       frame: { max: 100, windowSeconds: 1 },
       room: { max: 3, windowSeconds: 60 },
+      search: { max: 6, windowSeconds: 10 },
     });
   });
 

@@ -50,6 +50,8 @@ export const configSchema = z
     REGISTER_RATE: rate(20, 3600),
     /** Rooms a user may create. */
     ROOM_RATE: rate(20, 3600),
+    /** Searches per user (`GET /api/search`). */
+    SEARCH_RATE: rate(60, 60),
     /** WebSocket frames per connection, any type. */
     FRAME_RATE: rate(1800, 60),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(120).default(20),
@@ -111,6 +113,7 @@ export const configSchema = z
       register: env.REGISTER_RATE,
       frame: env.FRAME_RATE,
       room: env.ROOM_RATE,
+      search: env.SEARCH_RATE,
     },
     presenceTtlSeconds: env.PRESENCE_TTL_SECONDS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -19,6 +19,7 @@ export const messages = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
+    /** Searched through messages_body_fts_idx, a GIN index on the body's words (migration 0008). */
     body: text("body").notNull(),
     /** The sender's idempotency key: a repeated send returns the stored message. */
     clientId: text("client_id"),

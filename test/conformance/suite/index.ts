@@ -7,6 +7,7 @@ import { messageTests } from "./messages.ts";
 import { eventTests } from "./events.ts";
 import { mentionTests } from "./mentions.ts";
 import { readStateTests } from "./read-state.ts";
+import { searchTests } from "./search.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
@@ -36,6 +37,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     eventTests(context);
     mentionTests(context);
     readStateTests(context);
+    searchTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

@@ -7,6 +7,8 @@ import { ConnectionStatus } from "./connection-status.tsx";
 import { QuickSwitcher } from "./quick-switcher.tsx";
 import { RoomDirectory } from "./room-directory.tsx";
 import { RoomSidebar } from "./room-sidebar.tsx";
+import { SearchBox } from "./search-box.tsx";
+import type { SearchResult } from "@parley/protocol";
 
 /** Below this width the room list is a drawer (the `max-width: 760px` block of styles.css). */
 const NARROW = "(max-width: 760px)";
@@ -23,7 +25,7 @@ function createMediaQuery(query: string) {
 
 /** The signed-in layout: top bar, the user's rooms, and the directory or an open room. */
 export function AppShell() {
-  const { auth } = useApp();
+  const { auth, http } = useApp();
   const chat = useChat();
   const router = createHashRoute();
   onCleanup(router.dispose);
@@ -44,6 +46,12 @@ export function AppShell() {
   const go = (href: string) => {
     setNavOpen(false);
     router.navigate(href);
+  };
+  /** A search result opens in its room, the timeline around it; a thread reply opens in its thread. */
+  const openResult = ({ message, room }: SearchResult) => {
+    if (message.parentId && !message.alsoToRoom) return go(threadHref(room.id, message.parentId));
+    void chat.jumpTo(room.id, message.seq);
+    go(roomHref(room.id));
   };
   const narrow = createMediaQuery(NARROW);
   let menuButton!: HTMLButtonElement;
@@ -90,6 +98,7 @@ export function AppShell() {
           </span>{" "}
           Parley
         </p>
+        <SearchBox pages={(q, page) => http.search(q, page)} onOpen={openResult} />
         <ConnectionStatus state={chat.status()} retryIn={chat.retryIn} onRetry={chat.reconnectNow} />
         <label class="switch" title="Show AI suggestions as you type">
           <input type="checkbox" role="switch" checked={chat.suggestions.enabled()} onChange={(e) => chat.suggestions.setEnabled(e.currentTarget.checked)} />

@@ -141,6 +141,7 @@ export function ChatRoom(props: ChatRoomProps) {
                       conversation={conversation}
                       editing={editing()}
                       onEditingChange={changeEditing}
+                      focus={chat.found(props.roomId)}
                     />
                   )}
                 </Show>

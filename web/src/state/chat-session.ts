@@ -47,6 +47,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   const members = createMembersStore((roomId) => http.members(roomId).then((r) => r.members));
   const [status, setStatus] = createSignal<SocketState>(socket.state);
   const [activeRoom, setActiveRoom] = createSignal<string>();
+  /** The message a search result opened: its timeline scrolls to it and marks it (`at` tells two jumps to it apart). */
+  const [found, setFound] = createSignal<{ roomId: string; seq: number; at: number }>();
   const sendingTo = new Map<string, string>();
   const lastTyping = new Map<string, number>();
   const me = () => auth.user()?.id;
@@ -196,12 +198,28 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       suggestions.cancel();
       if (!roomId) return;
       const t = timeline.ensure(roomId);
-      if (!t.loaded()) {
+      // A jump (jumpTo) may be loading its own window already.
+      if (!t.loaded() && !t.loadingOlder()) {
         await subscription(roomId);
         const lastRead = rooms.lastRead(roomId);
         await (lastRead > 0 ? this.loadAround(roomId, lastRead) : this.loadOlder(roomId));
       }
       if (activeRoom() === roomId && document.visibilityState !== "hidden") rooms.markRead(roomId);
+    },
+    /** The message of a search result in its room's timeline, or undefined for another room. */
+    found: (roomId: string) => (found()?.roomId === roomId ? found() : undefined),
+    /**
+     * Shows a message in context (a search result): the timeline held is kept when it has the
+     * message, otherwise replaced by a window around its seq; then the list scrolls to it.
+     */
+    async jumpTo(roomId: string, seq: number) {
+      setFound({ roomId, seq, at: Date.now() });
+      const t = timeline.ensure(roomId);
+      if (t.messages().some((m) => m.seq === seq)) return;
+      timeline.reset(roomId);
+      timeline.setLoading(roomId, true);
+      await subscription(roomId);
+      await this.loadAround(roomId, seq);
     },
     async loadAround(roomId: string, seq: number) {
       timeline.setLoading(roomId, true);

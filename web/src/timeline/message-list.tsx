@@ -26,6 +26,8 @@ export interface MessageListProps {
   /** The id of the message whose body is being edited (↑ in the composer, or its Edit button). */
   editing?: string;
   onEditingChange?: (messageId: string | undefined) => void;
+  /** The message a search result opened (by seq): the list scrolls to it once it is held, and marks it. */
+  focus?: { seq: number; at: number };
 }
 
 /** Within this of the end, the view follows new messages. */
@@ -120,6 +122,15 @@ export function MessageList(props: MessageListProps) {
     const i = unreadIndex();
     if (i >= 0) list()?.scrollToIndex(i, { align: "start" });
   };
+  const focusIndex = createMemo(() => {
+    const seq = props.focus?.seq;
+    return seq === undefined ? -1 : rows().findIndex((r) => r.kind === "message" && r.message.seq === seq);
+  });
+  const focusHeld = createMemo(() => focusIndex() >= 0);
+  const jumpToFocus = () => {
+    const i = focusIndex();
+    if (i >= 0) list()?.scrollToIndex(i, { align: "center" });
+  };
 
   let lastScrollTop = 0;
   function onScroll() {
@@ -138,13 +149,19 @@ export function MessageList(props: MessageListProps) {
     if (fromEnd < PAGE_AHEAD_PX && props.timeline.hasNewer() && !props.timeline.loadingNewer()) void props.onLoadNewer?.();
   }
 
-  // The first rows of a window: open at the first unread when there is one, else at the end.
+  // The first rows of a window: open at the message a search found, or the first unread, else at the end.
   const hasRows = createMemo(() => rows().length > 0);
   createEffect(
     on([() => props.timeline.generation(), hasRows], ([, any]) => {
       if (!any) return;
       const i = untrack(unreadIndex);
-      queueMicrotask(() => (i >= 0 ? jumpToUnread() : scrollToEnd()));
+      queueMicrotask(() => (untrack(focusHeld) ? jumpToFocus() : i >= 0 ? jumpToUnread() : scrollToEnd()));
+    }),
+  );
+  // A search result in the window held (or once its window is in): scroll to it.
+  createEffect(
+    on([() => props.focus, focusHeld], ([focus, held]) => {
+      if (focus && held) queueMicrotask(jumpToFocus);
     }),
   );
 
@@ -251,6 +268,7 @@ export function MessageList(props: MessageListProps) {
                       timeline={props.timeline}
                       conversation={props.conversation}
                       editing={props.editing === r().message.id}
+                      found={props.focus?.seq === r().message.seq}
                       onEditing={(on) => props.onEditingChange?.(on ? r().message.id : undefined)}
                     />
                   )}

@@ -39,6 +39,8 @@ export interface MessageRowProps {
   active?: boolean;
   /** It mentions the signed-in user (or says `@room` / `@here`): the row stands out. */
   mentioned?: boolean;
+  /** The message a search result opened: the row is marked while it is the one shown. */
+  found?: boolean;
 }
 
 /** One message in the timeline, confirmed or still being sent, with its day separator when it opens a day. */
@@ -62,6 +64,7 @@ export function MessageRow(props: MessageRowProps) {
           failed: status() === "failed",
           active: props.active,
           mentioned: props.mentioned,
+          found: props.found,
         }}
         data-seq={props.seq}
         data-client-id={props.clientId ?? undefined}

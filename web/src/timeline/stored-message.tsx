@@ -22,6 +22,8 @@ export interface StoredMessageProps {
   /** Its body is being edited. */
   editing: boolean;
   onEditing: (editing: boolean) => void;
+  /** The message a search result opened. */
+  found?: boolean;
 }
 
 /** Asks before deleting: it cannot be undone, and the body is gone from the server too. */
@@ -64,6 +66,7 @@ export function StoredMessage(props: StoredMessageProps) {
       deleted={message().deleted}
       active={pickerOpen()}
       mentioned={mentionsMe(message(), props.me)}
+      found={props.found}
       interactive={!!props.conversation && !message().deleted}
       editor={
         props.editing && props.conversation && canEdit(message(), props.me)

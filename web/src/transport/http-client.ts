@@ -1,4 +1,4 @@
-import type { ErrorBody, Member, Message, ReactionSummary, ReadState, Room, User } from "@parley/protocol";
+import type { ErrorBody, Member, Message, ReactionSummary, ReadState, Room, SearchPage, User } from "@parley/protocol";
 
 /** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state there. */
 export type RoomListing = Room & { joined?: boolean } & Partial<ReadState>;
@@ -102,6 +102,13 @@ export class HttpClient {
     const query = new URLSearchParams({ limit: String(page.limit ?? 50) });
     if (page.beforeSeq !== undefined) query.set("beforeSeq", String(page.beforeSeq));
     return this.call<ThreadPage>("GET", `${messagePath(roomId, messageId)}/thread?${query}`);
+  }
+
+  /** Full-text search over the rooms one is a member of, newest first; `cursor` is the `next` of the page before. */
+  search(q: string, page: { cursor?: string; limit?: number } = {}) {
+    const query = new URLSearchParams({ q, limit: String(page.limit ?? 20) });
+    if (page.cursor) query.set("cursor", page.cursor);
+    return this.call<SearchPage>("GET", `/api/search?${query}`);
   }
 
   /** Changes the body of one's own message; the room's `message.edited` event carries the change to every view. */
