@@ -4,6 +4,8 @@ import { showUnread } from "../lib/title-badge.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { ChatRoom } from "./chat-room.tsx";
 import { ConnectionStatus } from "./connection-status.tsx";
+import { NotifyPrompt } from "./notify-prompt.tsx";
+import { DefaultNotifyMenu } from "./notify-settings.tsx";
 import { QuickSwitcher } from "./quick-switcher.tsx";
 import { RoomDirectory } from "./room-directory.tsx";
 import { RoomSidebar } from "./room-sidebar.tsx";
@@ -107,6 +109,7 @@ export function AppShell() {
             AI
           </span>
         </label>
+        <DefaultNotifyMenu />
         <span class="whoami" title="Signed in">
           {auth.user()?.username}
         </span>
@@ -130,6 +133,7 @@ export function AppShell() {
         }
       />
       <main ref={main} id="main" class="content" tabIndex={-1}>
+        <NotifyPrompt />
         <Switch>
           <Match when={roomId()} keyed>
             {(id) => (

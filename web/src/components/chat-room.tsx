@@ -3,6 +3,7 @@ import { confirmLeave } from "../lib/confirm-leave.ts";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
+import { RoomNotifyMenu } from "./notify-settings.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 import { ThreadPanel } from "./thread-panel.tsx";
@@ -119,6 +120,7 @@ export function ChatRoom(props: ChatRoomProps) {
             <button type="button" class="people-toggle" aria-expanded={peopleShown()} aria-controls="room-presence" onClick={togglePeople}>
               <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
             </button>
+            <RoomNotifyMenu roomId={props.roomId} roomName={`#${r().name}`} />
             <button type="button" class="quiet" onClick={() => confirmLeave(`#${r().name}`) && void chat.leave(props.roomId).then(props.onLeft)}>
               Leave
             </button>

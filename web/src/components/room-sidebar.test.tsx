@@ -4,7 +4,7 @@ import type { Room } from "@parley/protocol";
 import { renderSignedIn } from "../test-support/signed-in.tsx";
 import { RoomSidebar } from "./room-sidebar.tsx";
 
-const room = (id: string, name: string, lastReadSeq: number, unreadCount: number, mentionCount: number): Room & Record<string, number | string> => ({
+const room = (id: string, name: string, lastReadSeq: number, unreadCount: number, mentionCount: number, muted = false): Room & Record<string, unknown> => ({
   id,
   name,
   topic: "",
@@ -15,13 +15,17 @@ const room = (id: string, name: string, lastReadSeq: number, unreadCount: number
   lastReadSeq,
   unreadCount,
   mentionCount,
+  notifications: { level: "default", muted },
 });
 const bob = { id: "u2", username: "bob" };
 const at = "2026-12-01T10:00:00.000Z";
 
 function setup() {
   const server = renderSignedIn(() => <RoomSidebar route={{ view: "directory" }} onNavigate={() => {}} />, {
-    "GET /api/rooms?joined=true": () => ({ status: 200, body: { rooms: [room("r1", "general", 10, 2, 0), room("r2", "ops", 5, 3, 1)] } }),
+    "GET /api/rooms?joined=true": () => ({
+      status: 200,
+      body: { rooms: [room("r1", "general", 10, 2, 0), room("r2", "ops", 5, 3, 1), room("r3", "random", 1, 4, 0, true), room("r4", "alerts", 1, 2, 1, true)] },
+    }),
   });
   /** The badge of a room's link: its label, "" without one. */
   const badge = (name: string) =>
@@ -60,5 +64,16 @@ describe("RoomSidebar: read state from the server", () => {
     receive({ type: "userEvent", seq: 3, kind: "read", roomId: "r1", at, readSeq: 14 });
     receive({ type: "userEvent", seq: 4, kind: "read", roomId: "r2", at, readSeq: 9 });
     await waitFor(() => expect([badge("general"), badge("ops")]).toEqual(["", ""]));
+  });
+
+  it("shows a muted room quieter, its count and its mentions kept", async () => {
+    const { badge } = setup();
+    await waitFor(() => expect(badge("random")).toBe("4 unread"));
+    const random = screen.getByRole("link", { name: /^random/ });
+    expect(random.classList.contains("muted-room")).toBe(true);
+    expect(screen.getByRole("link", { name: /^general/ }).classList.contains("muted-room")).toBe(false);
+    // Mentions matter: a muted room's mention badge still shows.
+    expect(badge("alerts")).toBe("1 mention, 2 unread");
+    expect(screen.getByRole("link", { name: /^alerts/ }).querySelector(".mention-badge")).not.toBeNull();
   });
 });

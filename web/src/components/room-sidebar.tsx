@@ -31,7 +31,7 @@ export function RoomSidebar(props: {
               <li>
                 <a
                   class="nav-item"
-                  classList={{ unread: unread() > 0 }}
+                  classList={{ unread: unread() > 0, "muted-room": chat.notifications.room(room.id).muted }}
                   href={roomHref(room.id)}
                   aria-current={room.id === current() ? "page" : undefined}
                   onClick={() => props.onNavigate()}

@@ -34,7 +34,14 @@ export function AppProvider(props: ParentProps<{ storage?: Storage; fetch?: type
 export function ChatProvider(props: ParentProps<{ WebSocket?: WebSocketConstructor; wsUrl?: string }>) {
   const { http, auth } = useApp();
   const wsUrl = props.wsUrl ?? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-  const session = createChatSession({ http, auth, WebSocket: props.WebSocket ?? (WebSocket as unknown as WebSocketConstructor), wsUrl, storage: localStorage });
+  const session = createChatSession({
+    http,
+    auth,
+    WebSocket: props.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+    wsUrl,
+    storage: localStorage,
+    Notification: typeof Notification === "undefined" ? undefined : Notification,
+  });
   onMount(() => void session.start().catch(() => {}));
   onCleanup(() => session.stop());
   const drafts = createDraftsStore(localStorage, auth.user()!.id);

@@ -1,11 +1,15 @@
 import { createSignal } from "solid-js";
 import type { Message, ServerFrame } from "@parley/protocol";
-import { parseRoute } from "../lib/hash-route.ts";
+import { parseRoute, roomHref } from "../lib/hash-route.ts";
+import { shouldNotify } from "../lib/notify-policy.ts";
+import { mentionsMe } from "../timeline/mentions-me.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
+import { createDesktopNotifier, type NotificationConstructor } from "./desktop-notifier.ts";
 import { createMembersStore } from "./members-store.ts";
 import { createMentionsStore } from "./mentions-store.ts";
+import { createNotificationsStore } from "./notifications-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 import { describeSendError } from "./send-errors.ts";
@@ -27,10 +31,12 @@ export interface ChatSessionDeps {
   WebSocket: WebSocketConstructor;
   wsUrl: string;
   storage: Storage;
+  /** The browser's `Notification`, absent where it has none. */
+  Notification?: NotificationConstructor;
 }
 
 /** Everything a signed-in user sees, joined over one socket: rooms, timelines, presence and suggestions. */
-export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: ChatSessionDeps) {
+export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notification }: ChatSessionDeps) {
   const timeline = createTimelineStore();
   const presence = createPresenceStore();
   const rooms = createRoomsStore(http, storage, () => auth.user()?.id);
@@ -45,6 +51,16 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
   });
   const suggestions = createSuggestionsStore({ request: socket.suggest, storage });
   const members = createMembersStore((roomId) => http.members(roomId).then((r) => r.members));
+  const notifications = createNotificationsStore(http);
+  const desktop = createDesktopNotifier({
+    Notification,
+    storage,
+    userId: () => auth.user()?.id,
+    onOpen(roomId) {
+      focus();
+      location.hash = roomHref(roomId);
+    },
+  });
   const [status, setStatus] = createSignal<SocketState>(socket.state);
   const [activeRoom, setActiveRoom] = createSignal<string>();
   /** The message a search result opened: its timeline scrolls to it and marks it (`at` tells two jumps to it apart). */
@@ -75,6 +91,22 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
 
   const thread = createThreadSession({ http, socket, subscription, me });
 
+  /** A message of another arrived (live, or replayed after a reconnect): a desktop notification if the settings want one. */
+  function notifyOf(message: Message, mention: boolean) {
+    const room = rooms.joined().find((r) => r.id === message.roomId);
+    if (!room) return;
+    const wanted = shouldNotify({
+      room: notifications.room(room.id),
+      userLevel: notifications.userLevel(),
+      mention,
+      mine: message.user.id === me(),
+      read: message.seq <= rooms.lastRead(room.id),
+      deleted: message.deleted === true,
+      hidden: document.visibilityState === "hidden",
+    });
+    if (wanted) desktop.show(message, room.name);
+  }
+
   function route(frame: ServerFrame) {
     thread.receive(frame);
     switch (frame.type) {
@@ -95,12 +127,19 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
         timeline.add(m.roomId, [m]);
         presence.stoppedTyping(m.roomId, m.user.username);
         rooms.arrived(m);
+        const user = auth.user();
+        if (frame.type === "message" && user) notifyOf(m, mentionsMe(m, user));
         return readIfShown(m.roomId, m.user.id === me());
       }
       case "userSubscribed":
         return mentions.subscribed(frame.lastSeq);
       case "userEvent":
         if (frame.kind === "read" && frame.readSeq !== undefined) rooms.readElsewhere(frame.roomId, frame.readSeq);
+        // A mention not heard before (the stream replays from the stored cursor) may notify, and is a moment to offer them.
+        if (frame.kind === "mention" && frame.seq > (mentions.afterSeq() ?? -1)) {
+          desktop.offer();
+          if (frame.message) notifyOf(frame.message, true);
+        }
         return mentions.received(frame);
       case "event":
         // Edits, deletions and reactions: applied to what is held, never counted as unread.
@@ -134,6 +173,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     socket.unsubscribe(roomId);
     rooms.removed(roomId);
     mentions.forget(roomId);
+    notifications.forget(roomId);
     timeline.drop(roomId);
     presence.clear(roomId);
   }
@@ -153,6 +193,8 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     presence,
     rooms,
     mentions,
+    notifications,
+    desktop,
     suggestions,
     members,
     status,
@@ -167,6 +209,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       addEventListener("focus", onVisible);
       document.addEventListener("visibilitychange", onVisible);
       mentions.load();
+      void notifications.load().catch(() => {});
       socket.subscribeUser();
       if (navigator.onLine === false) socket.setOnline(false);
       else socket.connect();
@@ -176,7 +219,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
       const shown = parseRoute(location.hash);
       if (shown.view === "room") socket.subscribe(shown.roomId);
       return rooms.load().then(() => {
-        rooms.joined().forEach((r) => (mentions.listed(r), socket.subscribe(r.id)));
+        rooms.joined().forEach((r) => (mentions.listed(r), notifications.listed(r), socket.subscribe(r.id)));
         if (shown.view === "room" && !rooms.isMember(shown.roomId)) socket.unsubscribe(shown.roomId);
       });
     },
@@ -314,6 +357,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage }: Cha
     async join(roomId: string) {
       const room = await rooms.join(roomId);
       mentions.listed(room);
+      notifications.listed(room);
       socket.subscribe(room.id);
       return room;
     },

@@ -1,7 +1,7 @@
-import type { ErrorBody, Member, Message, ReactionSummary, ReadState, Room, SearchPage, User } from "@parley/protocol";
+import type { ErrorBody, Member, Message, NotifyLevel, ReactionSummary, ReadState, Room, RoomNotifications, SearchPage, User } from "@parley/protocol";
 
-/** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state there. */
-export type RoomListing = Room & { joined?: boolean } & Partial<ReadState>;
+/** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state and notification settings there. */
+export type RoomListing = Room & { joined?: boolean; notifications?: RoomNotifications } & Partial<ReadState>;
 export interface Session {
   user: User;
   token: string;
@@ -72,6 +72,12 @@ export class HttpClient {
   /** Extension: changes the password; every other session ends, this one gets a new session. */
   changePassword = (currentPassword: string, newPassword: string) => this.call<Session>("POST", "/api/auth/password", { currentPassword, newPassword });
   me = () => this.call<{ user: User }>("GET", "/api/me");
+  /** The user's default notification level for their rooms. */
+  notificationLevel = () => this.call<{ notifications: { level: NotifyLevel } }>("GET", "/api/me/notifications");
+  setNotificationLevel = (level: NotifyLevel) => this.call<{ notifications: { level: NotifyLevel } }>("PUT", "/api/me/notifications", { level });
+  /** Changes the user's level ("default" follows theirs) or mute in one room; answers the room's settings as stored. */
+  setRoomNotifications = (roomId: string, change: Partial<RoomNotifications>) =>
+    this.call<{ notifications: RoomNotifications }>("PUT", `/api/rooms/${enc(roomId)}/notifications`, change);
 
   listRooms(filter: { q?: string; joined?: boolean } = {}) {
     const query = new URLSearchParams();
