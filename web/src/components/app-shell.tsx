@@ -109,7 +109,10 @@ export function AppShell() {
             AI
           </span>
         </label>
-        <DefaultNotifyMenu />
+        {/* On a phone the top bar has no room for it either: it is in the drawer (below). */}
+        <div class="wide-only">
+          <DefaultNotifyMenu />
+        </div>
         <span class="whoami" title="Signed in">
           {auth.user()?.username}
         </span>
@@ -126,10 +129,15 @@ export function AppShell() {
         route={router.route()}
         onNavigate={() => setNavOpen(false)}
         footer={
-          // On a phone the top bar has no room for it: it sits at the end of the drawer.
-          <button type="button" class="quiet narrow-only sidebar-action" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
-            Sign out everywhere
-          </button>
+          // On a phone the top bar has no room for these: they sit at the end of the drawer.
+          <>
+            <div class="narrow-only sidebar-action">
+              <DefaultNotifyMenu />
+            </div>
+            <button type="button" class="quiet narrow-only sidebar-action" title="End your sessions on every device" onClick={() => void signOutEverywhere()}>
+              Sign out everywhere
+            </button>
+          </>
         }
       />
       <main ref={main} id="main" class="content" tabIndex={-1}>
