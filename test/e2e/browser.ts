@@ -92,6 +92,22 @@ export async function createAndJoinRoom(
 
 export const chromiumMissing = !existsSync(CHROMIUM);
 
+/**
+ * Registers `username` over HTTP with `api`, pointed at `baseUrl` (a worker started in beforeAll),
+ * keeps its token there, and answers the session as the web UI stores it (for keepSignedIn).
+ */
+export async function signUp(api: ApiClient, baseUrl: string, username: string): Promise<string> {
+  (api as { baseUrl: string }).baseUrl = baseUrl;
+  const registered = await api.request("POST", "/api/auth/register", { username, password: "correct horse battery" });
+  if (registered.status !== 201) throw new Error(`register ${username}: ${registered.status} ${registered.text}`);
+  api.token = registered.json.token;
+  return JSON.stringify(registered.json);
+}
+
+/** Pages of the context start signed in with `session`, as a returning user's (a session the app stored since is kept). */
+export const keepSignedIn = (context: BrowserContext, session: string) =>
+  context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), session);
+
 /** A few rooms made by someone else (`dana_<tag>`), so the directory looks like a used one. */
 export async function seedDirectory(baseUrl: string, tag: string, rooms: [name: string, topic: string][]) {
   const dana = new ApiClient(baseUrl);

@@ -5,7 +5,7 @@ import { ApiClient } from "../support/client.ts";
 import { uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
 /**
  * Edits, deletions and reactions between two people in real browsers: what one does, the other
@@ -26,7 +26,7 @@ describe.skipIf(chromiumMissing)("edits, deletions and reactions in Chromium", (
   async function openAs(who: "alice" | "bob") {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1100, height: 720 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), sessions[who]);
+    await keepSignedIn(context, sessions[who]);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: worker.url });
     const page = await context.newPage();
     page.on("dialog", (d) => void d.accept());
@@ -52,10 +52,7 @@ describe.skipIf(chromiumMissing)("edits, deletions and reactions in Chromium", (
     worker = await startWorkerProcess({ MESSAGE_RATE: "100000/60s", REGISTER_RATE: "1000/60s" });
     browser = await launchChromium();
     for (const who of ["alice", "bob"] as const) {
-      (api[who] as { baseUrl: string }).baseUrl = worker.url;
-      const registered = await api[who].request("POST", "/api/auth/register", { username: `${who}_${tag}`, password: "correct horse battery" });
-      api[who].token = registered.json.token;
-      sessions[who] = JSON.stringify(registered.json);
+      sessions[who] = await signUp(api[who], worker.url, `${who}_${tag}`);
     }
     room = await api.alice.createRoom(uniqueName("launch"), "Go / no-go for Friday");
     await api.bob.join(room.id);

@@ -4,7 +4,7 @@ import type { Room } from "@parley/protocol";
 import { ApiClient } from "../support/client.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
 /**
  * @mentions between two people in real browsers: alice picks bob from the composer's mention
@@ -25,7 +25,7 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
   async function openAs(who: "alice" | "bob", session: string) {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1440, height: 900 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), session);
+    await keepSignedIn(context, session);
     const page = await context.newPage();
     await page.goto(`/#/rooms/${room.id}`);
     await composer(page).waitFor();
@@ -42,10 +42,7 @@ describe.skipIf(chromiumMissing)("@mentions in Chromium", () => {
     browser = await launchChromium();
     const sessions: Record<string, string> = {};
     for (const who of Object.keys(names) as (keyof typeof names)[]) {
-      (api[who] as { baseUrl: string }).baseUrl = worker.url;
-      const registered = await api[who].request("POST", "/api/auth/register", { username: names[who], password: "correct horse battery" });
-      api[who].token = registered.json.token;
-      sessions[who] = JSON.stringify(registered.json);
+      sessions[who] = await signUp(api[who], worker.url, names[who]);
     }
     room = await api.alice.createRoom(`launch-${tag}`, "Go / no-go for Friday");
     for (const who of ["bob", "bea", "carol", "dave"] as const) await api[who].join(room.id);

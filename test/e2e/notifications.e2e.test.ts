@@ -4,7 +4,7 @@ import type { Room, RoomNotifications } from "@parley/protocol";
 import { ApiClient } from "../support/client.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
 /** What the stubbed `Notification` was constructed with, in the page. */
 interface Note {
@@ -54,10 +54,8 @@ describe.skipIf(chromiumMissing)("Notifications in Chromium", () => {
     browser = await launchChromium();
     let session = "";
     for (const who of ["alice", "bob"] as const) {
-      (api[who] as { baseUrl: string }).baseUrl = worker.url;
-      const registered = await api[who].request("POST", "/api/auth/register", { username: names[who], password: "correct horse battery" });
-      api[who].token = registered.json.token;
-      if (who === "bob") session = JSON.stringify(registered.json);
+      const signed = await signUp(api[who], worker.url, names[who]);
+      if (who === "bob") session = signed;
     }
     room = await api.alice.createRoom(`launch-${tag}`, "Go / no-go for Friday");
     await api.bob.join(room.id);
@@ -65,7 +63,7 @@ describe.skipIf(chromiumMissing)("Notifications in Chromium", () => {
 
     context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1440, height: 900 }, colorScheme: "light" });
     await context.grantPermissions(["notifications"]);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), session);
+    await keepSignedIn(context, session);
     await context.addInitScript(() => {
       window.__notes = [];
       class RecordedNotification {

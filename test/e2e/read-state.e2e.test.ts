@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Room } from "@parley/protocol";
 import { ApiClient } from "../support/client.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { buildWebUi, chromiumMissing, launchChromium } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium } from "./browser.ts";
 
 /** How long a read on one device may take to show on the other (a loaded 2-core machine: a bound, not the usual). */
 const SYNCED_WITHIN_MS = 5000;
@@ -29,7 +29,7 @@ describe.skipIf(chromiumMissing)("read state on two devices of one user, in Chro
   async function device(session: string) {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1280, height: 800 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), session);
+    await keepSignedIn(context, session);
     const page = await context.newPage();
     await page.goto(`/#/rooms/${lobby.id}`);
     await composer(page, lobby).waitFor();

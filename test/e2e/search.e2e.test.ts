@@ -4,7 +4,7 @@ import type { Room } from "@parley/protocol";
 import { ApiClient } from "../support/client.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
 /** Ordinary traffic for a long room, none of it about the rollback plan. */
 const CHATTER = [
@@ -46,10 +46,7 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
     browser = await launchChromium();
     const sessions: Record<string, string> = {};
     for (const who of Object.keys(names) as (keyof typeof names)[]) {
-      (api[who] as { baseUrl: string }).baseUrl = worker.url;
-      const registered = await api[who].request("POST", "/api/auth/register", { username: names[who], password: "correct horse battery" });
-      api[who].token = registered.json.token;
-      sessions[who] = JSON.stringify(registered.json);
+      sessions[who] = await signUp(api[who], worker.url, names[who]);
     }
     launch = await api.alice.createRoom(`launch-${tag}`, "Go / no-go for Friday");
     ops = await api.alice.createRoom(`ops-${tag}`, "On-call and incidents");
@@ -69,7 +66,7 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1440, height: 900 }, colorScheme: "light" });
     contexts.push(context);
     bobSession = sessions.bob!;
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), bobSession);
+    await keepSignedIn(context, bobSession);
     bob = await context.newPage();
     await bob.goto(`/#/rooms/${launch.id}`);
     await bob.getByRole("textbox", { name: `Message #${launch.name}` }).waitFor();
@@ -132,7 +129,7 @@ describe.skipIf(chromiumMissing)("message search in Chromium", () => {
   it("on a phone the field spans the top bar while in use, and the results fit the screen", async () => {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 390, height: 780 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), bobSession);
+    await keepSignedIn(context, bobSession);
     const phone = await context.newPage();
     await phone.goto(`/#/rooms/${launch.id}`);
     const field = phone.getByRole("searchbox", { name: "Search messages" });

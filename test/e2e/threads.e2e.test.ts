@@ -5,7 +5,7 @@ import { ApiClient } from "../support/client.ts";
 import { uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { axeViolations } from "./axe.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
 /**
  * Threads between two people in real browsers: a reply in one's thread panel shows live in the
@@ -25,7 +25,7 @@ describe.skipIf(chromiumMissing)("threads in Chromium", () => {
   async function openAs(who: "alice" | "bob") {
     const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1280, height: 760 }, colorScheme: "light" });
     contexts.push(context);
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), sessions[who]);
+    await keepSignedIn(context, sessions[who]);
     const page = await context.newPage();
     await page.goto(`/#/rooms/${room.id}`);
     await composer(page).waitFor();
@@ -55,10 +55,7 @@ describe.skipIf(chromiumMissing)("threads in Chromium", () => {
     worker = await startWorkerProcess({ MESSAGE_RATE: "100000/60s", REGISTER_RATE: "1000/60s" });
     browser = await launchChromium();
     for (const who of ["alice", "bob"] as const) {
-      (api[who] as { baseUrl: string }).baseUrl = worker.url;
-      const registered = await api[who].request("POST", "/api/auth/register", { username: `${who}_${tag}`, password: "correct horse battery" });
-      api[who].token = registered.json.token;
-      sessions[who] = JSON.stringify(registered.json);
+      sessions[who] = await signUp(api[who], worker.url, `${who}_${tag}`);
     }
     room = await api.alice.createRoom(uniqueName("release"), "Shipping 2.4 on Friday");
     await api.bob.join(room.id);
@@ -122,6 +119,17 @@ describe.skipIf(chromiumMissing)("threads in Chromium", () => {
     await expect.poll(() => inPanel(bob, "I can take the changelog and upgrade notes").innerText()).toContain("(edited)");
   });
 
+  it("↑ in the empty thread composer edits your last reply in the panel", async () => {
+    const { alice, bob } = pages as Required<typeof pages>;
+    await replyBox(alice).click();
+    await replyBox(alice).press("ArrowUp");
+    const editor = panel(alice).getByRole("textbox", { name: "Edit message" });
+    expect(await editor.inputValue()).toBe("I can take the changelog and upgrade notes");
+    await editor.fill("I can take the changelog, upgrade notes too");
+    await editor.press("Enter");
+    await expect.poll(() => inPanel(bob, "I can take the changelog, upgrade notes too").innerText()).toContain("(edited)");
+  });
+
   it("bob, offline meanwhile, gets the replies he missed in the open panel, each once", async () => {
     const { bob } = pages as Required<typeof pages>;
     await bob.context().setOffline(true);
@@ -135,7 +143,7 @@ describe.skipIf(chromiumMissing)("threads in Chromium", () => {
     await inPanel(bob, "Thanks both!").waitFor();
     await expect
       .poll(() => panelBodies(bob))
-      .toEqual(["I can take the changelog and upgrade notes", "I'll do the rest, done by 3pm", "Upgrade notes are in the doc now", "Thanks both!"]);
+      .toEqual(["I can take the changelog, upgrade notes too", "I'll do the rest, done by 3pm", "Upgrade notes are in the doc now", "Thanks both!"]);
     await expect.poll(() => row(bob, "Who can review the release notes").locator(".thread-summary").innerText()).toMatch(/^4 replies/);
   });
 

@@ -4,7 +4,7 @@ import type { Room } from "@parley/protocol";
 import { ApiClient } from "../support/client.ts";
 import { uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
-import { buildWebUi, chromiumMissing, launchChromium, screenshot } from "./browser.ts";
+import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot } from "./browser.ts";
 
 /**
  * The timeline in a real browser, with real history: a room of 300 messages and a short one. Each
@@ -27,7 +27,7 @@ describe.skipIf(chromiumMissing)("timeline in Chromium", () => {
       viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
       colorScheme: options.dark ? "dark" : "light",
     });
-    await context.addInitScript((value) => localStorage.getItem("parley.session") || localStorage.setItem("parley.session", value), session);
+    await keepSignedIn(context, session);
     const page = await context.newPage();
     return { context, page };
   }

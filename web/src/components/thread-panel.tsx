@@ -4,7 +4,7 @@ import { dayKeyOf } from "../lib/format.ts";
 import type { SuggestionsStore } from "../state/suggestions-store.ts";
 import type { Thread } from "../state/thread-store.ts";
 import type { Timeline } from "../state/timeline-store.ts";
-import type { Conversation } from "../timeline/conversation.ts";
+import { lastEditable, type Conversation } from "../timeline/conversation.ts";
 import { MessageRow } from "../timeline/message-row.tsx";
 import { buildRows, type MessageRowModel, type Row } from "../timeline/rows.ts";
 import { StoredMessage } from "../timeline/stored-message.tsx";
@@ -43,6 +43,12 @@ export function ThreadPanel(props: ThreadPanelProps) {
   let scroller!: HTMLDivElement;
   const [editing, setEditing] = createSignal<string>();
   const [alsoToRoom, setAlsoToRoom] = createSignal(false);
+  /** ↑ in the empty thread composer edits the user's last reply, as in the room's. */
+  const editLast = () => {
+    const last = lastEditable(props.thread.replies(), props.me);
+    if (last) setEditing(last.id);
+    return last !== undefined;
+  };
   const parentRow = createMemo<MessageRowModel | undefined>(() => {
     const parent = props.thread.parent();
     return parent && { kind: "message", key: `m:${parent.seq}`, message: parent, groupStart: true, dayStart: false };
@@ -173,6 +179,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
             suggestions={props.suggestions}
             onSend={(body) => props.onSend(body, alsoToRoom())}
             onTyping={() => props.onTyping()}
+            onEditLast={editLast}
             mentionCandidates={props.mentionCandidates}
           />
           <label class="also-to-room">

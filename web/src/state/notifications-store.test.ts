@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { NotifyLevel, RoomNotifications } from "@parley/protocol";
-import { ApiError, type RoomListing } from "../transport/http-client.ts";
+import { ApiError } from "../transport/http-client.ts";
+import { roomListing } from "../test-support/room-listing.ts";
 import { createNotificationsStore } from "./notifications-store.ts";
 
-const listing = (id: string, notifications?: RoomNotifications): RoomListing => ({
-  id,
-  name: id,
-  topic: "",
-  createdBy: "u1",
-  createdAt: "",
-  memberCount: 2,
-  onlineCount: 0,
-  ...(notifications ? { notifications } : {}),
-});
+const listing = (id: string, notifications?: RoomNotifications) => roomListing(id, notifications ? { notifications } : {});
 
 /** A settings store over a fake server whose PUTs answer (as the server would merge them) or fail when the test says. */
 function setup(level: NotifyLevel = "mentions") {

@@ -1,18 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Message, ReadState } from "@parley/protocol";
 import type { RoomListing } from "../transport/http-client.ts";
+import { roomListing } from "../test-support/room-listing.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 
-const listing = (id: string, state?: Partial<ReadState>): RoomListing => ({
-  id,
-  name: id,
-  topic: "",
-  createdBy: "u1",
-  createdAt: "",
-  memberCount: 2,
-  onlineCount: 0,
-  ...state,
-});
+const listing = (id: string, state?: Partial<ReadState>) => roomListing(id, state);
 const message = (roomId: string, seq: number, extra: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
   roomId,
