@@ -9,6 +9,8 @@ const room = (id: string, name: string): RoomListing => ({
   name,
   topic: "",
   createdBy: "u9",
+  kind: "room",
+  visibility: "public",
   createdAt: "2026-01-01T00:00:00.000Z",
   memberCount: 3,
   onlineCount: 1,
