@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
-import type { ServerFrame } from "@parley/protocol";
 import { roomListing } from "../test-support/room-listing.ts";
 import { me, renderSignedIn, type Route } from "../test-support/signed-in.tsx";
 import type { RoomListing, RoomMember } from "../transport/http-client.ts";
@@ -111,7 +110,7 @@ describe("MembersDialog", () => {
       at: "",
       member: { user: { id: "u3", username: "carol" }, role: "moderator" },
       by: me,
-    } as unknown as ServerFrame);
+    });
     await waitFor(() => expect(badges()[2]).toEqual(["carol", "moderator"]));
   });
 });

@@ -11,8 +11,7 @@ const carol = { id: "u3", username: "carol" };
 const at = "2026-12-01T10:00:00.000Z";
 const dm = (id: string, members = [me, bob], extra = {}) => roomListing(id, { name: `dm:${id}`, kind: "dm", visibility: "private", members, ...extra });
 const ok = (body: unknown) => () => ({ status: 200, body });
-/** The access frames are the server's new kinds: typed here as the protocol document gives them. */
-const frame = (f: object) => f as unknown as ServerFrame;
+const frame = (f: ServerFrame) => f;
 
 /** The removal notice a room's view shows, read from the session. */
 function Removal(props: { roomId: string }) {

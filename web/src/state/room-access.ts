@@ -1,25 +1,9 @@
 import { createSignal } from "solid-js";
-import type { User } from "@parley/protocol";
+import type { RoomEvent, UserEvent } from "@parley/protocol";
 import { roomLabel } from "../lib/room-label.ts";
-import type { HttpClient, RoomChange, RoomListing, RoomRole, RoomVisibility } from "../transport/http-client.ts";
+import type { HttpClient, RoomChange, RoomListing, RoomRole } from "../transport/http-client.ts";
 import type { MembersStore } from "./members-store.ts";
 import type { RemovalReason, RoomsStore } from "./rooms-store.ts";
-
-/** The room stream's access events (parley.v2 `event` frames; docs/protocol.md, "Private rooms, DMs and roles"). */
-export type AccessEvent =
-  | { type: "event"; roomId: string; seq: number; kind: "member.role"; member: { user: User; role: RoomRole }; by: User }
-  | { type: "event"; roomId: string; seq: number; kind: "member.removed"; member: { user: User }; reason: "kicked" | "banned"; by: User }
-  | { type: "event"; roomId: string; seq: number; kind: "room.updated"; room: { name: string; topic: string; visibility: RoomVisibility }; by: User };
-
-/** The user stream's `membership` event: the user was added to a room (an invite, a DM) or removed from one. */
-export interface MembershipEvent {
-  type: "userEvent";
-  seq: number;
-  kind: "membership";
-  roomId: string;
-  membership: "added" | "removed";
-  room?: RoomListing;
-}
 
 export interface RoomAccessDeps {
   http: Pick<HttpClient, "invite" | "setRole" | "removeMember" | "ban" | "updateRoom" | "users" | "me">;
@@ -62,25 +46,27 @@ export function createRoomAccess({ http, rooms, members, me, enter, forget }: Ro
         (answer) => setAdmin(answer.admin === true),
         () => {},
       ),
-    /** A room stream event of the access kinds; any other kind is the timeline's. */
-    event(frame: { kind: string; roomId: string }) {
-      const e = frame as AccessEvent;
+    /** A room stream event of the access kinds (docs/protocol.md, "Private rooms, DMs and roles"); any other kind is the timeline's. */
+    event(e: RoomEvent) {
+      const user = e.member?.user;
       switch (e.kind) {
         case "member.role":
-          members.setRole(e.roomId, e.member.user.id, e.member.role);
-          if (e.member.user.id === me()) rooms.update(e.roomId, { role: e.member.role });
+          if (!user || !e.member?.role) return;
+          members.setRole(e.roomId, user.id, e.member.role);
+          if (user.id === me()) rooms.update(e.roomId, { role: e.member.role });
           return;
         case "member.removed":
-          if (e.member.user.id === me()) return expel(e.roomId, e.reason);
-          return members.remove(e.roomId, e.member.user.id);
+          if (!user) return;
+          if (user.id === me()) return expel(e.roomId, e.reason ?? "removed");
+          return members.remove(e.roomId, user.id);
         case "room.updated":
-          return rooms.update(e.roomId, { name: e.room.name, topic: e.room.topic, visibility: e.room.visibility });
+          if (e.room) rooms.update(e.roomId, { name: e.room.name, topic: e.room.topic, visibility: e.room.visibility });
+          return;
       }
     },
-    /** A user stream event not handled before (the caller checks the cursor). */
-    userEvent(frame: { kind: string }) {
-      if (frame.kind !== "membership") return;
-      const e = frame as MembershipEvent;
+    /** A user stream event not handled before (the caller checks the cursor): `membership` adds or removes a room. */
+    userEvent(e: UserEvent) {
+      if (e.kind !== "membership") return;
       if (e.membership === "removed") return expel(e.roomId, "removed");
       if (e.room && !rooms.isMember(e.roomId)) {
         rooms.added(e.room);

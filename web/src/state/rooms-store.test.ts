@@ -190,7 +190,7 @@ describe("rooms store: DMs, changes and removals", () => {
     store.update("r1", { name: "zulu", visibility: "private" });
     store.update("r1", { role: "moderator" });
     expect(store.joined().map((r) => [r.id, r.name, r.visibility, r.role])).toEqual([
-      ["r2", "beta", undefined, undefined],
+      ["r2", "beta", "public", undefined],
       ["r1", "zulu", "private", "moderator"],
     ]);
   });

@@ -1,25 +1,28 @@
-import type { ErrorBody, Member, Message, NotifyLevel, ReactionSummary, ReadState, Room, RoomNotifications, SearchPage, User } from "@parley/protocol";
+import type {
+  Ban,
+  ErrorBody,
+  Member,
+  MemberRole,
+  Message,
+  NotifyLevel,
+  ReactionSummary,
+  ReadState,
+  Room,
+  RoomNotifications,
+  RoomVisibility,
+  SearchPage,
+  User,
+} from "@parley/protocol";
 
 /** A member's rank in a room: owners and moderators manage it (docs/protocol.md, "Private rooms, DMs and roles"). */
-export type RoomRole = "owner" | "moderator" | "member";
-export type RoomVisibility = "public" | "private";
+export type RoomRole = MemberRole;
+export type { RoomVisibility };
 /** What the access model adds to a room: a DM (`kind` "dm") names its participants, a joined room the caller's role. */
-export interface AccessFields {
-  kind?: "room" | "dm";
-  visibility?: RoomVisibility;
-  role?: RoomRole;
-  members?: User[];
-}
+export type AccessFields = Partial<Pick<Room, "kind" | "visibility" | "role" | "members">>;
 /** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state and notification settings there. */
-export type RoomListing = Room & AccessFields & { joined?: boolean; notifications?: RoomNotifications } & Partial<ReadState>;
+export type RoomListing = Room & { joined?: boolean; notifications?: RoomNotifications } & Partial<ReadState>;
 /** A room's member as `GET …/members` lists it: with whether they are online, and their role. */
-export type RoomMember = Member & { role?: RoomRole };
-/** A ban of `GET …/bans`. */
-export interface RoomBan {
-  user: User;
-  bannedBy: User;
-  createdAt: string;
-}
+export type RoomMember = Member;
 /** What in a room `PATCH /api/rooms/:roomId` changes. */
 export type RoomChange = Partial<{ name: string; topic: string; visibility: RoomVisibility }>;
 export interface Session {
@@ -126,8 +129,8 @@ export class HttpClient {
   /** Removes a member (a kick): they may join again, a public room's directory still shows it. */
   removeMember = (roomId: string, userId: string) => this.call<{ ok: true }>("DELETE", `/api/rooms/${enc(roomId)}/members/${enc(userId)}`);
   /** Removes and bans someone: they cannot join or be invited until unbanned. */
-  ban = (roomId: string, userId: string) => this.call<{ ban: RoomBan }>("POST", `/api/rooms/${enc(roomId)}/bans`, { userId });
-  bans = (roomId: string) => this.call<{ bans: RoomBan[] }>("GET", `/api/rooms/${enc(roomId)}/bans`);
+  ban = (roomId: string, userId: string) => this.call<{ ban: Ban }>("POST", `/api/rooms/${enc(roomId)}/bans`, { userId });
+  bans = (roomId: string) => this.call<{ bans: Ban[] }>("GET", `/api/rooms/${enc(roomId)}/bans`);
   unban = (roomId: string, userId: string) => this.call<{ ok: true }>("DELETE", `/api/rooms/${enc(roomId)}/bans/${enc(userId)}`);
 
   /** The user's direct messages, the most recently active first, each with its participants and read state. */
