@@ -24,7 +24,12 @@ export interface AccountStore {
    * none; whoever of them is not a member (again) becomes one, with a `membership` event. Null when
    * one of them does not exist or is locked.
    */
-  openDm(input: { id: string; userIds: string[]; createdBy: string; at: Date }): Promise<{ room: Room; created: boolean; userEvents: AddressedUserEvent[] } | null>;
+  openDm(input: {
+    id: string;
+    userIds: string[];
+    createdBy: string;
+    at: Date;
+  }): Promise<{ room: Room; created: boolean; userEvents: AddressedUserEvent[] } | null>;
   /** The user's DMs with their participants, the most recently active first (last message, else creation). */
   listDms(userId: string, limit: number): Promise<DmRecord[]>;
   /** Users whose username starts with `prefix` (case-insensitively), by username; locked ones left out. */
@@ -54,9 +59,7 @@ export function accountMethods(db: Database): AccountStore {
     async openDm({ id, userIds, createdBy, at }) {
       const ids = [...new Set(userIds)].sort();
       const found = rowsOf(
-        await db.execute(
-          sql`select 1 from ${users} where id in (select json_array_elements_text(${JSON.stringify(ids)}::json)::uuid) and locked_at is null`,
-        ),
+        await db.execute(sql`select 1 from ${users} where id in (select json_array_elements_text(${JSON.stringify(ids)}::json)::uuid) and locked_at is null`),
       ).length;
       if (found !== ids.length) return null;
       const key = ids.join(",");

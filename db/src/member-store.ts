@@ -144,7 +144,9 @@ export function memberMethods(db: Database): MemberStore {
     },
 
     async rolesOf(userId) {
-      const rows = rowsOf<{ room_id: string; role: MemberRole }>(await db.execute(sql`select room_id, role from ${memberships} where user_id = ${userId}::uuid`));
+      const rows = rowsOf<{ room_id: string; role: MemberRole }>(
+        await db.execute(sql`select room_id, role from ${memberships} where user_id = ${userId}::uuid`),
+      );
       return new Map(rows.map((r) => [r.room_id, r.role]));
     },
 
@@ -234,7 +236,12 @@ export function memberMethods(db: Database): MemberStore {
               where r.id = ${roomId}::uuid returning ${ROOM_FIELDS}`),
           );
           const room = roomOf(row!);
-          const event = await logRoomChange(tx, roomId, { kind: "room.updated", room: { name: room.name, topic: room.topic, visibility: room.visibility }, by }, at);
+          const event = await logRoomChange(
+            tx,
+            roomId,
+            { kind: "room.updated", room: { name: room.name, topic: room.topic, visibility: room.visibility }, by },
+            at,
+          );
           return { room, event };
         });
       } catch (error) {

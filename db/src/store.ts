@@ -356,7 +356,13 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return db.transaction(async (tx) => {
         const [created] = await tx
           .insert(rooms)
-          .values({ ...room, nameKey: room.name.toLowerCase(), nameSkeleton: room.nameSkeleton ?? null, memberCount: 1, visibility: room.visibility ?? "public" })
+          .values({
+            ...room,
+            nameKey: room.name.toLowerCase(),
+            nameSkeleton: room.nameSkeleton ?? null,
+            memberCount: 1,
+            visibility: room.visibility ?? "public",
+          })
           // Either unique key: the same name in another case, or a lookalike name.
           .onConflictDoNothing()
           .returning({ id: rooms.id });

@@ -93,14 +93,7 @@ export interface ReactionSummary {
 
 /** The kinds of event a room's stream numbers (`message.created` is delivered as a `message` frame). */
 export type RoomEventKind =
-  | "message.created"
-  | "message.edited"
-  | "message.deleted"
-  | "reaction.added"
-  | "reaction.removed"
-  | "member.role"
-  | "member.removed"
-  | "room.updated";
+  "message.created" | "message.edited" | "message.deleted" | "reaction.added" | "reaction.removed" | "member.role" | "member.removed" | "room.updated";
 
 /**
  * A parley.v2 `event` frame: something happened to a message, at the room's next seq.

@@ -129,7 +129,18 @@ export function createApp(deps: AppDeps): ParleyApp {
   const refreshTokens = new RefreshTokens(store, settings.refreshTtlSeconds ?? 30 * 24 * 3600, clock);
   const devices = new DeviceTokens(settings.jwtSecret, clock);
   const adminUsernames = settings.adminUsernames ?? [];
-  const auth = new AuthService(store, hasher, tokens, devices, deps.attempts ?? new MemoryAttemptBudget(clock), refreshTokens, signOut, clock, settings.rates, adminUsernames);
+  const auth = new AuthService(
+    store,
+    hasher,
+    tokens,
+    devices,
+    deps.attempts ?? new MemoryAttemptBudget(clock),
+    refreshTokens,
+    signOut,
+    clock,
+    settings.rates,
+    adminUsernames,
+  );
   if (adminUsernames.length > 0) store.makeAdmins(adminUsernames).catch((err: unknown) => logger.warn({ err }, "cannot make ADMIN_USERNAMES admins"));
   const roomRate = settings.rates.room ?? { max: 20, windowSeconds: 3600 };
   const creations = TokenBuckets.perWindow(roomRate.max, roomRate.windowSeconds, clock);

@@ -136,11 +136,13 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<SessionGrant> {
     // Dated before the rotation: a sign-out everywhere racing it then covers this token too (SignOut.everywhere).
     const at = this.clock.now();
-    const next = await this.refreshTokens.rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId)).catch(async (error: unknown) => {
-      // Locking revoked the session's tokens: its owner hears why rather than "invalid token".
-      if ((await this.store.refreshTokenOwner(await hashRefreshToken(refreshToken)))?.locked) throw locked();
-      throw error;
-    });
+    const next = await this.refreshTokens
+      .rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId))
+      .catch(async (error: unknown) => {
+        // Locking revoked the session's tokens: its owner hears why rather than "invalid token".
+        if ((await this.store.refreshTokenOwner(await hashRefreshToken(refreshToken)))?.locked) throw locked();
+        throw error;
+      });
     const access = await this.tokens.issue(next.user, { sid: next.familyId, at });
     return { user: next.user, token: access.token, expiresAt: access.expiresAt, refreshToken: next.refreshToken, refreshExpiresAt: next.refreshExpiresAt };
   }

@@ -351,7 +351,6 @@ export class RoomHub {
     if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
   }
 
-
   /** Records a user's first or last local connection in the shared presence, and tells everyone if it changed. */
   private async announce(ch: RoomChannel, user: User, event: "join" | "leave"): Promise<void> {
     const { presence, logger } = this.deps;
