@@ -107,4 +107,25 @@ describe.skipIf(chromiumMissing)("Direct messages in Chromium", () => {
     expect(await alice.evaluate(() => location.hash)).toBe(before);
     expect(await dms(alice).getByRole("link").count()).toBe(1);
   });
+
+  it("on a phone, New message opens from the drawer at the screen's width, and the DM opens", async () => {
+    const alice = pages.alice!;
+    await alice.setViewportSize({ width: 390, height: 760 });
+    await alice.getByRole("button", { name: "Rooms menu" }).click();
+    await alice.getByRole("button", { name: "New message" }).click();
+    const dialog = alice.getByRole("dialog", { name: "New message" });
+    const box = await dialog.boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    await dialog.getByRole("combobox", { name: "To" }).fill(names.bob);
+    await dialog.getByRole("option", { name: names.bob }).click();
+    await screenshot(alice, "16-dm-dialog-phone");
+    expect(await axeViolations(alice)).toEqual([]);
+    await dialog.getByRole("button", { name: "Start" }).click();
+    await alice.getByRole("heading", { name: names.bob, level: 1 }).waitFor();
+    // The drawer closed behind it: the DM is on screen.
+    expect(await alice.evaluate(() => document.querySelector(".shell")!.classList.contains("nav-open"))).toBe(false);
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(alice, "16-dm-phone");
+  });
 });

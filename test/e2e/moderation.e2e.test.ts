@@ -127,6 +127,8 @@ describe.skipIf(chromiumMissing)("Private rooms and moderation in Chromium", () 
 
     await carol.getByRole("heading", { name: `You were removed from #${secret}` }).waitFor({ timeout: 10_000 });
     expect(await sidebar(carol).getByRole("link", { name: secret }).count()).toBe(0);
+    await screenshot(carol, "17-removed-notice");
+    expect(await axeViolations(carol)).toEqual([]);
     await carol.getByRole("link", { name: "Browse rooms" }).last().click();
     await carol.getByRole("heading", { name: "Browse rooms" }).waitFor();
   });
@@ -140,7 +142,9 @@ describe.skipIf(chromiumMissing)("Private rooms and moderation in Chromium", () 
 
     const alice = pages.alice!;
     await alice.keyboard.press("Escape");
+    // Made over HTTP: her page learns of it on a load (only invites and DMs come live).
     await alice.goto(`/#/rooms/${room.id}`);
+    await alice.reload();
     await alice.getByRole("heading", { name: `# ${lobby}` }).waitFor();
     await alice.getByRole("button", { name: "Members" }).click();
     await memberRow(alice, "dave")

@@ -11,9 +11,9 @@ export interface MemberActions {
 const ROLE_LABEL: Record<RoomRole, string> = { owner: "Make owner", moderator: "Make moderator", member: "Make member" };
 
 /**
- * A member's actions, behind a "⋯" button: a popover of buttons (as the notification menus are a
- * popover of radios), Esc or a press outside closing it with the focus back on the button. Each
- * action resolves with the server's refusal, if any, shown in the members list.
+ * A member's actions, behind a "⋯" button (a disclosure, as the notification menus are): a line of
+ * buttons under the member, Esc or a press outside closing it with the focus back on the button.
+ * A refusal of the server shows in the members list.
  */
 export function MemberMenu(props: { member: RoomMember; actions: MemberActions; onRole: (role: RoomRole) => void; onRemove: () => void; onBan: () => void }) {
   const id = createUniqueId();

@@ -113,4 +113,16 @@ describe("MembersDialog", () => {
     });
     await waitFor(() => expect(badges()[2]).toEqual(["carol", "moderator"]));
   });
+
+  it("keeps a member's open menu while presence and the list change around it", async () => {
+    const { actions, row, connect, receive } = setup(roomListing("r1", { name: "ops", role: "owner" }));
+    await screen.findByText("carol");
+    expect(actions("carol")).toHaveLength(4);
+    await connect();
+    receive({ type: "presence", roomId: "r1", event: "join", user: { id: "u3", username: "carol" }, onlineCount: 1 });
+    receive({ type: "event", roomId: "r1", seq: 5, kind: "member.role", at: "", member: { user: { id: "u2", username: "bob" }, role: "member" }, by: me });
+    await waitFor(() => expect(row("carol").textContent).toContain("online"));
+    expect(within(row("carol")).getByRole("button", { name: "Actions for carol" }).getAttribute("aria-expanded")).toBe("true");
+    expect(within(row("carol")).getByRole("group", { name: "Actions for carol" }).hidden).toBe(false);
+  });
 });

@@ -4,7 +4,6 @@ import { hueOf } from "../lib/format.ts";
 import { isDm, roomLabel } from "../lib/room-label.ts";
 import { roomPowers } from "../lib/room-powers.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
-import { withPresence } from "../state/members-store.ts";
 import type { RoomListing, RoomMember, RoomRole } from "../transport/http-client.ts";
 import { MemberMenu, type MemberActions } from "./member-menu.tsx";
 import { Modal } from "./modal.tsx";
@@ -28,7 +27,9 @@ export function MembersDialog(props: { room: RoomListing; onClose: () => void })
   const powers = () => roomPowers(props.room, chat.access.admin());
   // People join without an event the list would hear: it is read afresh each time it opens.
   onMount(() => chat.members.reload(props.room.id));
-  const members = () => withPresence(chat.members.of(props.room.id), chat.presence.online(props.room.id));
+  // The store's own members (kept by id), so a presence change does not make the rows anew.
+  const members = () => chat.members.of(props.room.id);
+  const onlineIds = () => new Set(chat.presence.online(props.room.id).map((u) => u.id));
   const label = () => roomLabel(props.room, me());
   const actionsFor = (m: RoomMember): MemberActions => {
     if (m.id === me()) return { roles: [], remove: false, ban: false };
@@ -82,8 +83,8 @@ export function MembersDialog(props: { room: RoomListing; onClose: () => void })
                     {m.role}
                   </span>
                 </Show>
-                <span class="visually-hidden">{m.online ? ", online" : ", offline"}</span>
-                <Show when={m.online}>
+                <span class="visually-hidden">{onlineIds().has(m.id) ? ", online" : ", offline"}</span>
+                <Show when={onlineIds().has(m.id)}>
                   <span class="online-dot" aria-hidden="true" />
                 </Show>
                 <Show when={actionsFor(m).roles.length || actionsFor(m).remove}>

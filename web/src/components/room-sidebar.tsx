@@ -42,7 +42,7 @@ export function RoomSidebar(props: {
           Direct messages
         </h2>
         <button type="button" class="quiet new-dm" aria-label="New message" title="New message" onClick={() => setComposing(true)}>
-          <span aria-hidden="true">＋</span>
+          <span aria-hidden="true">+</span>
         </button>
       </div>
       <ul class="room-links" aria-labelledby="dm-title">

@@ -1,4 +1,4 @@
-import { createStore } from "solid-js/store";
+import { createStore, reconcile } from "solid-js/store";
 import type { User } from "@parley/protocol";
 import type { RoomMember, RoomRole } from "../transport/http-client.ts";
 
@@ -14,7 +14,7 @@ export function createMembersStore(load: (roomId: string) => Promise<RoomMember[
   const fetch = (roomId: string) => {
     requested.add(roomId);
     load(roomId).then(
-      (list) => setMembers(roomId, list),
+      (list) => setMembers(roomId, reconcile(list, { key: "id" })),
       () => requested.delete(roomId),
     );
   };
@@ -24,7 +24,8 @@ export function createMembersStore(load: (roomId: string) => Promise<RoomMember[
     if (!held) return;
     const list = held.map((m) => ({ ...m }));
     edit(list);
-    setMembers(roomId, list);
+    // By id: a member's row (and its open menu) stays while the list changes around it.
+    setMembers(roomId, reconcile(list, { key: "id" }));
   };
   return {
     /** The room's members as last loaded (empty until they are); the first call starts the load. */
