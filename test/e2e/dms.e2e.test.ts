@@ -122,6 +122,7 @@ describe.skipIf(chromiumMissing)("Direct messages in Chromium", () => {
     await screenshot(alice, "16-dm-dialog-phone");
     expect(await axeViolations(alice)).toEqual([]);
     await dialog.getByRole("button", { name: "Start" }).click();
+    await dialog.waitFor({ state: "detached" });
     await alice.getByRole("heading", { name: names.bob, level: 1 }).waitFor();
     // The drawer closed behind it: the DM is on screen.
     expect(await alice.evaluate(() => document.querySelector(".shell")!.classList.contains("nav-open"))).toBe(false);
