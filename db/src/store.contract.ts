@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { accessContract } from "./access.contract.ts";
 import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
@@ -99,6 +100,8 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       await Promise.all([store.join(ops.id, bob.id), store.join(dev.id, bob.id)]);
       return { store, ops, dev, alice, bob, carol };
     });
+
+    accessContract(() => ({ store, newUser }));
 
     describe("rooms", () => {
       it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {
