@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Ban, MemberRole, Room, RoomEvent, RoomVisibility, User } from "@parley/protocol";
 import { isUniqueViolation, rowsOf } from "./message-inserts.ts";
-import { logRoomChange } from "./room-events-store.ts";
+import { nextSeq } from "./room-events-store.ts";
 import { ROOM_FIELDS, roomOf } from "./room-rows.ts";
-import { memberships, roomBans, roomSeq, rooms, users } from "./schema/index.ts";
+import { memberships, roomBans, roomEvents, roomSeq, rooms, users } from "./schema/index.ts";
 import type { Database, RoomRecord } from "./store.ts";
 import { logMembership, type AddressedUserEvent } from "./user-events-store.ts";
 
@@ -59,6 +59,19 @@ export interface MemberStore {
     by: User,
     at: Date,
   ): Promise<{ room: RoomRecord; event: RoomEvent } | null>;
+}
+
+/** What an event about members or the room says: its kind and payload, as the frame carries them. */
+export type RoomChangeEvent = Pick<RoomEvent, "member" | "reason" | "by" | "room"> & { kind: "member.role" | "member.removed" | "room.updated" };
+
+/** Stores an event about the room's members or the room itself at the room's next seq; part of the caller's transaction. */
+export async function logRoomChange(tx: Database, roomId: string, change: RoomChangeEvent, at: Date): Promise<RoomEvent> {
+  const seq = await nextSeq(tx, roomId);
+  const { kind, ...data } = change;
+  await tx.execute(sql`
+    insert into ${roomEvents} (room_id, seq, kind, message_id, user_id, data, created_at)
+    values (${roomId}, ${seq}, ${kind}, null, ${data.by!.id}, ${JSON.stringify(data)}::jsonb, ${at.toISOString()}::timestamptz)`);
+  return { type: "event", roomId, seq, kind, at: at.toISOString(), ...data };
 }
 
 type Row = Record<string, unknown>;

@@ -168,19 +168,6 @@ async function insertEvent(
   });
 }
 
-/** What an event about members or the room says: its kind and payload, as the frame carries them. */
-export type RoomChangeEvent = Pick<RoomEvent, "member" | "reason" | "by" | "room"> & { kind: "member.role" | "member.removed" | "room.updated" };
-
-/** Stores an event about the room's members or the room itself at the room's next seq; part of the caller's transaction. */
-export async function logRoomChange(tx: Database, roomId: string, change: RoomChangeEvent, at: Date): Promise<RoomEvent> {
-  const seq = await nextSeq(tx, roomId);
-  const { kind, ...data } = change;
-  await tx.execute(sql`
-    insert into ${roomEvents} (room_id, seq, kind, message_id, user_id, data, created_at)
-    values (${roomId}, ${seq}, ${kind}, null, ${data.by!.id}, ${JSON.stringify(data)}::jsonb, ${at.toISOString()}::timestamptz)`);
-  return { type: "event", roomId, seq, kind, at: at.toISOString(), ...data };
-}
-
 /** The edits, deletions, reactions and the merged log of the Store (see RoomEventStore). */
 export function roomEventMethods(db: Database): RoomEventStore {
   const summaries = async (roomId: string, messageIds: string[], viewerId: string, from: Database = db) => {

@@ -127,8 +127,9 @@ export class AuthService {
     }
     if (!found || !ok) throw new ApiError("unauthorized", "invalid username or password");
     await giveBack();
-    // Told only to someone who knows the password: a locked account is no oracle for guessing.
-    if (found.lockedAt) throw locked();
+    // Told only to someone who knows the password: a locked account is no oracle for guessing. Read
+    // again after the hash (the slow part), so a lock during it is not missed.
+    if (found.lockedAt || (await this.store.account(found.id))?.lockedAt) throw locked();
     return this.signedIn({ id: found.id, username: found.username }, client);
   }
 
