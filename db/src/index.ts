@@ -12,3 +12,5 @@ export type { AddressedUserEvent, MentionRequest, UserEventStore } from "./user-
 export type { Appended } from "./append-batcher.ts";
 export type { NotificationStore } from "./notification-store.ts";
 export type { SearchRequest, SearchStore } from "./search-store.ts";
+export type { MemberStore, RoomAccess, RoomMember } from "./member-store.ts";
+export type { Account, AccountStore, DmRecord } from "./account-store.ts";

@@ -142,5 +142,13 @@ export function migrationUpgradeContract(name: string, open: () => Promise<Upgra
       await store.join(rooms[0]!.id, rooms[4]!.members[8]!.id);
       expect((await store.getRoom(rooms[0]!.id))?.memberCount).toBe(4);
     });
+
+    it("makes each room's creator its owner, everyone else a member, and every room a public room (migration 0010)", async () => {
+      for (const room of rooms) {
+        expect(await store.getRoom(room.id)).toMatchObject({ kind: "room", visibility: "public" });
+        const roles = new Map((await store.members(room.id)).map((m) => [m.id, m.role]));
+        for (const [i, member] of room.members.entries()) expect(roles.get(member.id), room.name).toBe(i === 0 ? "owner" : "member");
+      }
+    });
   });
 }

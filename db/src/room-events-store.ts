@@ -40,7 +40,10 @@ export interface RoomEventStore {
    * (parseMentions): its `mentions` become those members, and those it did not name before get a mention.
    */
   editMessage(input: { roomId: string; messageId: string; user: User; body: string; at: Date; usernames?: string[] }): Promise<MessageChange>;
-  /** Deletes a message (its author's, or any in a room the caller created): the body is gone, a tombstone stays. */
+  /**
+   * Deletes a message (its author's, or any for the room's owners and moderators and, in a room that
+   * is not a DM, a server admin): the body is gone, a tombstone stays.
+   */
   deleteMessage(input: { roomId: string; messageId: string; user: User; at: Date }): Promise<MessageChange>;
   /** Adds (`on`) or takes back the caller's reaction. */
   react(input: { roomId: string; messageId: string; user: User; emoji: string; on: boolean; at: Date }): Promise<ReactionChange>;
@@ -97,6 +100,8 @@ export function messageOf(r: Row): Message {
 function eventOf(r: Row): RoomEvent {
   const kind = r.kind as RoomEvent["kind"];
   const base = { type: "event" as const, roomId: r.room_id as string, seq: Number(r.seq), kind, at: iso(r.created_at) };
+  // Events about members and the room carry their payload as stored (jsonb arrives parsed or as text, by driver).
+  if (r.data) return { ...base, ...(typeof r.data === "string" ? (JSON.parse(r.data) as object) : (r.data as object)) };
   const messageId = r.message_id as string;
   if (kind === "message.edited") return { ...base, message: { id: messageId, body: (r.body as string | null) ?? "", editedAt: iso(r.created_at) } };
   if (kind === "message.deleted") return { ...base, message: { id: messageId, body: "", deleted: true } };
@@ -112,7 +117,7 @@ const messageSelect = (where: SQL) => sql`
   select ${MESSAGE_FIELDS} from ${messages} m join ${users} u on u.id = m.user_id where ${where}`;
 
 /** The room's next seq (the room_seq row lock orders it with every send to the room). */
-async function nextSeq(tx: Database, roomId: string): Promise<number> {
+export async function nextSeq(tx: Database, roomId: string): Promise<number> {
   const [row] = rowsOf<{ last_seq: number | string }>(
     await tx.execute(sql`update ${roomSeq} set last_seq = last_seq + 1 where room_id = ${roomId} returning last_seq`),
   );
@@ -123,20 +128,23 @@ async function nextSeq(tx: Database, roomId: string): Promise<number> {
 /**
  * The message and what the caller may do to it, with its row locked until the transaction ends
  * (`for update` for edits and deletions, `for share` for reactions): refuses an unknown message
- * and a caller who is not a member.
+ * and a caller who is not a member (unless `moderatorsToo`, for a server admin who moderates the room
+ * without being in it). `moderates`: the caller is the room's owner or moderator, or a server admin in
+ * a room that is not a DM.
  */
-async function lockMessage(tx: Database, roomId: string, messageId: string, userId: string, mode: "update" | "share") {
+async function lockMessage(tx: Database, roomId: string, messageId: string, userId: string, mode: "update" | "share", moderatorsToo = false) {
   const lock = mode === "update" ? sql`for update of m` : sql`for share of m`;
   const [row] = rowsOf<Row>(
     await tx.execute(sql`
       select ${MESSAGE_FIELDS},
-        r.created_by = ${userId}::uuid as room_owner,
+        exists (select 1 from ${memberships} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid and role in ('owner', 'moderator'))
+          or (r.kind <> 'dm' and exists (select 1 from ${users} where id = ${userId}::uuid and role = 'admin')) as moderates,
         exists (select 1 from ${memberships} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid) as member
       from ${messages} m join ${users} u on u.id = m.user_id join ${rooms} r on r.id = m.room_id
       where m.room_id = ${roomId}::uuid and m.id = ${messageId}::uuid ${lock}`),
   );
   if (!row) throw new EventRefused("not_found", "no such message");
-  if (!row.member) throw new NotMemberError(roomId);
+  if (!row.member && !(moderatorsToo && row.moderates)) throw new NotMemberError(roomId);
   return row;
 }
 
@@ -216,10 +224,10 @@ export function roomEventMethods(db: Database): RoomEventStore {
 
     deleteMessage: ({ roomId, messageId, user, at }) =>
       db.transaction(async (tx) => {
-        const row = await lockMessage(tx, roomId, messageId, user.id, "update");
+        const row = await lockMessage(tx, roomId, messageId, user.id, "update", true);
         const tombstone: Message = { ...messageOf(row), body: "", deleted: true };
         if (row.deleted_at) return { message: tombstone };
-        if (row.user_id !== user.id && !row.room_owner) throw new EventRefused("forbidden", "you can delete only your own messages");
+        if (row.user_id !== user.id && !row.moderates) throw new EventRefused("forbidden", "you can delete only your own messages");
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.deleted", messageId, user, at });
         const target = sql`room_id = ${roomId}::uuid and message_id = ${messageId}::uuid`;
@@ -257,7 +265,7 @@ export function roomEventMethods(db: Database): RoomEventStore {
       const [created, events] = await Promise.all([
         db.execute(sql`${messageSelect(window(sql`m`))} order by m.seq limit ${limit}`),
         db.execute(sql`
-          select e.room_id, e.seq, e.kind, e.message_id, e.user_id, u.username, e.emoji, e.body, e.created_at
+          select e.room_id, e.seq, e.kind, e.message_id, e.user_id, u.username, e.emoji, e.body, e.created_at, e.data
           from ${roomEvents} e join ${users} u on u.id = e.user_id where ${window(sql`e`)} order by e.seq limit ${limit}`),
       ]);
       const entries: RoomLogEntry[] = [...rowsOf<Row>(created).map(messageOf), ...rowsOf<Row>(events).map(eventOf)];

@@ -1,5 +1,6 @@
 import type { Message, User } from "@parley/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { accessContract } from "./access.contract.ts";
 import { idempotencyContract } from "./idempotency-store.contract.ts";
 import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
@@ -60,12 +61,12 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect(await store.createUser({ id, username, passwordHash: "h1" })).toEqual({ id, username });
         expect(await store.createUser({ id: crypto.randomUUID(), username: username.toUpperCase(), passwordHash: "h2" })).toBeNull();
         expect(await store.createUser({ id: crypto.randomUUID(), username, passwordHash: "h3" })).toBeNull();
-        expect(await store.findUserByName(username)).toEqual({ id, username, passwordHash: "h1" });
+        expect(await store.findUserByName(username)).toEqual({ id, username, passwordHash: "h1", lockedAt: null });
       });
 
       it("finds users by name case-insensitively and by id", async () => {
         const user = await newUser("MiXeD");
-        expect(await store.findUserByName(user.username.toLowerCase())).toEqual({ ...user, passwordHash: "hash" });
+        expect(await store.findUserByName(user.username.toLowerCase())).toEqual({ ...user, passwordHash: "hash", lockedAt: null });
         expect(await store.findUserByName(user.username.toUpperCase())).toMatchObject(user);
         expect(await store.findUser(user.id)).toEqual(user);
         expect(await store.findUserByName(unique("nobody"))).toBeNull();
@@ -99,6 +100,8 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       await Promise.all([store.join(ops.id, bob.id), store.join(dev.id, bob.id)]);
       return { store, ops, dev, alice, bob, carol };
     });
+
+    accessContract(() => ({ store, newUser }));
 
     describe("rooms", () => {
       it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {
@@ -134,7 +137,7 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         expect(room).toMatchObject({ name, topic: "a topic", createdBy: alice.id, memberCount: 1 });
         expect(await store.getRoom(room.id)).toEqual(room);
         expect(await store.isMember(room.id, alice.id)).toBe(true);
-        expect(await store.members(room.id)).toEqual([alice]);
+        expect(await store.members(room.id)).toEqual([{ ...alice, role: "owner" }]);
         expect(await store.roomIdsOf(alice.id)).toEqual([room.id]);
         const again = { id: crypto.randomUUID(), topic: "", createdBy: alice.id, createdAt: new Date() };
         expect(await store.createRoom({ ...again, name: name.toUpperCase() })).toBeNull();
@@ -208,12 +211,12 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         await store.join(room.id, bob.id);
         await store.join(room.id, bob.id);
         expect(await store.isMember(room.id, bob.id)).toBe(true);
-        expect((await store.members(room.id)).filter((m) => m.id === bob.id)).toEqual([bob]);
+        expect((await store.members(room.id)).filter((m) => m.id === bob.id)).toEqual([{ ...bob, role: "member" }]);
         expect((await store.getRoom(room.id))?.memberCount).toBe(2);
         await store.leave(room.id, bob.id);
         await store.leave(room.id, bob.id);
         expect(await store.isMember(room.id, bob.id)).toBe(false);
-        expect(await store.members(room.id)).toEqual([alice]);
+        expect(await store.members(room.id)).toEqual([{ ...alice, role: "owner" }]);
         expect((await store.getRoom(room.id))?.memberCount).toBe(1);
       });
 
@@ -235,7 +238,11 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
         const bea = await make(`B${tag}`);
         const room = await newRoom(zed);
         for (const u of [amy, bea]) await store.join(room.id, u.id);
-        expect(await store.members(room.id)).toEqual([amy, bea, zed]);
+        expect(await store.members(room.id)).toEqual([
+          { ...amy, role: "member" },
+          { ...bea, role: "member" },
+          { ...zed, role: "owner" },
+        ]);
       });
     });
 

@@ -29,6 +29,7 @@ describe("PostgreSQL migrations", () => {
           "messages",
           "reactions",
           "refresh_tokens",
+          "room_bans",
           "room_events",
           "room_seq",
           "rooms",
@@ -44,7 +45,7 @@ describe("PostgreSQL migrations", () => {
         const [userParts] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'user_events'::regclass`;
         expect(userParts?.count).toBe(32);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(10);
+        expect(applied?.count).toBe(11);
         const [lock] = await sql<
           { count: number }[]
         >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
@@ -57,6 +58,25 @@ describe("PostgreSQL migrations", () => {
       await expect(createDrizzleStore(connections[1]!.db).ping()).resolves.toBeUndefined();
     } finally {
       await Promise.all(connections.map((c) => c.close()));
+      await database.drop();
+    }
+  });
+});
+
+describe("PostgreSQL: the first user", () => {
+  it("is the server's one admin, however many register at once on a fresh database", async () => {
+    const database = await createMigratedDatabase();
+    try {
+      // Its pool holds four connections: the registrations really run side by side.
+      const store = createDrizzleStore(database.connection.db);
+      const users = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.createUser({ id: crypto.randomUUID(), username: `first${i}_${crypto.randomUUID().slice(0, 6)}`, passwordHash: "h" }),
+        ),
+      );
+      const accounts = await Promise.all(users.map((u) => store.account(u!.id)));
+      expect(accounts.filter((a) => a?.admin)).toHaveLength(1);
+    } finally {
       await database.drop();
     }
   });

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import type { Message, Room, User } from "@parley/protocol";
+import type { MemberRole, Message, Room, RoomKind, RoomVisibility, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions, type Appended } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
@@ -8,9 +8,11 @@ import { NotMemberError, insertMessage, insertMessages, isDataError, isUniqueVio
 import { mentionFields, roomEventMethods, threadFields, type RoomEventStore } from "./room-events-store.ts";
 import { notificationMethods, type NotificationStore } from "./notification-store.ts";
 import { searchMethods, type SearchStore } from "./search-store.ts";
+import { memberMethods, type MemberStore } from "./member-store.ts";
+import { accountMethods, type AccountStore } from "./account-store.ts";
 import { addressesSomeone, logMentions, mentionTargets, userEventMethods, type MentionRequest, type UserEventStore } from "./user-events-store.ts";
 import * as schema from "./schema/index.ts";
-import { memberships, messages, roomSeq, rooms, users } from "./schema/index.ts";
+import { memberships, messages, roomBans, roomSeq, rooms, users } from "./schema/index.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -19,6 +21,8 @@ export type RoomRecord = Omit<Room, "onlineCount">;
 
 export interface UserWithHash extends User {
   passwordHash: string;
+  /** Set while the account is locked (no sign-in); absent on a new user. */
+  lockedAt?: string | null;
 }
 
 export interface NewMessage {
@@ -42,23 +46,37 @@ export interface HistoryPage {
 }
 
 /** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
-export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore, SearchStore {
+export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore, SearchStore, MemberStore, AccountStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
-  /** Stores a user; null when the username is taken (case-insensitively). */
-  createUser(user: UserWithHash): Promise<User | null>;
+  /**
+   * Stores a user; null when the username is taken (case-insensitively). The first user of the
+   * server, and one made with `admin`, is a server admin (decided in the insert's transaction).
+   */
+  createUser(user: UserWithHash, options?: { admin?: boolean }): Promise<User | null>;
   findUserByName(username: string): Promise<UserWithHash | null>;
   findUser(id: string): Promise<User | null>;
-  /** Stores a room and makes its creator a member; null when the name is taken (case-insensitively). */
-  /** With `nameSkeleton`, also null when another room's name looks the same. */
-  createRoom(room: { id: string; name: string; topic: string; createdBy: string; createdAt: Date; nameSkeleton?: string }): Promise<RoomRecord | null>;
+  /** Stores a room and makes its creator its owner; null when the name is taken (case-insensitively). */
+  /** With `nameSkeleton`, also null when another room's name looks the same. Public unless `visibility` says otherwise. */
+  createRoom(room: {
+    id: string;
+    name: string;
+    topic: string;
+    createdBy: string;
+    createdAt: Date;
+    nameSkeleton?: string;
+    visibility?: RoomVisibility;
+  }): Promise<RoomRecord | null>;
   /**
    * Fills in the skeleton of rooms that have none (made before skeletons existed), up to `limit`;
    * a room whose skeleton another already has keeps none. Answers how many rooms it looked at.
    */
   fillNameSkeletons(skeleton: (name: string) => string, limit: number): Promise<number>;
-  /** Rooms by member count, optionally only those whose name contains `query` or that `memberId` belongs to. */
-  listRooms(options: { query?: string; memberId?: string; limit: number }): Promise<RoomRecord[]>;
+  /**
+   * Rooms (never DMs) by member count, optionally only those whose name contains `query` or that
+   * `memberId` belongs to; with `visibleTo`, only the public ones and the private ones that user is in.
+   */
+  listRooms(options: { query?: string; memberId?: string; visibleTo?: string; limit: number }): Promise<RoomRecord[]>;
   getRoom(id: string): Promise<RoomRecord | null>;
   /** Rooms the user belongs to. */
   roomIdsOf(userId: string): Promise<string[]>;
@@ -67,7 +85,8 @@ export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore,
   isMember(roomId: string, userId: string): Promise<boolean>;
   /** Which of these (room, user) pairs are memberships, as `${roomId}|${userId}` keys: one query for many rooms. */
   memberPairs(pairs: Array<{ roomId: string; userId: string }>): Promise<Set<string>>;
-  members(roomId: string): Promise<User[]>;
+  /** The room's members by username, each with their role. */
+  members(roomId: string): Promise<Array<User & { role: MemberRole }>>;
   /** Each room's newest seq. */
   lastSeqs(roomIds: string[]): Promise<Map<string, number>>;
   /**
@@ -165,12 +184,28 @@ const roomColumns = {
   createdBy: rooms.createdBy,
   createdAt: rooms.createdAt,
   memberCount: rooms.memberCount,
+  kind: rooms.kind,
+  visibility: rooms.visibility,
 };
-const toRoom = (r: { id: string; name: string; topic: string; createdBy: string; createdAt: Date; memberCount: number }): RoomRecord => ({
+const toRoom = (r: {
+  id: string;
+  name: string;
+  topic: string;
+  createdBy: string;
+  createdAt: Date;
+  memberCount: number;
+  kind: string;
+  visibility: string;
+}): RoomRecord => ({
   ...r,
   memberCount: Number(r.memberCount),
   createdAt: r.createdAt.toISOString(),
+  kind: r.kind as RoomKind,
+  visibility: r.visibility as RoomVisibility,
 });
+
+/** The advisory lock that serializes "is this the first user?" (an arbitrary constant: "parley1st"). */
+const FIRST_USER_LOCK = 0x70617231;
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -282,26 +317,34 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     ...userEventMethods(db),
     ...notificationMethods(db),
     ...searchMethods(db),
+    ...memberMethods(db),
+    ...accountMethods(db),
 
     async ping() {
       await db.execute(sql`select 1`);
     },
 
-    async createUser(user) {
-      const [row] = await db
-        .insert(users)
-        .values({ id: user.id, username: user.username, usernameKey: user.username.toLowerCase(), passwordHash: user.passwordHash })
-        .onConflictDoNothing({ target: users.usernameKey })
-        .returning({ id: users.id, username: users.username });
-      return row ?? null;
-    },
+    createUser: (user, options = {}) =>
+      db.transaction(async (tx) => {
+        // One registration at a time asks "is this the first user?", so two first sign-ups cannot both be admins.
+        await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
+        const first = sql`not exists (select 1 from ${users})`;
+        const [row] = rowsOf<User>(
+          await tx.execute(sql`
+            insert into ${users} (id, username, username_key, password_hash, role)
+            values (${user.id}, ${user.username}, ${user.username.toLowerCase()}, ${user.passwordHash},
+              case when ${options.admin === true}::boolean or ${first} then 'admin' else 'user' end)
+            on conflict (username_key) do nothing returning id, username`),
+        );
+        return row ? { id: row.id, username: row.username } : null;
+      }),
 
     async findUserByName(username) {
       const [row] = await db
-        .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+        .select({ id: users.id, username: users.username, passwordHash: users.passwordHash, lockedAt: users.lockedAt })
         .from(users)
         .where(eq(users.usernameKey, username.toLowerCase()));
-      return row ?? null;
+      return row ? { ...row, lockedAt: row.lockedAt?.toISOString() ?? null } : null;
     },
 
     async findUser(id) {
@@ -313,14 +356,29 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return db.transaction(async (tx) => {
         const [created] = await tx
           .insert(rooms)
-          .values({ ...room, nameKey: room.name.toLowerCase(), nameSkeleton: room.nameSkeleton ?? null, memberCount: 1 })
+          .values({
+            ...room,
+            nameKey: room.name.toLowerCase(),
+            nameSkeleton: room.nameSkeleton ?? null,
+            memberCount: 1,
+            visibility: room.visibility ?? "public",
+          })
           // Either unique key: the same name in another case, or a lookalike name.
           .onConflictDoNothing()
           .returning({ id: rooms.id });
         if (!created) return null;
-        await tx.insert(memberships).values({ roomId: room.id, userId: room.createdBy, joinedAt: room.createdAt });
+        await tx.insert(memberships).values({ roomId: room.id, userId: room.createdBy, joinedAt: room.createdAt, role: "owner" });
         await tx.insert(roomSeq).values({ roomId: room.id });
-        return { id: room.id, name: room.name, topic: room.topic, createdBy: room.createdBy, createdAt: room.createdAt.toISOString(), memberCount: 1 };
+        return {
+          id: room.id,
+          name: room.name,
+          topic: room.topic,
+          createdBy: room.createdBy,
+          createdAt: room.createdAt.toISOString(),
+          memberCount: 1,
+          kind: "room",
+          visibility: room.visibility ?? "public",
+        };
       });
     },
 
@@ -346,11 +404,14 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
       return pending.length;
     },
 
-    async listRooms({ query, memberId, limit }) {
+    async listRooms({ query, memberId, visibleTo, limit }) {
+      const roomsOf = (userId: string) => inArray(rooms.id, db.select({ id: memberships.roomId }).from(memberships).where(eq(memberships.userId, userId)));
       const where = and(
+        eq(rooms.kind, "room"),
         // rooms_name_trgm_idx (pg_trgm) serves this for queries of three characters or more.
         query ? ilike(rooms.name, `%${likeLiteral(query)}%`) : undefined,
-        memberId ? inArray(rooms.id, db.select({ id: memberships.roomId }).from(memberships).where(eq(memberships.userId, memberId))) : undefined,
+        memberId ? roomsOf(memberId) : undefined,
+        visibleTo ? or(eq(rooms.visibility, "public"), roomsOf(visibleTo)) : undefined,
       );
       const rows = await db.select(roomColumns).from(rooms).where(where).orderBy(desc(rooms.memberCount), asc(rooms.nameKey)).limit(limit);
       return rows.map(toRoom);
@@ -372,7 +433,9 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
         with added as (
           -- A new member starts with everything before their arrival read.
           insert into ${memberships} (room_id, user_id, read_seq)
-          values (${roomId}, ${userId}, coalesce((select last_seq from ${roomSeq} where room_id = ${roomId}::uuid), 0))
+          select ${roomId}, ${userId}, coalesce((select last_seq from ${roomSeq} where room_id = ${roomId}::uuid), 0)
+          -- A banned user cannot join, even racing the ban.
+          where not exists (select 1 from ${roomBans} where room_id = ${roomId}::uuid and user_id = ${userId}::uuid)
           on conflict do nothing returning room_id)
         update ${rooms} set member_count = member_count + 1 where id in (select room_id from added)`);
     },
@@ -403,12 +466,13 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     },
 
     async members(roomId) {
-      return db
-        .select({ id: users.id, username: users.username })
+      const rows = await db
+        .select({ id: users.id, username: users.username, role: memberships.role })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.roomId, roomId))
         .orderBy(asc(users.usernameKey));
+      return rows.map((r) => ({ ...r, role: r.role as MemberRole }));
     },
 
     async lastSeqs(roomIds) {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { LIMITS, type BroadcastMention, type Message, type ReadState, type UserEvent } from "@parley/protocol";
+import { LIMITS, type BroadcastMention, type Message, type ReadState, type Room, type UserEvent } from "@parley/protocol";
 import { NotMemberError, rowsOf } from "./message-inserts.ts";
 import { messageOf, MESSAGE_FIELDS } from "./room-events-store.ts";
 import { memberships, messages, roomSeq, userEvents, userSeq, users } from "./schema/index.ts";
@@ -143,13 +143,47 @@ async function logRead(tx: Database, userId: string, roomId: string, readSeq: nu
   return { type: "userEvent", seq: Number(row!.seq), kind: "read", roomId, at: at.toISOString(), readSeq };
 }
 
+/** jsonb, which arrives parsed or as text by driver. */
+const jsonOf = (value: unknown): object => (typeof value === "string" ? (JSON.parse(value) as object) : (value as object));
+
+/**
+ * A `membership` event at each user's next seq: they were added to the room (with `room`, as they
+ * now see it) or removed from it; part of the transaction that changed the membership. `room_seq`
+ * is the room's seq at the time (nothing counts it).
+ */
+export async function logMembership(
+  tx: Database,
+  change: { roomId: string; membership: "added" | "removed"; at: Date },
+  recipients: Array<{ userId: string; room?: Room }>,
+): Promise<AddressedUserEvent[]> {
+  const out: AddressedUserEvent[] = [];
+  // In id order, like logMentions, so concurrent changes lock the users' counters in one order.
+  for (const { userId, room } of [...recipients].sort((a, b) => (a.userId < b.userId ? -1 : 1))) {
+    const data = { membership: change.membership, ...(room ? { room } : {}) };
+    const [row] = rowsOf<{ seq: number | string }>(
+      await tx.execute(sql`
+        with bumped as (
+          insert into ${userSeq} (user_id, last_seq) values (${userId}::uuid, 1)
+          on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
+          returning last_seq
+        )
+        insert into ${userEvents} (user_id, seq, kind, room_id, message_id, room_seq, data, created_at)
+        select ${userId}::uuid, last_seq, 'membership', ${change.roomId}::uuid, null,
+          coalesce((select last_seq from ${roomSeq} where room_id = ${change.roomId}::uuid), 0), ${JSON.stringify(data)}::jsonb, ${change.at.toISOString()}::timestamptz
+        from bumped returning seq`),
+    );
+    out.push({ userId, event: { type: "userEvent", seq: Number(row!.seq), kind: "membership", roomId: change.roomId, at: change.at.toISOString(), ...data } });
+  }
+  return out;
+}
+
 /** Reading users' streams (see UserEventStore). */
 export function userEventMethods(db: Database): UserEventStore {
   return {
     async userLog(userId, afterSeq, toSeq, limit) {
       const rows = rowsOf<Record<string, unknown>>(
         await db.execute(sql`
-          select e.seq as event_seq, e.kind, e.created_at as event_at, e.room_id as event_room, e.room_seq as event_room_seq,
+          select e.seq as event_seq, e.kind, e.created_at as event_at, e.room_id as event_room, e.room_seq as event_room_seq, e.data as event_data,
             mm.user_id is not null as still_member, ${MESSAGE_FIELDS}
           from ${userEvents} e
           left join ${memberships} mm on mm.room_id = e.room_id and mm.user_id = e.user_id
@@ -161,6 +195,7 @@ export function userEventMethods(db: Database): UserEventStore {
       return rows.map((r): UserEvent => {
         const base = { type: "userEvent" as const, seq: Number(r.event_seq), roomId: r.event_room as string, at: new Date(r.event_at as string).toISOString() };
         if (r.kind === "read") return { ...base, kind: "read", readSeq: Number(r.event_room_seq) };
+        if (r.kind === "membership") return { ...base, kind: "membership", ...jsonOf(r.event_data) };
         // A room the user has left since: its seq stays (no gap), its message is no longer theirs to read.
         return r.still_member ? { ...base, kind: "mention", message: messageOf(r) } : { ...base, kind: "mention" };
       });

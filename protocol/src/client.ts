@@ -11,6 +11,7 @@ export * from "./text-rules.ts";
 export * from "./credentials.ts";
 export * from "./mentions.ts";
 export * from "./search.ts";
+export * from "./access-limits.ts";
 export type * from "./models.ts";
 export type { ClientFrame, ServerFrame } from "./frames.ts";
 export type { Credentials } from "./http.ts";

@@ -79,8 +79,11 @@ export type ServerFrame =
   | { type: "userSubscribed"; lastSeq: number; limited: boolean }
   /** parley.v2: an event of the user's stream, in its seq order. */
   | UserEvent
-  /** Extension: the subscription ended because the user left the room (in any tab). */
-  | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" }
+  /**
+   * Extension: the subscription ended because the user left the room (in any tab), asked, or
+   * (parley.v2) was removed from it by a moderator: v1 hears "left" for that.
+   */
+  | { type: "unsubscribed"; roomId: string; reason: "left" | "requested" | "removed" }
   | { type: "message"; message: Message }
   | { type: "ack"; clientId: string; message: Message }
   /** parley.v2: an edit, deletion or reaction, in the room's seq order (see RoomEvent). */

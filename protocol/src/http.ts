@@ -39,8 +39,6 @@ export const topicSchema = storable
   .refine((s) => charLength(s) <= LIMITS.topicMax, `topic must be at most ${LIMITS.topicMax} characters`)
   .refine((s) => !CONTROL.test(s), "topic must not contain control characters");
 
-export const createRoomSchema = z.object({ name: roomNameSchema, topic: topicSchema.optional() });
-
 /** A message body: stored trimmed; 1–4000 characters after trimming. */
 export const messageBodySchema = storable
   .transform((s) => s.trim())

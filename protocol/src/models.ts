@@ -4,14 +4,35 @@ export interface User {
   username: string;
 }
 
+/** A conversation's kind: a named room, or a direct message between 2..8 users. */
+export type RoomKind = "room" | "dm";
+/** Who sees a room: everyone (public), or its members only (private; every DM). */
+export type RoomVisibility = "public" | "private";
+/** A member's role in a room: owners and moderators moderate; only owners change roles. */
+export type MemberRole = "owner" | "moderator" | "member";
+
 export interface Room {
   id: string;
+  /** "" for a DM: clients name it after its other members. */
   name: string;
   topic: string;
   createdBy: string;
   createdAt: string;
   memberCount: number;
   onlineCount: number;
+  kind: RoomKind;
+  visibility: RoomVisibility;
+  /** The caller's role, in a room the caller is a member of. */
+  role?: MemberRole;
+  /** A DM's participants, all of them (the caller too), by username. */
+  members?: User[];
+}
+
+/** A ban of `GET /api/rooms/:roomId/bans`. */
+export interface Ban {
+  user: User;
+  bannedBy: User;
+  createdAt: string;
 }
 
 /** How much of a room's activity notifies the user: every message, mentions (and direct messages) only, or nothing. */
@@ -71,12 +92,15 @@ export interface ReactionSummary {
 }
 
 /** The kinds of event a room's stream numbers (`message.created` is delivered as a `message` frame). */
-export type RoomEventKind = "message.created" | "message.edited" | "message.deleted" | "reaction.added" | "reaction.removed";
+export type RoomEventKind =
+  "message.created" | "message.edited" | "message.deleted" | "reaction.added" | "reaction.removed" | "member.role" | "member.removed" | "room.updated";
 
 /**
  * A parley.v2 `event` frame: something happened to a message, at the room's next seq.
  * message.edited: `message` holds {id, body, editedAt}; message.deleted: {id, deleted: true, body: ""};
  * reaction.added / reaction.removed: `reaction` names the message, the emoji and who.
+ * member.role: `member` {user, role} got that role, `by` whom; member.removed: `member` {user}
+ * was removed for `reason`, `by` whom; room.updated: `room` holds the new {name, topic, visibility}.
  */
 export interface RoomEvent {
   type: "event";
@@ -86,18 +110,25 @@ export interface RoomEvent {
   at: string;
   message?: Pick<Message, "id" | "body" | "editedAt" | "deleted">;
   reaction?: { messageId: string; emoji: string; user: User };
+  member?: { user: User; role?: MemberRole };
+  reason?: "kicked" | "banned";
+  by?: User;
+  room?: Pick<Room, "name" | "topic" | "visibility">;
 }
 
-export type Member = User & { online: boolean };
+/** A room's member; `role` is always sent (optional for clients that predate roles). */
+export type Member = User & { online: boolean; role?: MemberRole };
 
 /** The kinds of event a user's stream numbers. */
-export type UserEventKind = "mention" | "read";
+export type UserEventKind = "mention" | "read" | "membership";
 
 /**
  * A parley.v2 `userEvent` frame: something for one user, at that user's next seq (1, 2, 3, …, no
  * gaps), sent to every connection of the user that subscribed to its stream. `mention`: `message`
  * (in `roomId`, at room seq `message.seq`) names the user, or says `@room` or `@here` while the
  * user was online. `read`: the user's read marker in `roomId` moved to `readSeq` (on any device).
+ * `membership`: the user was `added` to `roomId` (invited, or a DM opened; with the `room`) or
+ * `removed` from it (kicked or banned).
  */
 export interface UserEvent {
   type: "userEvent";
@@ -109,4 +140,8 @@ export interface UserEvent {
   message?: Message;
   /** `read`: the marker's new seq. */
   readSeq?: number;
+  /** `membership`: what happened. */
+  membership?: "added" | "removed";
+  /** `membership` "added": the room as the user now sees it. */
+  room?: Room;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { conformanceSuite } from "./suite/index.ts";
+import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
 
 /**
  * The conformance suite through the balancer in front of three workers on PostgreSQL and Redis:
@@ -20,7 +21,14 @@ beforeAll(async () => {
   const workers: WorkerProcess[] = [];
   for (let i = 1; i <= 3; i++) {
     workers.push(
-      await startWorkerProcess({ ...shared, WORKER_ID: `lbw${i}`, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s" }),
+      await startWorkerProcess({
+        ...shared,
+        WORKER_ID: `lbw${i}`,
+        TRUSTED_PROXIES: "127.0.0.1",
+        REGISTER_RATE: "10000/60s",
+        MESSAGE_RATE: "100000/60s",
+        ADMIN_USERNAMES: CONFORMANCE_ADMIN,
+      }),
     );
   }
   processes.push(...workers);

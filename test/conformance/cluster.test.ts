@@ -4,6 +4,7 @@ import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { conformanceSuite } from "./suite/index.ts";
+import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
 
 /**
  * Two worker processes sharing PostgreSQL and Redis, driven through both: the conformance suite with
@@ -30,6 +31,7 @@ beforeAll(async () => {
     PRESENCE_TTL_SECONDS: "6",
     REGISTER_RATE: "10000/60s",
     MESSAGE_RATE: "100000/60s",
+    ADMIN_USERNAMES: CONFORMANCE_ADMIN,
   };
   // One after the other: the first applies the migrations.
   a = await startWorkerProcess({ ...env, WORKER_ID: "cluster-a" });

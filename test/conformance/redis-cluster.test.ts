@@ -4,6 +4,7 @@ import { startRedisCluster, type TestRedisCluster } from "../support/redis-clust
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { conformanceSuite } from "./suite/index.ts";
+import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
 
 /**
  * The conformance suite through the balancer in front of two workers, all three on a 3-master Redis
@@ -24,7 +25,16 @@ beforeAll(async () => {
   const workers: WorkerProcess[] = [];
   // One after the other: the first applies the migrations.
   for (const id of ["rcw1", "rcw2"]) {
-    workers.push(await startWorkerProcess({ ...shared, WORKER_ID: id, TRUSTED_PROXIES: "127.0.0.1", REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s" }));
+    workers.push(
+      await startWorkerProcess({
+        ...shared,
+        WORKER_ID: id,
+        TRUSTED_PROXIES: "127.0.0.1",
+        REGISTER_RATE: "10000/60s",
+        MESSAGE_RATE: "100000/60s",
+        ADMIN_USERNAMES: CONFORMANCE_ADMIN,
+      }),
+    );
   }
   processes.push(...workers);
   lb = await startBalancerProcess(

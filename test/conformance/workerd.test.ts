@@ -6,6 +6,7 @@ import { createMigratedDatabase, testSecret, uniqueName } from "../support/servi
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
 import { conformanceSuite } from "./suite/index.ts";
+import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
 
 /**
  * The same worker on Cloudflare Workers' runtime: `wrangler dev` (workerd, gateway and room Durable
@@ -24,7 +25,14 @@ let node: WorkerProcess;
 describe.skipIf(!installed)("wrangler dev", () => {
   beforeAll(async () => {
     database = await createMigratedDatabase();
-    const env = { JWT_SECRET: testSecret(), REGISTER_RATE: "10000/60s", MESSAGE_RATE: "100000/60s", LOG_LEVEL: "warn", SUGGEST_ENGINE: "builtin" };
+    const env = {
+      JWT_SECRET: testSecret(),
+      REGISTER_RATE: "10000/60s",
+      MESSAGE_RATE: "100000/60s",
+      ADMIN_USERNAMES: CONFORMANCE_ADMIN,
+      LOG_LEVEL: "warn",
+      SUGGEST_ENGINE: "builtin",
+    };
     [workers, node] = await Promise.all([
       startWranglerDev(database.url, { ...env, WORKER_ID: "workerd" }),
       startWorkerProcess({ ...env, DATABASE_URL: database.url, WORKER_ID: "node" }),

@@ -3,7 +3,8 @@ import { cors } from "hono/cors";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Store } from "@parley/db";
 import { CLOSE_CODES, LIMITS, type User } from "@parley/protocol";
-import { ApiError, clientAddress, type Clock, isHttps, type Logger, toApiError, TokenIssuer } from "@parley/common";
+import { ApiError, clientAddress, type Clock, isHttps, type Logger, toApiError, TokenBuckets, TokenIssuer } from "@parley/common";
+import { registerAdminRoutes } from "./admin/admin-routes.ts";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { DeviceTokens } from "./auth/device-tokens.ts";
@@ -29,6 +30,8 @@ import type { Peer } from "./realtime/peer.ts";
 import { RoomHub } from "./realtime/room-hub.ts";
 import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./realtime/socket-quota.ts";
 import { registerWsRoute, type SocketAdapter } from "./realtime/ws-route.ts";
+import { registerDmRoutes } from "./rooms/dm-routes.ts";
+import { registerMemberRoutes } from "./rooms/member-routes.ts";
 import { registerRoomRoutes } from "./rooms/room-routes.ts";
 import { registerSearchRoute } from "./search/search-route.ts";
 import { registerSuggestRoute } from "./suggest/suggest-route.ts";
@@ -41,6 +44,8 @@ export interface AppSettings {
   refreshTtlSeconds?: number;
   allowedOrigins: readonly string[];
   trustedProxies: readonly string[];
+  /** Usernames made server admins at start and when they register (ADMIN_USERNAMES). */
+  adminUsernames?: readonly string[];
   rates: {
     message: { max: number; windowSeconds: number };
     login: { max: number; windowSeconds: number };
@@ -123,7 +128,22 @@ export function createApp(deps: AppDeps): ParleyApp {
   });
   const refreshTokens = new RefreshTokens(store, settings.refreshTtlSeconds ?? 30 * 24 * 3600, clock);
   const devices = new DeviceTokens(settings.jwtSecret, clock);
-  const auth = new AuthService(store, hasher, tokens, devices, deps.attempts ?? new MemoryAttemptBudget(clock), refreshTokens, signOut, clock, settings.rates);
+  const adminUsernames = settings.adminUsernames ?? [];
+  const auth = new AuthService(
+    store,
+    hasher,
+    tokens,
+    devices,
+    deps.attempts ?? new MemoryAttemptBudget(clock),
+    refreshTokens,
+    signOut,
+    clock,
+    settings.rates,
+    adminUsernames,
+  );
+  if (adminUsernames.length > 0) store.makeAdmins(adminUsernames).catch((err: unknown) => logger.warn({ err }, "cannot make ADMIN_USERNAMES admins"));
+  const roomRate = settings.rates.room ?? { max: 20, windowSeconds: 3600 };
+  const creations = TokenBuckets.perWindow(roomRate.max, roomRate.windowSeconds, clock);
   const authenticate = requireUser(sessions);
   const address = (c: Context) => clientAddress(deps.peerAddress(c), c.req.header("x-forwarded-for"), settings.trustedProxies);
   const suggester = deps.suggester ?? noSuggester;
@@ -200,7 +220,10 @@ export function createApp(deps: AppDeps): ParleyApp {
     address,
     secure: (c) => isHttps(c.req.url, deps.peerAddress(c), c.req.header("x-forwarded-proto"), settings.trustedProxies),
   });
-  registerRoomRoutes(app, { store, presence, hub, clock, authenticate, roomRate: settings.rates.room ?? { max: 20, windowSeconds: 3600 } });
+  registerRoomRoutes(app, { store, presence, hub, clock, authenticate, creations });
+  registerMemberRoutes(app, { store, presence, hub, clock, authenticate });
+  registerDmRoutes(app, { store, presence, hub, clock, authenticate, creations });
+  registerAdminRoutes(app, { store, presence, signOut, clock, authenticate });
   registerMessageRoutes(app, { store, messages, authenticate });
   registerSuggestRoute(app, { suggester, messages, authenticate });
   registerSearchRoute(app, { store, messages, clock, authenticate, rate: settings.rates.search ?? { max: 60, windowSeconds: 60 } });

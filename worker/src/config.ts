@@ -36,6 +36,8 @@ export const configSchema = z
       .default(30 * 24 * 3600),
     ALLOWED_ORIGINS: list,
     TRUSTED_PROXIES: list,
+    /** Usernames made server admins at start and at registration (besides the server's first user). */
+    ADMIN_USERNAMES: list,
     WORKER_ID: z
       .string()
       .regex(/^[\w.:-]{1,64}$/)
@@ -103,6 +105,7 @@ export const configSchema = z
     refreshTtlSeconds: env.REFRESH_TTL_SECONDS,
     allowedOrigins: env.ALLOWED_ORIGINS,
     trustedProxies: env.TRUSTED_PROXIES,
+    adminUsernames: env.ADMIN_USERNAMES,
     workerId: env.WORKER_ID,
     logLevel: env.LOG_LEVEL,
     bcryptCost: env.BCRYPT_COST,

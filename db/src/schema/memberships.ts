@@ -17,6 +17,8 @@ export const memberships = pgTable(
     /** The room's own notification level; null for the user's default (migration 0008). */
     notifyLevel: text("notify_level"),
     muted: boolean("muted").notNull().default(false),
+    /** 'owner', 'moderator' or 'member' (migration 0010). */
+    role: text("role").notNull().default("member"),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );

@@ -1,4 +1,4 @@
-import { bigint, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * A room's events other than a message's creation (edits, deletions, reactions), at seqs shared
@@ -10,7 +10,8 @@ export const roomEvents = pgTable(
     roomId: uuid("room_id").notNull(),
     seq: bigint("seq", { mode: "number" }).notNull(),
     kind: text("kind").notNull(),
-    messageId: uuid("message_id").notNull(),
+    /** The message; null for the events about members and the room (migration 0010). */
+    messageId: uuid("message_id"),
     /** Who did it: the editor, the deleter, the reacting user. */
     userId: uuid("user_id").notNull(),
     emoji: text("emoji"),
@@ -19,6 +20,8 @@ export const roomEvents = pgTable(
     /** The body an edit replaced (the edit history); null once the message is deleted. */
     previousBody: text("previous_body"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** member.role, member.removed, room.updated: the event's payload as sent. */
+    data: jsonb("data"),
   },
   (t) => [primaryKey({ name: "room_events_room_seq_pk", columns: [t.roomId, t.seq] })],
 );

@@ -21,6 +21,12 @@ export const rooms = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     /** How many memberships the room has: kept by the statements that join, leave and create, so listing rooms counts nothing. */
     memberCount: integer("member_count").notNull().default(0),
+    /** 'room' or 'dm' (migration 0010). */
+    kind: text("kind").notNull().default("room"),
+    /** 'public' or 'private': a private room (and every DM) is invisible to non-members. */
+    visibility: text("visibility").notNull().default("public"),
+    /** A DM's participants: their sorted ids joined by ','; null for rooms. Makes a set of users' DM unique. */
+    dmKey: text("dm_key").unique("rooms_dm_key_unique"),
   },
   (t) => [
     // Room search (`name ILIKE '%q%'`) through trigrams (pg_trgm) instead of reading every room.

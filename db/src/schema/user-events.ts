@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users.ts";
 
 /**
@@ -28,6 +28,8 @@ export const userEvents = pgTable(
     /** The message's seq in its room; for `read`, the marker's new seq. */
     roomSeq: bigint("room_seq", { mode: "number" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** `membership`: {membership, room?} as sent (migration 0010). */
+    data: jsonb("data"),
   },
   (t) => [primaryKey({ name: "user_events_user_seq_pk", columns: [t.userId, t.seq] }), index("user_events_room_idx").on(t.userId, t.roomId, t.roomSeq)],
 );

@@ -10,4 +10,8 @@ export const users = pgTable("users", {
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   /** The default notification level of the user's rooms: all, mentions, none (migration 0008). */
   notifyLevel: text("notify_level").notNull().default("mentions"),
+  /** 'user' or 'admin': a server admin (migration 0010). */
+  role: text("role").notNull().default("user"),
+  /** Set while an admin has locked the account: no sign-in, no refresh. */
+  lockedAt: timestamp("locked_at", { withTimezone: true, mode: "date" }),
 });

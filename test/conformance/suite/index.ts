@@ -8,6 +8,8 @@ import { eventTests } from "./events.ts";
 import { mentionTests } from "./mentions.ts";
 import { readStateTests } from "./read-state.ts";
 import { searchTests } from "./search.ts";
+import { accessTests } from "./access.ts";
+import { accessModerationTests } from "./access-moderation.ts";
 import { upgradeTests } from "./upgrade.ts";
 import { frameTests } from "./frames.ts";
 import { realtimeTests } from "./realtime.ts";
@@ -26,6 +28,7 @@ import { trackSockets, type SuiteContext } from "./support.ts";
  * resume). The targets need generous REGISTER_RATE and MESSAGE_RATE (thousands a minute: the suite
  * registers dozens of users and posts over a thousand messages), while LOGIN_RATE (per account) and
  * FRAME_RATE (per connection) stay near their defaults, low enough for the suite to reach them.
+ * Every target makes CONFORMANCE_ADMIN (access-support.ts) a server admin through ADMIN_USERNAMES.
  */
 export function conformanceSuite(name: string, target: () => { urls: string[] }) {
   describe(`${name}: conformance`, () => {
@@ -38,6 +41,8 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     mentionTests(context);
     readStateTests(context);
     searchTests(context);
+    accessTests(context);
+    accessModerationTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

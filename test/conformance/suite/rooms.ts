@@ -59,6 +59,8 @@ export function roomTests({ first, sockets }: SuiteContext) {
           ...room,
           memberCount: 2,
           onlineCount: 0,
+          // The creator owns the room; the caller who joined is a member.
+          role: "member",
           joined: true,
           lastReadSeq: 0,
           unreadCount: 0,
@@ -117,8 +119,8 @@ export function roomTests({ first, sockets }: SuiteContext) {
       expect(members.status).toBe(200);
       expect(sortById(members.json.members)).toEqual(
         sortById([
-          { ...ownerUser, online: true },
-          { ...guestUser, online: false },
+          { ...ownerUser, online: true, role: "owner" },
+          { ...guestUser, online: false, role: "member" },
         ]),
       );
       const presence = await guest.request("GET", `/api/rooms/${room.id}/presence`);

@@ -44,6 +44,8 @@ export function expectRoomShape(room: Room) {
     createdAt: expect.stringMatching(ISO_UTC),
     memberCount: expect.any(Number),
     onlineCount: expect.any(Number),
+    kind: expect.stringMatching(/^(room|dm)$/),
+    visibility: expect.stringMatching(/^(public|private)$/),
   });
 }
 

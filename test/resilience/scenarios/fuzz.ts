@@ -61,12 +61,18 @@ export function requestArbitrary(roomId: string) {
     "/api/auth/refresh",
     "/api/me",
     `/api/rooms/${roomId}`,
+    "/api/dms",
+    "/api/users",
+    `/api/rooms/${roomId}/invites`,
+    `/api/rooms/${roomId}/bans`,
+    `/api/rooms/${roomId}/members/${roomId}`,
+    "/api/admin/rooms",
   ];
   const query = fc
     .tuple(fc.constantFrom("beforeSeq", "afterSeq", "limit"), nasty)
     .map(([k, v]) => `${k}=${v.isWellFormed() ? encodeURIComponent(v) : "%ED%A0%80"}`);
   return fc.record({
-    method: fc.constantFrom("GET", "POST", "POST", "POST", "PUT", "DELETE"),
+    method: fc.constantFrom("GET", "POST", "POST", "POST", "PUT", "PATCH", "DELETE"),
     path: fc.oneof(
       fc.constantFrom(...routes),
       fc.tuple(fc.constantFrom(...routes), fc.array(query, { maxLength: 3 })).map(([r, q]) => `${r}?${q.join("&")}`),
@@ -76,7 +82,20 @@ export function requestArbitrary(roomId: string) {
     body: fc.oneof(
       fc
         .record(
-          { body: anyJson, clientId: fc.option(nasty), name: anyJson, topic: anyJson, username: anyJson, password: anyJson, roomId: anyJson, text: anyJson },
+          {
+            body: anyJson,
+            clientId: fc.option(nasty),
+            name: anyJson,
+            topic: anyJson,
+            username: anyJson,
+            password: anyJson,
+            roomId: anyJson,
+            text: anyJson,
+            userId: anyJson,
+            userIds: anyJson,
+            role: anyJson,
+            visibility: anyJson,
+          },
           { requiredKeys: [] },
         )
         .map((b) => JSON.stringify(b)),

@@ -1,5 +1,6 @@
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { createHashRoute, DIRECTORY_HREF, roomHref, threadHref } from "../lib/hash-route.ts";
+import { roomLabel } from "../lib/room-label.ts";
 import { showUnread } from "../lib/title-badge.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { ChatRoom } from "./chat-room.tsx";
@@ -78,11 +79,14 @@ export function AppShell() {
   };
 
   const totalUnread = () => chat.rooms.joined().reduce((sum, r) => sum + chat.rooms.unread(r.id), 0);
-  const roomName = () => chat.rooms.joined().find((r) => r.id === roomId())?.name;
+  const label = (room: { name: string }) => roomLabel(room, auth.user()?.id);
+  const shownRoom = () => chat.rooms.joined().find((r) => r.id === roomId());
   createEffect(() => {
-    const name = roomName();
-    showUnread(document, totalUnread(), name && `#${name}`);
+    const room = shownRoom();
+    showUnread(document, totalUnread(), room && label(room));
   });
+  // The switcher lists DMs by their people, as the sidebar does.
+  const switcherRooms = () => chat.rooms.joined().map((r) => ({ id: r.id, name: label(r).replace(/^#/, "") }));
   onCleanup(() => showUnread(document, 0));
 
   return (
@@ -128,6 +132,7 @@ export function AppShell() {
         inert={narrow() && !navOpen()}
         route={router.route()}
         onNavigate={() => setNavOpen(false)}
+        onOpen={go}
         footer={
           // On a phone the top bar has no room for these: they sit at the end of the drawer.
           <>
@@ -161,7 +166,7 @@ export function AppShell() {
       <Show when={navOpen()}>
         <div class="scrim" aria-hidden="true" onClick={() => setNavOpen(false)} />
       </Show>
-      <QuickSwitcher rooms={chat.rooms.joined()} unread={chat.rooms.unread} current={roomId()} onOpen={(id) => go(roomHref(id))} />
+      <QuickSwitcher rooms={switcherRooms()} unread={chat.rooms.unread} current={roomId()} onOpen={(id) => go(roomHref(id))} />
     </div>
   );
 }

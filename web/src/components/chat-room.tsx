@@ -1,9 +1,11 @@
 import { createEffect, createMemo, createSignal, on, onCleanup, onMount, Show, untrack } from "solid-js";
-import { confirmLeave } from "../lib/confirm-leave.ts";
+import { DIRECTORY_HREF } from "../lib/hash-route.ts";
+import { roomLabel } from "../lib/room-label.ts";
+import { roomPowers } from "../lib/room-powers.ts";
 import { typingSentence } from "../lib/format.ts";
 import { useApp, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
-import { RoomNotifyMenu } from "./notify-settings.tsx";
+import { RoomHeader } from "./room-header.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 import { ThreadPanel } from "./thread-panel.tsx";
@@ -31,6 +33,7 @@ export function ChatRoom(props: ChatRoomProps) {
   const lastRead = createMemo<number | undefined>((held) => held ?? (chat.rooms.knowsRead(props.roomId) ? chat.rooms.lastRead(props.roomId) : undefined));
   const room = () => chat.rooms.joined().find((r) => r.id === props.roomId);
   const me = () => auth.user()!;
+  const label = () => roomLabel(room() ?? { name: "" }, me().id);
   // The message whose body is being edited in the timeline; when that ends, the composer has the focus again.
   const [editing, setEditing] = createSignal<string>();
   let section!: HTMLElement;
@@ -46,8 +49,9 @@ export function ChatRoom(props: ChatRoomProps) {
   };
   /** What rows can do; in the thread panel the same, but without a thread of their own. */
   const conversationOf = (threads: boolean): Conversation => ({
-    get roomCreatedBy() {
-      return room()?.createdBy;
+    get moderates() {
+      const r = room();
+      return r !== undefined && roomPowers(r, chat.access.admin()).settings;
     },
     edit: chat.edit,
     remove: chat.remove,
@@ -104,27 +108,28 @@ export function ChatRoom(props: ChatRoomProps) {
       when={room()}
       fallback={
         <section class="empty-room">
-          <p class="muted">{chat.rooms.loaded() ? "You are not a member of this room." : "Loading…"}</p>
+          <Show
+            when={chat.rooms.removal(props.roomId)}
+            fallback={<p class="muted">{chat.rooms.loaded() ? "You are not a member of this room." : "Loading…"}</p>}
+          >
+            {(removal) => (
+              <div class="removed-notice" role="status">
+                <h1>{`You were ${removal().reason === "banned" ? "banned" : "removed"} from ${removal().label}`}</h1>
+                <p class="muted">
+                  {removal().reason === "banned" ? "You cannot join it again unless you are unbanned." : "Its messages are no longer yours to read."}
+                </p>
+                <a class="button-link" href={DIRECTORY_HREF}>
+                  Browse rooms
+                </a>
+              </div>
+            )}
+          </Show>
         </section>
       }
     >
       {(r) => (
         <section ref={section} class="chat-room" aria-labelledby="room-title">
-          <header class="room-header">
-            <div class="room-heading">
-              <h1 id="room-title"># {r().name}</h1>
-              <Show when={r().topic}>
-                <p class="topic">{r().topic}</p>
-              </Show>
-            </div>
-            <button type="button" class="people-toggle" aria-expanded={peopleShown()} aria-controls="room-presence" onClick={togglePeople}>
-              <span class="online-dot" aria-hidden="true" /> {chat.presence.count(props.roomId)} online
-            </button>
-            <RoomNotifyMenu roomId={props.roomId} roomName={`#${r().name}`} />
-            <button type="button" class="quiet" onClick={() => confirmLeave(`#${r().name}`) && void chat.leave(props.roomId).then(props.onLeft)}>
-              Leave
-            </button>
-          </header>
+          <RoomHeader room={r()} peopleShown={peopleShown()} onTogglePeople={togglePeople} onLeft={props.onLeft} />
           <div class="room-main" classList={{ "thread-open": !!openThread() }}>
             <div class="room-column">
               <div class="room-body" classList={{ "show-people": peopleShown() }}>
@@ -132,7 +137,7 @@ export function ChatRoom(props: ChatRoomProps) {
                   {(t) => (
                     <MessageList
                       timeline={t}
-                      roomName={`#${r().name}`}
+                      roomName={label()}
                       me={me()}
                       lastRead={lastRead() ?? 0}
                       onLoadOlder={() => chat.loadOlder(props.roomId)}
@@ -156,7 +161,7 @@ export function ChatRoom(props: ChatRoomProps) {
               </p>
               <Composer
                 roomId={props.roomId}
-                roomName={`#${r().name}`}
+                roomName={label()}
                 suggestions={chat.suggestions}
                 onSend={(body) => chat.send(props.roomId, body)}
                 onTyping={() => chat.typing(props.roomId)}
@@ -168,7 +173,7 @@ export function ChatRoom(props: ChatRoomProps) {
               {(t) => (
                 <ThreadPanel
                   thread={t}
-                  roomName={`#${r().name}`}
+                  roomName={label()}
                   me={me()}
                   now={() => new Date()}
                   timeline={chat.timeline.ensure(props.roomId)}

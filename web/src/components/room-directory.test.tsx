@@ -9,6 +9,8 @@ const room = (id: string, name: string): RoomListing => ({
   name,
   topic: "",
   createdBy: "u9",
+  kind: "room",
+  visibility: "public",
   createdAt: "2026-01-01T00:00:00.000Z",
   memberCount: 3,
   onlineCount: 1,
@@ -21,12 +23,17 @@ const outage = () => ({ status: 503, body: { error: { code: "unavailable", messa
 /** The directory for a member of `general`, with `design` joinable; `list` answers the directory's search. */
 function setup(list: Route = ok({ rooms: [mine, theirs] })) {
   const opened: string[] = [];
+  const created: unknown[] = [];
   const server = renderSignedIn(() => <RoomDirectory onOpen={(href) => opened.push(href)} />, {
     "GET /api/rooms?joined=true": ok({ rooms: [mine] }),
     "GET /api/rooms": list,
     "POST /api/rooms/r1/leave": ok({ room: mine }),
+    "POST /api/rooms": (body) => (
+      created.push(body),
+      { status: 201, body: { room: { ...room(`r${created.length + 2}`, "x"), visibility: "private", role: "owner" } } }
+    ),
   });
-  return { ...server, opened };
+  return { ...server, opened, created };
 }
 
 describe("RoomDirectory", () => {
@@ -62,5 +69,25 @@ describe("RoomDirectory", () => {
     confirm.mockReturnValue(true);
     fireEvent.click(screen.getByRole("button", { name: "Leave general" }));
     await waitFor(() => expect(requests).toContain("POST /api/rooms/r1/leave"));
+  });
+
+  it("creates a public room by default, and a private one when chosen", async () => {
+    const { created, opened } = setup();
+    await screen.findByRole("link", { name: "# general" });
+    const name = screen.getByLabelText("New room name");
+    fireEvent.input(name, { target: { value: "open" } });
+    fireEvent.submit(name.closest("form")!);
+    await waitFor(() => expect(opened).toHaveLength(1));
+    fireEvent.input(name, { target: { value: "secret" } });
+    fireEvent.click(screen.getByLabelText("Private"));
+    fireEvent.submit(name.closest("form")!);
+    await waitFor(() => expect(opened).toHaveLength(2));
+    expect(created).toEqual([{ name: "open" }, { name: "secret", visibility: "private" }]);
+  });
+
+  it("marks a private room the user is in with a lock", async () => {
+    setup(ok({ rooms: [{ ...mine, visibility: "private" }, theirs] }));
+    await screen.findByRole("link", { name: "🔒 general" });
+    expect(screen.getAllByRole("heading", { level: 2 })[0]!.textContent).toBe("🔒 general (private)");
   });
 });

@@ -32,7 +32,8 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
     const data = new FormData(form);
     // eslint-disable-next-line solid/reactivity -- runs inside the submit handler
     await act(async () => {
-      const room = await chat.create(String(data.get("name") ?? ""), String(data.get("topic") ?? ""));
+      const visibility = data.get("visibility") === "private" ? "private" : "public";
+      const room = await chat.create(String(data.get("name") ?? ""), String(data.get("topic") ?? ""), visibility);
       form.reset();
       props.onOpen(roomHref(room.id));
     });
@@ -75,6 +76,16 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
             Topic (optional)
           </label>
           <input id="room-topic" name="topic" placeholder="Topic (optional)" maxlength={LIMITS.topicMax} />
+          {/* Private: only members see it (never listed here for anyone else), and people join by invitation. */}
+          <fieldset class="visibility-choice">
+            <legend class="visually-hidden">Who can find it</legend>
+            <label title="Listed here; anyone can join">
+              <input type="radio" name="visibility" value="public" checked /> Public
+            </label>
+            <label title="Only members see it; people join by invitation">
+              <input type="radio" name="visibility" value="private" /> Private
+            </label>
+          </fieldset>
           <button type="submit" class="primary">
             Create room
           </button>
@@ -92,7 +103,12 @@ export function RoomDirectory(props: { onOpen: (href: string) => void }) {
                   <div class="room-card-text">
                     <h2>
                       <Show when={member(room)} fallback={`# ${room.name}`}>
-                        <a href={roomHref(room.id)}># {room.name}</a>
+                        <a href={roomHref(room.id)}>
+                          {room.visibility === "private" ? "🔒" : "#"} {room.name}
+                        </a>
+                      </Show>
+                      <Show when={room.visibility === "private"}>
+                        <span class="visually-hidden"> (private)</span>
                       </Show>
                     </h2>
                     <p class="topic">{room.topic || "No topic"}</p>

@@ -9,6 +9,8 @@ const room = (id: string, name: string, lastReadSeq: number, unreadCount: number
   name,
   topic: "",
   createdBy: "u2",
+  kind: "room",
+  visibility: "public",
   createdAt: "",
   memberCount: 2,
   onlineCount: 0,

@@ -6,6 +6,7 @@ const base: NotifyCase = {
   room: { level: "default", muted: false },
   userLevel: "mentions",
   mention: true,
+  dm: false,
   mine: false,
   read: false,
   deleted: false,
@@ -48,6 +49,13 @@ describe("shouldNotify", () => {
     expect(decide({ mention: false })).toBe(false);
     expect(decide({ room: { level: "mentions", muted: false }, userLevel: "all", mention: false })).toBe(false);
     expect(decide({ room: { level: "mentions", muted: false }, userLevel: "none" })).toBe(true);
+  });
+  it("at mentions, notifies every message of a DM, as a mention; muted or at nothing, none", () => {
+    expect(decide({ mention: false, dm: true })).toBe(true);
+    expect(decide({ mention: false, dm: true, room: { level: "mentions", muted: false }, userLevel: "all" })).toBe(true);
+    expect(decide({ mention: false, dm: true, userLevel: "none" })).toBe(false);
+    expect(decide({ mention: false, dm: true, room: { level: "default", muted: true } })).toBe(false);
+    expect(decide({ mention: false, dm: true, mine: true })).toBe(false);
   });
   it("at all, notifies every message of others", () => {
     expect(decide({ room: { level: "all", muted: false }, mention: false })).toBe(true);

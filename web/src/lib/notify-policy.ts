@@ -8,6 +8,8 @@ export interface NotifyCase {
   userLevel: NotifyLevel;
   /** The message addresses the user: by name, `@room` or `@here` (all three count as mentions). */
   mention: boolean;
+  /** A direct message: it addresses the user as a mention does. */
+  dm: boolean;
   /** The user sent it (from this device or another). */
   mine: boolean;
   /** Already read (at or before the room's read marker), on this device or another. */
@@ -26,10 +28,11 @@ export function effectiveLevel(room: RoomNotifications | undefined, userLevel: N
 /**
  * Whether a message shows as a desktop notification. Only while the tab is hidden (a visible tab
  * has the sidebar's badges, which say the same), never for the user's own messages, read or
- * deleted ones, never in a muted room or at level "none"; at "mentions" only when it addresses the user.
+ * deleted ones, never in a muted room or at level "none"; at "mentions" only when it addresses the user
+ * (a mention, or any message of a DM).
  */
 export function shouldNotify(c: NotifyCase): boolean {
   if (!c.hidden || c.mine || c.read || c.deleted || c.room?.muted) return false;
   const level = effectiveLevel(c.room, c.userLevel);
-  return level === "all" || (level === "mentions" && c.mention);
+  return level === "all" || (level === "mentions" && (c.mention || c.dm));
 }

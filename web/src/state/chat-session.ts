@@ -2,8 +2,9 @@ import { createSignal } from "solid-js";
 import type { Message, ServerFrame } from "@parley/protocol";
 import { parseRoute, roomHref } from "../lib/hash-route.ts";
 import { shouldNotify } from "../lib/notify-policy.ts";
+import { isDm, roomLabel } from "../lib/room-label.ts";
 import { mentionsMe } from "../timeline/mentions-me.ts";
-import type { HttpClient } from "../transport/http-client.ts";
+import type { HttpClient, RoomListing, RoomVisibility } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
 import { createDesktopNotifier, type NotificationConstructor } from "./desktop-notifier.ts";
@@ -11,6 +12,7 @@ import { createMembersStore } from "./members-store.ts";
 import { createMentionsStore } from "./mentions-store.ts";
 import { createNotificationsStore } from "./notifications-store.ts";
 import { createPresenceStore } from "./presence-store.ts";
+import { createRoomAccess } from "./room-access.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 import { describeSendError } from "./send-errors.ts";
 import { createSuggestionsStore } from "./suggestions-store.ts";
@@ -99,12 +101,13 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
       room: notifications.room(room.id),
       userLevel: notifications.userLevel(),
       mention,
+      dm: isDm(room),
       mine: message.user.id === me(),
       read: message.seq <= rooms.lastRead(room.id),
       deleted: message.deleted === true,
       hidden: document.visibilityState === "hidden",
     });
-    if (wanted) desktop.show(message, room.name);
+    if (wanted) desktop.show(message, roomLabel(room, me()));
   }
 
   function route(frame: ServerFrame) {
@@ -140,10 +143,13 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
           desktop.offer();
           if (frame.message) notifyOf(frame.message, true);
         }
+        if (frame.seq > (mentions.afterSeq() ?? -1)) access.userEvent(frame);
         return mentions.received(frame);
       case "event":
-        // Edits, deletions and reactions: applied to what is held, never counted as unread.
-        return timeline.event(frame, me());
+        // Edits, deletions and reactions: applied to what is held, never counted as unread. The
+        // access events (roles, removals, the room's settings) take their seq there and change the room.
+        timeline.event(frame, me());
+        return access.event(frame);
       case "presence":
         // parley.v2 sends the change and the count; a v1 server the whole list. Presence is not
         // membership (a tab opening or closing), so it shows in the online list, not the timeline.
@@ -156,7 +162,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
         return;
       case "unsubscribed":
         if (frame.reason === "left") forget(frame.roomId);
-        return;
+        return access.unsubscribed(frame.roomId, frame.reason);
       case "error": {
         const roomId = frame.clientId && sendingTo.get(frame.clientId);
         if (roomId) timeline.setStatus(roomId, frame.clientId!, "failed", describeSendError(frame));
@@ -176,7 +182,15 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
     notifications.forget(roomId);
     timeline.drop(roomId);
     presence.clear(roomId);
+    members.forget(roomId);
   }
+  /** Follows a room the user is now in (joined, made, invited to, a DM): its read state, settings and stream. */
+  function enter(room: RoomListing) {
+    mentions.listed(room);
+    notifications.listed(room);
+    socket.subscribe(room.id);
+  }
+  const access = createRoomAccess({ http, rooms, members, me, enter, forget });
 
   let stopAuth = () => {};
   const onOnline = () => socket.setOnline(true);
@@ -197,6 +211,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
     desktop,
     suggestions,
     members,
+    access,
     status,
     activeRoom,
     retryIn: () => Math.max(0, socket.retryAt - Date.now()),
@@ -210,6 +225,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
       document.addEventListener("visibilitychange", onVisible);
       mentions.load();
       void notifications.load().catch(() => {});
+      void access.loadAdmin();
       socket.subscribeUser();
       if (navigator.onLine === false) socket.setOnline(false);
       else socket.connect();
@@ -356,14 +372,18 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
     },
     async join(roomId: string) {
       const room = await rooms.join(roomId);
-      mentions.listed(room);
-      notifications.listed(room);
+      enter(room);
+      return room;
+    },
+    async create(name: string, topic: string, visibility?: RoomVisibility) {
+      const room = await rooms.create(name, topic, visibility);
       socket.subscribe(room.id);
       return room;
     },
-    async create(name: string, topic: string) {
-      const room = await rooms.create(name, topic);
-      socket.subscribe(room.id);
+    /** Opens the DM with these people: made, or the one they already share. */
+    async startDm(userIds: string[]) {
+      const room = await rooms.startDm(userIds);
+      enter(room);
       return room;
     },
     async leave(roomId: string) {

@@ -28,6 +28,8 @@ const listing = (id: string, lastReadSeq: number, mentionCount: number): RoomLis
   name: id,
   topic: "",
   createdBy: "a",
+  kind: "room",
+  visibility: "public",
   createdAt: "",
   memberCount: 2,
   onlineCount: 0,

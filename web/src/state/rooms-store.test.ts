@@ -4,7 +4,7 @@ import type { RoomListing } from "../transport/http-client.ts";
 import { roomListing } from "../test-support/room-listing.ts";
 import { createRoomsStore } from "./rooms-store.ts";
 
-const listing = (id: string, state?: Partial<ReadState>) => roomListing(id, state);
+const listing = (id: string, extra?: Partial<RoomListing>) => roomListing(id, extra);
 const message = (roomId: string, seq: number, extra: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
   roomId,
@@ -17,13 +17,15 @@ const message = (roomId: string, seq: number, extra: Partial<Message> = {}): Mes
 });
 
 /** A rooms store over a fake server whose `POST …/read` answers when the test says. */
-function setup(rooms: RoomListing[], stored: Record<string, string> = {}) {
+function setup(rooms: RoomListing[], stored: Record<string, string> = {}, dms: RoomListing[] = []) {
   const posts: { roomId: string; seq: number; answer: (lastReadSeq: number) => void; fail: () => void }[] = [];
   const http = {
     listRooms: vi.fn(async () => ({ rooms })),
     createRoom: vi.fn(async (name: string) => ({ room: listing(name) })),
     join: vi.fn(async (roomId: string) => ({ room: listing(roomId, { lastReadSeq: 4, unreadCount: 2, mentionCount: 0 }) })),
     leave: vi.fn(async (roomId: string) => ({ room: listing(roomId) })),
+    dms: vi.fn(async () => ({ dms })),
+    startDm: vi.fn(async (userIds: string[]) => ({ room: listing(`dm-${userIds.join("-")}`, { kind: "dm" as const }) })),
     markRead: vi.fn(
       (roomId: string, seq: number) =>
         new Promise<{ readState: ReadState }>((resolve, reject) =>
@@ -140,5 +142,66 @@ describe("rooms store: read state from the server", () => {
     expect(posts.map((p) => [p.roomId, p.seq])).toEqual([["r1", 12]]);
     expect([store.lastRead("r1"), store.lastRead("r2")]).toEqual([12, 8]);
     expect(stored).toEqual({});
+  });
+});
+
+describe("rooms store: DMs, changes and removals", () => {
+  const dm = (id: string, state?: Partial<ReadState>) => roomListing(id, { name: `dm:${id}`, kind: "dm", visibility: "private", ...state });
+
+  it("holds the rooms by name, then the DMs as the server orders them; a DM with a new message moves to the top", async () => {
+    const { store } = setup([listing("ops"), listing("general")], {}, [dm("d2", { lastReadSeq: 3, unreadCount: 2, mentionCount: 0 }), dm("d1")]);
+    await store.load();
+    expect(store.joined().map((r) => r.id)).toEqual(["general", "ops", "d2", "d1"]);
+    expect(store.dms().map((r) => r.id)).toEqual(["d2", "d1"]);
+    // Read state works as in a room.
+    expect(store.unread("d2")).toBe(2);
+    store.arrived(message("d1", 4));
+    expect(store.dms().map((r) => r.id)).toEqual(["d1", "d2"]);
+    expect(store.unread("d1")).toBe(1);
+    // A room's message does not reorder anything.
+    store.arrived(message("ops", 9));
+    expect(store.joined().map((r) => r.id)).toEqual(["general", "ops", "d1", "d2"]);
+  });
+
+  it("keeps the rooms when the DMs cannot be listed", async () => {
+    const { store, http } = setup([listing("general")]);
+    http.dms.mockRejectedValueOnce(new Error("network"));
+    await store.load();
+    expect(store.joined().map((r) => r.id)).toEqual(["general"]);
+  });
+
+  it("a started DM, and one the user was added to elsewhere, go first among the DMs", async () => {
+    const { store, http } = setup([listing("general")], {}, [dm("d1")]);
+    await store.load();
+    const room = await store.startDm(["u2", "u3"]);
+    expect(http.startDm).toHaveBeenCalledWith(["u2", "u3"]);
+    expect(store.dms().map((r) => r.id)).toEqual([room.id, "d1"]);
+    store.added(dm("d9"));
+    store.added(listing("alpha"));
+    expect(store.joined().map((r) => r.id)).toEqual(["alpha", "general", "d9", room.id, "d1"]);
+    // Added twice (two frames saying it): held once.
+    store.added(dm("d9"));
+    expect(store.dms()).toHaveLength(3);
+  });
+
+  it("applies a room's new name and the user's new role, keeping the order by name", async () => {
+    const { store } = setup([listing("r1", { name: "alpha", role: "member" }), listing("r2", { name: "beta" })]);
+    await store.load();
+    store.update("r1", { name: "zulu", visibility: "private" });
+    store.update("r1", { role: "moderator" });
+    expect(store.joined().map((r) => [r.id, r.name, r.visibility, r.role])).toEqual([
+      ["r2", "beta", "public", undefined],
+      ["r1", "zulu", "private", "moderator"],
+    ]);
+  });
+
+  it("remembers why the user was removed until they are in the room again", async () => {
+    const { store } = setup([listing("r1")]);
+    await store.load();
+    store.noteRemoval("r1", { label: "#r1", reason: "banned" });
+    store.removed("r1");
+    expect([store.isMember("r1"), store.removal("r1")]).toEqual([false, { label: "#r1", reason: "banned" }]);
+    await store.join("r1");
+    expect(store.removal("r1")).toBeUndefined();
   });
 });

@@ -9,5 +9,7 @@ export const roomListing = (id: string, extra: Partial<RoomListing> = {}): RoomL
   createdAt: "",
   memberCount: 2,
   onlineCount: 0,
+  kind: "room",
+  visibility: "public",
   ...extra,
 });

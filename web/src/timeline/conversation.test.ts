@@ -17,9 +17,9 @@ const msg = (seq: number, user = alice, extra: Partial<Message> = {}): Message =
 });
 
 describe("conversation rules", () => {
-  it("lets the author edit, and the author or the room's creator delete, nothing once deleted", () => {
+  it("lets the author edit, and the author or the room's owners and moderators delete, nothing once deleted", () => {
     expect([canEdit(msg(1), alice), canEdit(msg(1, bob), alice), canEdit(msg(1, alice, { deleted: true }), alice)]).toEqual([true, false, false]);
-    expect([canDelete(msg(1, bob), alice), canDelete(msg(1, bob), alice, alice.id), canDelete(msg(1, bob, { deleted: true }), alice, alice.id)]).toEqual([
+    expect([canDelete(msg(1, bob), alice), canDelete(msg(1, bob), alice, true), canDelete(msg(1, bob, { deleted: true }), alice, true)]).toEqual([
       false,
       true,
       false,

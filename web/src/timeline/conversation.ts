@@ -7,8 +7,8 @@ import type { ReactionDetail } from "../transport/http-client.ts";
  * Each resolves once the server has done it; the view changes only with the room's events.
  */
 export interface Conversation {
-  /** The room's creator, who may delete any message in it. */
-  roomCreatedBy?: string;
+  /** The user owns or moderates the room, or runs the server (not in a DM): they may delete any message in it. */
+  moderates?: boolean;
   edit(message: Message, body: string): Promise<void>;
   remove(message: Message): Promise<void>;
   toggleReaction(message: Message, emoji: string): Promise<void>;
@@ -23,8 +23,8 @@ export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀"] as con
 /** Only the author edits a message, and not once it is deleted. */
 export const canEdit = (message: Message, me: User) => !message.deleted && message.user.id === me.id;
 
-/** The author deletes a message, and so does the room's creator (moderator roles come later). */
-export const canDelete = (message: Message, me: User, roomCreatedBy?: string) => !message.deleted && (message.user.id === me.id || roomCreatedBy === me.id);
+/** The author deletes a message, and so do the room's owners and moderators (and a server admin). */
+export const canDelete = (message: Message, me: User, moderates = false) => !message.deleted && (message.user.id === me.id || moderates);
 
 /** The newest message of ours that can still be edited: what ↑ in an empty composer edits. */
 export const lastEditable = (messages: readonly Message[], me: User) => messages.findLast((m) => canEdit(m, me));

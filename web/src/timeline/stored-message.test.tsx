@@ -24,11 +24,11 @@ const msg = (seq: number, user = bob, extra: Partial<Message> = {}): Message => 
 });
 
 /** The timeline signed in as alice, with a conversation whose calls are recorded. */
-function setup(messages: Message[], options: { roomCreatedBy?: string; threads?: boolean } = {}) {
+function setup(messages: Message[], options: { moderates?: boolean; threads?: boolean } = {}) {
   const store = createTimelineStore();
   store.ensure("r1");
   const conversation = {
-    roomCreatedBy: options.roomCreatedBy,
+    moderates: options.moderates,
     edit: vi.fn(async (_m: Message, _body: string) => {}),
     remove: vi.fn(async (_m: Message) => {}),
     toggleReaction: vi.fn(async (_m: Message, _emoji: string) => {}),
@@ -73,8 +73,8 @@ describe("message actions, reactions and edits", () => {
     expect(conversation.toggleReaction).toHaveBeenCalledWith(expect.objectContaining({ id: "m2" }), "🎉");
   });
 
-  it("lets the room's creator delete anyone's message, after confirming", async () => {
-    const { buttonsOf, conversation, article } = setup([msg(1, bob)], { roomCreatedBy: alice.id });
+  it("lets the room's owners and moderators delete anyone's message, after confirming", async () => {
+    const { buttonsOf, conversation, article } = setup([msg(1, bob)], { moderates: true });
     await settle();
     expect(buttonsOf(1)).toContain("Delete message");
     const confirm = vi.fn(() => false);

@@ -113,7 +113,7 @@ export function StoredMessage(props: StoredMessageProps) {
           <MessageActions
             message={message()}
             canEdit={canEdit(message(), props.me)}
-            canDelete={canDelete(message(), props.me, props.conversation!.roomCreatedBy)}
+            canDelete={canDelete(message(), props.me, props.conversation!.moderates)}
             link={messageLink(message())}
             onReact={react}
             onEdit={() => props.onEditing(true)}

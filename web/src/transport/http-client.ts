@@ -1,7 +1,30 @@
-import type { ErrorBody, Member, Message, NotifyLevel, ReactionSummary, ReadState, Room, RoomNotifications, SearchPage, User } from "@parley/protocol";
+import type {
+  Ban,
+  ErrorBody,
+  Member,
+  MemberRole,
+  Message,
+  NotifyLevel,
+  ReactionSummary,
+  ReadState,
+  Room,
+  RoomNotifications,
+  RoomVisibility,
+  SearchPage,
+  User,
+} from "@parley/protocol";
 
+/** A member's rank in a room: owners and moderators manage it (docs/protocol.md, "Private rooms, DMs and roles"). */
+export type RoomRole = MemberRole;
+export type { RoomVisibility };
+/** What the access model adds to a room: a DM (`kind` "dm") names its participants, a joined room the caller's role. */
+export type AccessFields = Partial<Pick<Room, "kind" | "visibility" | "role" | "members">>;
 /** A room as `GET /api/rooms` lists it (extension: `joined`); a joined room carries the user's read state and notification settings there. */
 export type RoomListing = Room & { joined?: boolean; notifications?: RoomNotifications } & Partial<ReadState>;
+/** A room's member as `GET …/members` lists it: with whether they are online, and their role. */
+export type RoomMember = Member;
+/** What in a room `PATCH /api/rooms/:roomId` changes. */
+export type RoomChange = Partial<{ name: string; topic: string; visibility: RoomVisibility }>;
 export interface Session {
   user: User;
   token: string;
@@ -71,7 +94,8 @@ export class HttpClient {
   logoutAll = () => this.call<{ ok: true }>("POST", "/api/auth/logout-all");
   /** Extension: changes the password; every other session ends, this one gets a new session. */
   changePassword = (currentPassword: string, newPassword: string) => this.call<Session>("POST", "/api/auth/password", { currentPassword, newPassword });
-  me = () => this.call<{ user: User }>("GET", "/api/me");
+  /** The signed-in user; `admin` when they run the server (they moderate every room that is not a DM). */
+  me = () => this.call<{ user: User; admin?: boolean }>("GET", "/api/me");
   /** The user's default notification level for their rooms. */
   notificationLevel = () => this.call<{ notifications: { level: NotifyLevel } }>("GET", "/api/me/notifications");
   setNotificationLevel = (level: NotifyLevel) => this.call<{ notifications: { level: NotifyLevel } }>("PUT", "/api/me/notifications", { level });
@@ -86,14 +110,35 @@ export class HttpClient {
     const suffix = query.size ? `?${query}` : "";
     return this.call<{ rooms: RoomListing[] }>("GET", `/api/rooms${suffix}`);
   }
-  createRoom = (name: string, topic?: string) => this.call<{ room: RoomListing }>("POST", "/api/rooms", topic ? { name, topic } : { name });
+  createRoom = (name: string, topic?: string, visibility: RoomVisibility = "public") =>
+    this.call<{ room: RoomListing }>("POST", "/api/rooms", { name, ...(topic ? { topic } : {}), ...(visibility === "private" ? { visibility } : {}) });
+  /** Changes a room's name, topic or visibility (owners and moderators); every member hears `room.updated`. */
+  updateRoom = (roomId: string, change: RoomChange) => this.call<{ room: RoomListing }>("PATCH", `/api/rooms/${enc(roomId)}`, change);
   room = (roomId: string) => this.call<{ room: RoomListing; online: User[] }>("GET", `/api/rooms/${enc(roomId)}`);
   join = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/join`);
   leave = (roomId: string) => this.call<{ room: RoomListing }>("POST", `/api/rooms/${enc(roomId)}/leave`);
   /** Moves the user's read marker in the room to `seq` (the server never moves it back); every device hears of it. */
   markRead = (roomId: string, seq: number) => this.call<{ readState: ReadState }>("POST", `/api/rooms/${enc(roomId)}/read`, { seq });
   /** Everyone in the room, by username, each with whether they are online. */
-  members = (roomId: string) => this.call<{ members: Member[] }>("GET", `/api/rooms/${enc(roomId)}/members`);
+  members = (roomId: string) => this.call<{ members: RoomMember[] }>("GET", `/api/rooms/${enc(roomId)}/members`);
+  /** Adds someone to the room at once (no pending invite): 201 when added, 200 when already in. */
+  invite = (roomId: string, userId: string) => this.call<{ member: RoomMember }>("POST", `/api/rooms/${enc(roomId)}/invites`, { userId });
+  /** Makes a member owner, moderator or member (owners only). */
+  setRole = (roomId: string, userId: string, role: RoomRole) =>
+    this.call<{ member: RoomMember }>("PUT", `/api/rooms/${enc(roomId)}/members/${enc(userId)}`, { role });
+  /** Removes a member (a kick): they may join again, a public room's directory still shows it. */
+  removeMember = (roomId: string, userId: string) => this.call<{ ok: true }>("DELETE", `/api/rooms/${enc(roomId)}/members/${enc(userId)}`);
+  /** Removes and bans someone: they cannot join or be invited until unbanned. */
+  ban = (roomId: string, userId: string) => this.call<{ ban: Ban }>("POST", `/api/rooms/${enc(roomId)}/bans`, { userId });
+  bans = (roomId: string) => this.call<{ bans: Ban[] }>("GET", `/api/rooms/${enc(roomId)}/bans`);
+  unban = (roomId: string, userId: string) => this.call<{ ok: true }>("DELETE", `/api/rooms/${enc(roomId)}/bans/${enc(userId)}`);
+
+  /** The user's direct messages, the most recently active first, each with its participants and read state. */
+  dms = () => this.call<{ dms: RoomListing[] }>("GET", "/api/dms");
+  /** The DM of the user and `userIds` (1 to 7 others): made, or the existing one for the same people. */
+  startDm = (userIds: string[]) => this.call<{ room: RoomListing }>("POST", "/api/dms", { userIds });
+  /** Users whose name starts with `q` (any case), by name: for picking DM participants and invitees. */
+  users = (q: string, limit = 8) => this.call<{ users: User[] }>("GET", `/api/users?${new URLSearchParams({ q, limit: String(limit) })}`);
 
   /** A page of messages, oldest first: the newest below `beforeSeq`, or with `afterSeq` the oldest above it. */
   history(roomId: string, page: { beforeSeq?: number; afterSeq?: number; limit?: number } = {}) {

@@ -85,9 +85,9 @@ export function registerAuthRoutes(
   });
 
   app.get("/api/me", authenticate, async (c) => {
-    const user = await store.findUser(c.get("user").id);
-    if (!user) throw new ApiError("unauthorized", "this account no longer exists");
-    return c.json({ user });
+    const account = await store.account(c.get("user").id);
+    if (!account) throw new ApiError("unauthorized", "this account no longer exists");
+    return c.json({ user: account.user, ...(account.admin ? { admin: true } : {}) });
   });
 
   app.get("/api/me/notifications", authenticate, async (c) => {

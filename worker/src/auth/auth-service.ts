@@ -5,7 +5,7 @@ import type { AttemptBudget, BudgetDecision } from "../ports/attempt-budget.ts";
 import type { PasswordHasher } from "../ports/password-hasher.ts";
 import type { DeviceClaims, DeviceTokens } from "./device-tokens.ts";
 import { FairHashQueue } from "./fair-hash-queue.ts";
-import type { RefreshTokens } from "./refresh-tokens.ts";
+import { hashRefreshToken, type RefreshTokens } from "./refresh-tokens.ts";
 import type { SignOut } from "./sign-out.ts";
 
 type Rate = { max: number; windowSeconds: number };
@@ -64,6 +64,7 @@ export class AuthService {
   private readonly hashing: FairHashQueue;
   /** Compared against when the user does not exist, so both paths cost one bcrypt. */
   private readonly dummyHash: Promise<string>;
+  private readonly adminKeys: Set<string>;
 
   constructor(
     private readonly store: Store,
@@ -75,7 +76,10 @@ export class AuthService {
     private readonly signOut: SignOut,
     private readonly clock: Clock,
     limits: AuthLimits,
+    /** ADMIN_USERNAMES: these become server admins when they register. */
+    adminUsernames: readonly string[] = [],
   ) {
+    this.adminKeys = new Set(adminUsernames.map((u) => u.toLowerCase()));
     // People mistype: the whole allowance is available at once, refilled over the window.
     const bucket = ({ max, windowSeconds }: Rate) => new TokenBuckets(max, max / windowSeconds, clock);
     this.loginBuckets = bucket(limits.login);
@@ -91,7 +95,7 @@ export class AuthService {
     if (!decision.ok) throw rateLimited(decision, "registrations from this address");
     if (await this.store.findUserByName(username)) throw taken();
     const passwordHash = await this.hashing.run(`address:${client.address}`, () => this.hasher.hash(password));
-    const user = await this.store.createUser({ id: crypto.randomUUID(), username, passwordHash });
+    const user = await this.store.createUser({ id: crypto.randomUUID(), username, passwordHash }, { admin: this.adminKeys.has(username.toLowerCase()) });
     if (!user) throw taken();
     return this.signedIn(user, client);
   }
@@ -123,6 +127,9 @@ export class AuthService {
     }
     if (!found || !ok) throw new ApiError("unauthorized", "invalid username or password");
     await giveBack();
+    // Told only to someone who knows the password: a locked account is no oracle for guessing. Read
+    // again after the hash (the slow part), so a lock during it is not missed.
+    if (found.lockedAt || (await this.store.account(found.id))?.lockedAt) throw locked();
     return this.signedIn({ id: found.id, username: found.username }, client);
   }
 
@@ -130,7 +137,13 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<SessionGrant> {
     // Dated before the rotation: a sign-out everywhere racing it then covers this token too (SignOut.everywhere).
     const at = this.clock.now();
-    const next = await this.refreshTokens.rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId));
+    const next = await this.refreshTokens
+      .rotate(refreshToken, (familyId, userId) => this.signOut.family(familyId, userId))
+      .catch(async (error: unknown) => {
+        // Locking revoked the session's tokens: its owner hears why rather than "invalid token".
+        if ((await this.store.refreshTokenOwner(await hashRefreshToken(refreshToken)))?.locked) throw locked();
+        throw error;
+      });
     const access = await this.tokens.issue(next.user, { sid: next.familyId, at });
     return { user: next.user, token: access.token, expiresAt: access.expiresAt, refreshToken: next.refreshToken, refreshExpiresAt: next.refreshExpiresAt };
   }
@@ -186,3 +199,4 @@ export class AuthService {
 const hashingClient = (device: DeviceClaims | undefined, client: AuthClient) => (device ? `device:${device.deviceId}` : `address:${client.address}`);
 
 const taken = () => new ApiError("conflict", "that username is taken");
+const locked = () => new ApiError("forbidden", "account locked");

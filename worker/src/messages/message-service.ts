@@ -1,15 +1,18 @@
 import { isReactionEmoji, parseMentions, type Message, type ReactionSummary, type User } from "@parley/protocol";
 import { EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
-import { ApiError, type Clock, invalid, notFound, TokenBuckets } from "@parley/common";
+import { ApiError, type Clock, invalid, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { RoomHub } from "../realtime/room-hub.ts";
+import { rankOf } from "../rooms/role-rules.ts";
+import { RoomGate } from "../rooms/room-gate.ts";
 import { messageIdParam, roomIdParam } from "../rooms/room-id.ts";
 import { LocalRoomWrites, type RoomWrites } from "./room-writes.ts";
 
 /** Sending messages, the same way over HTTP and WebSocket: rate-limited, members only, idempotent. */
 export class MessageService {
   private readonly buckets: TokenBuckets;
+  private readonly gate: RoomGate;
 
   constructor(
     private readonly store: Store,
@@ -20,6 +23,7 @@ export class MessageService {
     private readonly writes: RoomWrites = new LocalRoomWrites(store, hub),
   ) {
     this.buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, clock);
+    this.gate = new RoomGate(store);
   }
 
   /**
@@ -48,7 +52,8 @@ export class MessageService {
     const message = { id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply, ...(addressed ? { addressed } : {}) };
     const appended = this.writes.append(message).catch((error: unknown) => {
       if (error instanceof NoSuchParentError) throw new ApiError("not_found", error.message);
-      throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
+      if (error instanceof NotMemberError) return this.refuseNonMember(roomId, user.id);
+      throw error;
     });
     if (broadcast === "here")
       void appended.then(
@@ -64,9 +69,12 @@ export class MessageService {
     return this.change(roomId, messageId, user, () => this.store.editMessage({ roomId, messageId, user, body, at: new Date(this.clock.now()), usernames }));
   }
 
-  /** Deletes a message (the user's own, or any in a room they created): a tombstone stays, the body is gone. */
+  /**
+   * Deletes a message (the user's own; any for the room's owners and moderators, and for a server
+   * admin in a room that is not a DM, member or not): a tombstone stays, the body is gone.
+   */
   delete(user: User, roomId: string, messageId: string): Promise<Message> {
-    return this.change(roomId, messageId, user, () => this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) }));
+    return this.change(roomId, messageId, user, () => this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) }), true);
   }
 
   /** Adds (`on`) or takes back the user's reaction; answers the message's reactions as they are now. */
@@ -90,9 +98,13 @@ export class MessageService {
     messageId: string,
     user: User,
     run: () => Promise<R>,
+    moderating = false,
   ): Promise<NonNullable<R["message"]>> {
     roomId = roomIdParam(roomId);
     messageIdParam(messageId);
+    // Visibility first: a private room's stranger hears "room not found" whatever the message id.
+    const access = await this.gate.see(roomId, user.id, { moderating });
+    if (!access.role && !(moderating && rankOf(access, access.room) !== "none")) throw new ApiError("forbidden", "join the room first");
     const decision = this.buckets.take(user.id);
     if (!decision.ok) throw rateLimited(decision, "messages");
     try {
@@ -101,19 +113,19 @@ export class MessageService {
       return result.message as NonNullable<R["message"]>;
     } catch (error) {
       if (error instanceof EventRefused) throw new ApiError(error.code, error.message);
-      if (error instanceof NotMemberError) {
-        if (!(await this.store.getRoom(roomId))) throw notFound("room");
-        throw new ApiError("forbidden", "join the room first");
-      }
+      if (error instanceof NotMemberError) return this.refuseNonMember(roomId, user.id);
       throw error;
     }
   }
 
-  /** 404 for a room that does not exist, 403 for one the user is not in. */
+  /** 404 for a room that does not exist or that the user may not see (private, DM), 403 for a public one they are not in. */
   async requireMember(roomId: string, userId: string): Promise<void> {
-    roomIdParam(roomId);
-    if (await this.store.isMember(roomId, userId)) return;
-    if (!(await this.store.getRoom(roomId))) throw notFound("room");
+    await this.gate.member(roomId, userId);
+  }
+
+  /** The store found the user no member (they left meanwhile): the error the gate gives them now. */
+  private async refuseNonMember(roomId: string, userId: string): Promise<never> {
+    await this.gate.member(roomId, userId);
     throw new ApiError("forbidden", "join the room first");
   }
 }

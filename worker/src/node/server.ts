@@ -124,6 +124,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       refreshTtlSeconds: config.refreshTtlSeconds,
       allowedOrigins: config.allowedOrigins,
       trustedProxies: config.trustedProxies,
+      adminUsernames: config.adminUsernames,
       rates: config.rates,
       sockets: config.sockets,
       writeForwardTimeoutMs: config.writeForwardTimeoutMs,

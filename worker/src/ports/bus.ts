@@ -11,8 +11,8 @@ export type RoomEvent =
   | { kind: "typing"; roomId: string; user: User }
   /** An event of one user's stream, on that user's channel (userChannelOf). */
   | { kind: "user"; userId: string; event: UserEvent }
-  /** The user left the room: every worker drops that user's subscriptions to it. */
-  | { kind: "left"; roomId: string; userId: string }
+  /** The user left the room, or was removed from it (`reason` "removed"): every worker drops that user's subscriptions to it. */
+  | { kind: "left"; roomId: string; userId: string; reason?: "removed" }
   /** A token or session was revoked: every worker closes the sockets using it (on SESSIONS_CHANNEL). */
   | { kind: "revoked"; jti: string }
   /** The user signed out everywhere (or changed password): every worker closes the sockets of tokens issued up to `before`. */

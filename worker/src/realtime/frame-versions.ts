@@ -58,6 +58,11 @@ export const frameVersions = {
     return version === 1 ? undefined : encode(entry);
   },
 
+  /** `unsubscribed`: a user removed from the room (kicked, banned) hears "removed" in v2, "left" in v1 as before. */
+  unsubscribed(version: ProtocolVersion, roomId: string, reason: "left" | "requested" | "removed"): string {
+    return encode({ type: "unsubscribed", roomId, reason: reason === "removed" && version === 1 ? "left" : reason });
+  },
+
   /** Whether flushing presence to this version needs the whole online list. */
   needsList: (version: ProtocolVersion) => version === 1,
 };

@@ -177,6 +177,21 @@ describe("RoomHub across two workers", () => {
     expect(b.isSubscribed(onB.peer, roomId)).toBe(false);
   });
 
+  it("ends a removed user's subscriptions on every worker: 'removed' on parley.v2, 'left' on parley.v1", async () => {
+    const v2OnB = recordingPeer(bob, crypto.randomUUID(), 2);
+    const v1OnB = recordingPeer(bob);
+    const aliceOnB = recordingPeer(alice, crypto.randomUUID(), 2);
+    for (const p of [v2OnB, v1OnB, aliceOnB]) await b.subscribe(p.peer, roomId);
+    await store.removeMember(roomId, bob.id, { by: alice, reason: "kicked", at: new Date() });
+    await a.removed(roomId, bob.id);
+    await settle();
+    expect(v2OnB.frames.at(-1)).toEqual({ type: "unsubscribed", roomId, reason: "removed" });
+    expect(v1OnB.frames.at(-1)).toEqual({ type: "unsubscribed", roomId, reason: "left" });
+    expect(b.isSubscribed(aliceOnB.peer, roomId)).toBe(true);
+    // Subscribing again, even from where it was, is refused: bob is no member.
+    await expect(b.subscribe(v2OnB.peer, roomId, 0)).rejects.toMatchObject({ code: "forbidden" });
+  });
+
   describe("user streams", () => {
     /** The seqs of the user-stream events a peer was sent. */
     const mentionSeqs = (p: { frames: ServerFrame[] }) => p.frames.filter((f): f is UserEvent => f.type === "userEvent").map((f) => f.seq);

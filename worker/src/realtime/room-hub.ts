@@ -1,6 +1,6 @@
 import { LIMITS, type Message, type RoomEvent as StreamEvent, type User } from "@parley/protocol";
 import type { Store } from "@parley/db";
-import { ApiError, notFound, type Logger } from "@parley/common";
+import type { Logger } from "@parley/common";
 import { SESSIONS_CHANNEL, type Bus, type InboxEvent, type RoomEvent, type SessionEvent } from "../ports/bus.ts";
 import { noMetrics, type Metrics } from "../metrics.ts";
 import type { Presence } from "../ports/presence.ts";
@@ -9,12 +9,16 @@ import { readOnline, readSnapshot } from "./online-snapshot.ts";
 import { encode, type Peer } from "./peer.ts";
 import { PresenceCoalescer, type PresenceWindow, type Scheduler } from "./presence-coalescer.ts";
 import { RoomChannel } from "./room-channel.ts";
+import { RoomGate } from "../rooms/room-gate.ts";
 import { UserStreams } from "./user-streams.ts";
 import type { AddressedUserEvent } from "@parley/db";
 
 /** A room's stream in seq order: a message (its creation), or an edit, deletion or reaction. */
 type LogEntry = Message | StreamEvent;
 const timeOf = (entry: LogEntry) => (isRoomEvent(entry) ? entry.at : entry.createdAt);
+
+/** Why a subscription ended, as the `unsubscribed` frame says it. */
+type EndReason = "left" | "requested" | "removed";
 
 /** Gap fills and replays read the store in pages of this many log entries. */
 const FILL_PAGE = 500;
@@ -48,10 +52,12 @@ export class RoomHub {
   private readonly metrics: Metrics;
   /** The users' own streams (mentions), on the same bus and store. */
   readonly users: UserStreams;
+  private readonly gate: RoomGate;
 
   constructor(private readonly deps: HubDeps) {
     this.metrics = deps.metrics ?? noMetrics;
     this.users = new UserStreams(deps);
+    this.gate = new RoomGate(deps.store);
     this.coalescer = new PresenceCoalescer(
       (roomId, window) => void this.flushPresence(roomId, window).catch((err) => deps.logger.warn({ err, roomId }, "presence flush failed")),
       deps.presenceWindowMs,
@@ -73,7 +79,7 @@ export class RoomHub {
     return this.run(roomId, async (ch) => {
       const existing = ch.subscribers.get(peer.id);
       const again = existing !== undefined;
-      if (!again) await this.requireMember(roomId, peer.user.id);
+      if (!again) await this.gate.member(roomId, peer.user.id);
       await this.prepare(ch);
       // A connection subscribing again is never sent what it was already sent, whatever afterSeq says.
       let from = Math.max(afterSeq ?? ch.delivered, existing?.cursor ?? 0);
@@ -105,7 +111,7 @@ export class RoomHub {
   }
 
   /** Ends a peer's subscription; `reason` is sent to the peer as `unsubscribed`. */
-  unsubscribe(peer: Peer, roomId: string, reason: "left" | "requested" = "requested"): Promise<void> {
+  unsubscribe(peer: Peer, roomId: string, reason: EndReason = "requested"): Promise<void> {
     if (!this.channels.has(roomId)) return Promise.resolve();
     return this.run(roomId, (ch) => this.endSubscription(ch, peer, reason));
   }
@@ -192,6 +198,12 @@ export class RoomHub {
   left(roomId: string, userId: string): Promise<void> {
     this.publish(roomId, { kind: "left", roomId, userId });
     return this.dropUser(roomId, userId);
+  }
+
+  /** The user was kicked or banned: as `left`, their subscriptions end on every worker, with reason "removed" (v2). */
+  removed(roomId: string, userId: string): Promise<void> {
+    this.publish(roomId, { kind: "left", roomId, userId, reason: "removed" });
+    return this.dropUser(roomId, userId, "removed");
   }
 
   /** Announces the users of dead workers as gone; run periodically. */
@@ -318,32 +330,25 @@ export class RoomHub {
         ch.broadcast(encode({ type: "typing", roomId, user: event.user }), event.user.id);
         break;
       case "left":
-        void this.dropUser(roomId, event.userId);
+        void this.dropUser(roomId, event.userId, event.reason ?? "left");
         break;
     }
   }
 
   /** Ends a user's subscriptions to a room, on the room's queue: after any subscribe already under way. */
-  private dropUser(roomId: string, userId: string): Promise<void> {
+  private dropUser(roomId: string, userId: string, reason: EndReason = "left"): Promise<void> {
     if (!this.channels.has(roomId)) return Promise.resolve();
     return this.run(roomId, async (ch) => {
       const peers = [...ch.subscribers.values()].filter((s) => s.peer.user.id === userId).map((s) => s.peer);
-      for (const peer of peers) await this.endSubscription(ch, peer, "left");
+      for (const peer of peers) await this.endSubscription(ch, peer, reason);
     });
   }
 
-  private async endSubscription(ch: RoomChannel, peer: Peer, reason: "left" | "requested"): Promise<void> {
+  private async endSubscription(ch: RoomChannel, peer: Peer, reason: EndReason): Promise<void> {
     if (!ch.subscribers.delete(peer.id)) return;
     this.trackPeerRoom(peer.id, ch.roomId, false);
-    peer.send(encode({ type: "unsubscribed", roomId: ch.roomId, reason }));
+    peer.send(frameVersions.unsubscribed(peer.version, ch.roomId, reason));
     if (ch.removeConnection(peer.user)) await this.announce(ch, peer.user, "leave");
-  }
-
-  /** 404 for a room that does not exist, 403 for one the user is not in. */
-  private async requireMember(roomId: string, userId: string): Promise<void> {
-    if (await this.deps.store.isMember(roomId, userId)) return;
-    if (!(await this.deps.store.getRoom(roomId))) throw notFound("room");
-    throw new ApiError("forbidden", "join the room first");
   }
 
   /** Records a user's first or last local connection in the shared presence, and tells everyone if it changed. */

@@ -8,6 +8,12 @@ export function roomIdParam(value: string): string {
   return value.toLowerCase();
 }
 
+/** A user id from a path: anything that is not a UUID cannot be a user (404). */
+export function userIdParam(value: string): string {
+  if (!UUID.test(value)) throw notFound("user");
+  return value.toLowerCase();
+}
+
 /** A message id from a path: anything that is not a UUID cannot be a message (404). */
 export function messageIdParam(value: string): string {
   if (!UUID.test(value)) throw notFound("message");

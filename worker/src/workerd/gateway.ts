@@ -178,6 +178,7 @@ export class ParleyGateway {
         refreshTtlSeconds: config.refreshTtlSeconds,
         allowedOrigins: config.allowedOrigins,
         trustedProxies: config.trustedProxies,
+        adminUsernames: config.adminUsernames,
         rates: config.rates,
         sockets: config.sockets,
       },
