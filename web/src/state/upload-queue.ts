@@ -40,6 +40,8 @@ export interface UploadQueue {
 
 export interface UploadsDeps {
   upload: (file: File, name: string, how: UploadOptions) => Promise<Attachment>;
+  /** Hands a sent file's bytes to the file cache, so our own message shows it without fetching it back. */
+  seed?: (id: string, file: File) => void;
   /** Object URLs for thumbnails: the browser's by default. */
   urls?: Pick<typeof URL, "createObjectURL" | "revokeObjectURL">;
 }
@@ -51,7 +53,7 @@ function reasonOf(error: ApiError): { error: string; retryable: boolean } {
 }
 
 /** The upload queues of a chat, one per composer key (a room's id, a thread's key), kept across room switches. */
-export function createUploadsStore({ upload, urls = URL }: UploadsDeps) {
+export function createUploadsStore({ upload, seed, urls = URL }: UploadsDeps) {
   const queues = new Map<string, UploadQueue & { clear(): void }>();
   let next = 0;
 
@@ -108,6 +110,7 @@ export function createUploadsStore({ upload, urls = URL }: UploadsDeps) {
       take() {
         const done = items().filter((i) => i.status === "done");
         drop(new Set(done.map((i) => i.key)));
+        done.forEach((i) => seed?.(i.upload!.id, i.file));
         return done.map((i) => ({ attachment: i.upload!, file: i.file }));
       },
       clear: () => drop(new Set(items().map((i) => i.key))),

@@ -13,6 +13,9 @@ export interface Attachment {
   height?: number;
 }
 
+/** The ids a message's `attachments` field sends. */
+export const idsOf = (attachments: readonly Attachment[] = []) => attachments.map((a) => a.id);
+
 /** The part of the browser's XMLHttpRequest an upload uses; tests pass a fake. */
 export interface XhrLike {
   status: number;
