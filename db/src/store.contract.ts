@@ -5,6 +5,7 @@ import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
 import { roomEventsContract } from "./room-events.contract.ts";
 import { searchContract } from "./search.contract.ts";
+import { uploadsContract } from "./uploads.contract.ts";
 import { userEventsContract } from "./user-events.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
@@ -98,6 +99,13 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
       const [ops, dev] = [await newRoom(alice, unique("ops")), await newRoom(alice, unique("dev"))];
       await Promise.all([store.join(ops.id, bob.id), store.join(dev.id, bob.id)]);
       return { store, ops, dev, alice, bob, carol };
+    });
+
+    uploadsContract(async () => {
+      const [alice, bob, carol] = await Promise.all([newUser("alice"), newUser("bob"), newUser("carol")]);
+      const room = await newRoom(alice);
+      await store.join(room.id, bob.id);
+      return { store, roomId: room.id, alice, bob, carol };
     });
 
     describe("rooms", () => {

@@ -25,6 +25,10 @@ export const LIMITS = {
   unreadCountMax: 1000,
   /** Users one message can mention by name; names past it are plain text. */
   mentionsMax: 50,
+  /** Files one message may carry. */
+  attachmentsMax: 10,
+  /** Characters of an upload's file name. */
+  uploadNameMax: 255,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

@@ -7,3 +7,4 @@ export { idempotencyKeys } from "./idempotency-keys.ts";
 export { refreshTokens } from "./refresh-tokens.ts";
 export { roomEvents, reactions } from "./room-events.ts";
 export { userSeq, userEvents } from "./user-events.ts";
+export { uploads } from "./uploads.ts";
