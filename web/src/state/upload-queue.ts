@@ -1,11 +1,12 @@
 import { createSignal, type Accessor } from "solid-js";
+import { LIMITS } from "@parley/protocol/client";
 import { sizeOf } from "../lib/format.ts";
 import type { Attachment, UploadOptions } from "../transport/file-transfer.ts";
 import type { ApiError } from "../transport/http-client.ts";
 
 /** The server's defaults (`UPLOAD_MAX_BYTES`, attachments per message): checked here for an immediate answer; the server's is the one that counts. */
 export const UPLOAD_MAX_BYTES = 25 * 1024 * 1024;
-export const ATTACHMENTS_MAX = 10;
+export const ATTACHMENTS_MAX = LIMITS.attachmentsMax;
 
 /** One file in a composer: uploading (with its progress), uploaded, or refused with the reason. */
 export interface UploadItem {

@@ -12,8 +12,7 @@ export const PREVIEW_MAX = { width: 360, height: 240 } as const;
 const UNKNOWN_BOX = { width: 240, height: 160 } as const;
 
 /** The files a message carries (none for a tombstone). */
-export const attachmentsOf = (message: Message): readonly Attachment[] =>
-  message.deleted ? [] : ((message as Message & { attachments?: Attachment[] }).attachments ?? []);
+export const attachmentsOf = (message: Message): readonly Attachment[] => (message.deleted ? [] : (message.attachments ?? []));
 
 /** Whether the UI shows the file inline: the server's sniffed image types (SVG is never one). */
 export const isImage = (a: Attachment) => /^image\/(png|jpeg|gif|webp)$/.test(a.contentType);

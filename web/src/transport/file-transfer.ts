@@ -1,17 +1,8 @@
-import type { ErrorBody } from "@parley/protocol";
+import type { ErrorBody, Upload } from "@parley/protocol";
 import { ApiError, apiErrorOf, networkError, renewedAfter, type HttpClientOptions } from "./http-client.ts";
 
 /** A stored file as `POST /api/uploads` answers it, and as a message's `attachments` list it. */
-export interface Attachment {
-  id: string;
-  name: string;
-  size: number;
-  /** The type the server sniffed from the bytes (never the one the browser guessed). */
-  contentType: string;
-  /** Images: their size in pixels. */
-  width?: number;
-  height?: number;
-}
+export type Attachment = Upload;
 
 /** The ids a message's `attachments` field sends. */
 export const idsOf = (attachments: readonly Attachment[] = []) => attachments.map((a) => a.id);

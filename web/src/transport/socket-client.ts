@@ -30,8 +30,7 @@ export interface LastClose {
   code: number;
 }
 
-/** A `message` frame; `attachments` are upload ids (docs/protocol.md, "Files"). */
-type MessageFrame = Extract<ClientFrame, { type: "message" }> & { attachments?: string[] };
+type MessageFrame = Extract<ClientFrame, { type: "message" }>;
 
 export interface SocketClientOptions {
   url: string;
