@@ -29,6 +29,10 @@ export const LIMITS = {
   attachmentsMax: 10,
   /** Characters of an upload's file name. */
   uploadNameMax: 255,
+  /** `UPLOAD_MAX_BYTES` when unset: 25 MiB. */
+  uploadBytesDefault: 25 * 1024 * 1024,
+  /** What a multipart upload may hold past its file (boundaries, part headers). */
+  multipartEnvelopeBytes: 16 * 1024,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

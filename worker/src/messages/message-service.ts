@@ -1,5 +1,5 @@
 import { isReactionEmoji, parseMentions, type Message, type ReactionSummary, type User } from "@parley/protocol";
-import { EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
+import { AttachmentRefused, EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { ApiError, type Clock, invalid, notFound, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
@@ -18,6 +18,8 @@ export class MessageService {
     rate: { max: number; windowSeconds: number },
     /** Where sends are stored: on this worker unless the app routes them to the room's owner. */
     private readonly writes: RoomWrites = new LocalRoomWrites(store, hub),
+    /** Called with the uploads a deletion removed, to delete their bytes. */
+    private readonly filesRemoved: (uploadIds: string[]) => void = () => {},
   ) {
     this.buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, clock);
   }
@@ -33,7 +35,7 @@ export class MessageService {
     body: string,
     clientId: string | null,
     knownMember = false,
-    thread: { parentId?: string; alsoToRoom?: boolean } = {},
+    thread: { parentId?: string; alsoToRoom?: boolean; attachments?: string[] } = {},
   ): Promise<{ message: Message; created: boolean }> {
     roomId = roomIdParam(roomId);
     if (!knownMember) await this.requireMember(roomId, user.id);
@@ -45,9 +47,21 @@ export class MessageService {
     // Names and @room are resolved in the transaction that stores the message; @here after it (below).
     const addressed: MentionRequest | undefined =
       usernames.length > 0 || broadcast === "room" ? { usernames, ...(broadcast === "room" ? { broadcast } : {}) } : undefined;
-    const message = { id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply, ...(addressed ? { addressed } : {}) };
+    const files = thread.attachments?.length ? { attachments: thread.attachments } : {};
+    const message = {
+      id: uuidv7(),
+      roomId,
+      user,
+      body,
+      clientId,
+      createdAt: new Date(this.clock.now()),
+      ...reply,
+      ...(addressed ? { addressed } : {}),
+      ...files,
+    };
     const appended = this.writes.append(message).catch((error: unknown) => {
       if (error instanceof NoSuchParentError) throw new ApiError("not_found", error.message);
+      if (error instanceof AttachmentRefused) throw new ApiError("invalid_request", error.message);
       throw error instanceof NotMemberError ? new ApiError("forbidden", "join the room first") : error;
     });
     if (broadcast === "here")
@@ -66,7 +80,11 @@ export class MessageService {
 
   /** Deletes a message (the user's own, or any in a room they created): a tombstone stays, the body is gone. */
   delete(user: User, roomId: string, messageId: string): Promise<Message> {
-    return this.change(roomId, messageId, user, () => this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) }));
+    return this.change(roomId, messageId, user, async () => {
+      const change = await this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) });
+      if (change.removedUploads) this.filesRemoved(change.removedUploads);
+      return change;
+    });
   }
 
   /** Adds (`on`) or takes back the user's reaction; answers the message's reactions as they are now. */
