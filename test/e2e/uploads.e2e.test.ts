@@ -8,8 +8,11 @@ import { startWorkerProcess, type WorkerProcess } from "../support/worker-proces
 import { axeViolations } from "./axe.ts";
 import { buildWebUi, chromiumMissing, keepSignedIn, launchChromium, screenshot, signUp } from "./browser.ts";
 
-/** A real PNG of `width`×`height`: diagonal bands of colour, so a preview shows something. */
-function png(width: number, height: number): Buffer {
+/**
+ * A real PNG of `width`×`height`: diagonal bands of colour, so a preview shows something; with
+ * `grain`, a little noise that does not compress, so the file is big enough for its upload to show progress.
+ */
+function png(width: number, height: number, grain = 0): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
     const length = Buffer.alloc(4);
@@ -26,7 +29,11 @@ function png(width: number, height: number): Buffer {
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const band = Math.floor((x + y) / 40) % 3;
-      rows.set(band === 0 ? [67, 56, 202] : band === 1 ? [129, 140, 248] : [230, 232, 255], y * (width * 3 + 1) + 1 + x * 3);
+      const colour = band === 0 ? [67, 56, 202] : band === 1 ? [129, 140, 248] : [230, 232, 255];
+      rows.set(
+        colour.map((c) => Math.max(0, Math.min(255, c + Math.round((Math.random() - 0.5) * grain)))),
+        y * (width * 3 + 1) + 1 + x * 3,
+      );
     }
   return Buffer.concat([
     Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
@@ -50,11 +57,11 @@ describe.skipIf(chromiumMissing)("uploads in Chromium", () => {
   const pages: { alice?: Page; bob?: Page } = {};
   const contexts: BrowserContext[] = [];
   const tag = Math.random().toString(36).slice(2, 6);
-  const photo = png(800, 450);
+  const photo = png(800, 450, 24);
   const pasted = png(120, 240);
 
-  async function openAs(who: "alice" | "bob") {
-    const context = await browser.newContext({ baseURL: worker.url, viewport: { width: 1280, height: 800 }, colorScheme: "light", acceptDownloads: true });
+  async function openAs(who: "alice" | "bob", viewport = { width: 1280, height: 800 }) {
+    const context = await browser.newContext({ baseURL: worker.url, viewport, colorScheme: "light", acceptDownloads: true });
     contexts.push(context);
     await keepSignedIn(context, sessions[who]);
     const page = await context.newPage();
@@ -86,6 +93,10 @@ describe.skipIf(chromiumMissing)("uploads in Chromium", () => {
 
   it("alice attaches an image and a text file, pastes another image, sees them upload, and sends them", async () => {
     const { alice } = pages as Required<typeof pages>;
+    // A slow uplink (about 1 s for the photo), so its progress bar is seen moving.
+    const network = await alice.context().newCDPSession(alice);
+    await network.send("Network.enable");
+    await network.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: photo.length });
     await alice.locator(".room-column > .composer input[type=file]").setInputFiles([
       { name: "harbour.png", mimeType: "image/png", buffer: photo },
       { name: "agenda.txt", mimeType: "text/plain", buffer: Buffer.from("09:00 coffee\n10:00 roadmap\n") },
@@ -102,6 +113,11 @@ describe.skipIf(chromiumMissing)("uploads in Chromium", () => {
     );
 
     await expect.poll(() => chips(alice).locator(".upload-name").allInnerTexts()).toEqual(["harbour.png", "agenda.txt", "pasted.png"]);
+    const progress = alice.getByRole("progressbar", { name: "Uploading harbour.png" });
+    await expect.poll(() => progress.evaluate((p) => (p as HTMLProgressElement).value)).toBeGreaterThan(0);
+    expect(await alice.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
+    await screenshot(alice, "uploads-progress");
+    await network.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await expect.poll(() => chips(alice).evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))).toEqual(["done", "done", "done"]);
     expect(
       await chips(alice)
@@ -145,8 +161,20 @@ describe.skipIf(chromiumMissing)("uploads in Chromium", () => {
     await message.getByRole("button", { name: "Download agenda.txt" }).click();
     const file = await download;
     expect(file.suggestedFilename()).toBe("agenda.txt");
+    await bob.mouse.move(640, 780);
     await screenshot(bob, "uploads-timeline");
     expect(await axeViolations(bob)).toEqual([]);
+
+    // On a phone the boxes shrink to the row's width, keeping their ratio; the page never scrolls sideways.
+    const phone = await openAs("bob", { width: 390, height: 760 });
+    const first = row(phone, "Photos from the harbour walk").locator(".attachment-image").first();
+    await expect.poll(() => first.locator("img").evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(800);
+    expect(await first.evaluate((e) => e.getBoundingClientRect().right <= innerWidth)).toBe(true);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+    const [w, h] = await first.evaluate((e) => [e.clientWidth, e.clientHeight]);
+    expect(Math.abs(w! / h! - 800 / 450)).toBeLessThan(0.05);
+    await screenshot(phone, "uploads-phone");
+    await phone.context().close();
   });
 
   it("bob drops a file on a thread (a drop target shows) and replies with it; alice sees it in the thread", async () => {

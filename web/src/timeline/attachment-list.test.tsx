@@ -74,8 +74,9 @@ describe("attachments in a message", () => {
     expect(document.activeElement).toBe(box);
   });
 
-  it("another file is a chip with its name, size and a download", () => {
-    setup([notes]);
+  it("another file is a chip with its name, size and a download, after the images", () => {
+    setup([notes, photo]);
+    expect([...document.querySelector(".attachments")!.children].map((e) => e.className)).toEqual(["attachment-image", "attachment-file"]);
     const chip = document.querySelector(".attachment-file")!;
     expect(chip.textContent).toContain("notes.pdf");
     expect(chip.textContent).toContain("47 KB");

@@ -96,13 +96,14 @@ function FileChip(props: { attachment: Attachment; files: FileCache }) {
   );
 }
 
-/** A message's files under its body: images inline (click for the full one), others as a chip with a download. */
+/** A message's files under its body: images inline first (click for the full one), then the others as chips with a download. */
 export function AttachmentList(props: { attachments: readonly Attachment[] }) {
   const attachments = useAttachments();
+  const ordered = () => [...props.attachments.filter(isImage), ...props.attachments.filter((a) => !isImage(a))];
   return (
     <Show when={attachments && props.attachments.length > 0}>
       <div class="attachments">
-        <For each={props.attachments}>
+        <For each={ordered()}>
           {(a) => (
             <Show when={isImage(a)} fallback={<FileChip attachment={a} files={attachments!.files} />}>
               <InlineImage attachment={a} files={attachments!.files} />
