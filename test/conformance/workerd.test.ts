@@ -36,7 +36,9 @@ describe.skipIf(!installed)("wrangler dev", () => {
     await database?.drop();
   });
 
-  conformanceSuite("wrangler dev", () => ({ urls: [workers.url] }));
+  conformanceSuite("wrangler dev", () => ({ urls: [workers.url] }), {
+    uploads: { skip: "wrangler dev has no S3 storage set up (test/workerd/uploads.test.ts covers S3 there)" },
+  });
 
   describe("the web UI, from Workers static assets", () => {
     /** What a browser sends when it loads a page (static assets answer index.html for unknown paths). */
