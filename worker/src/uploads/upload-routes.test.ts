@@ -140,6 +140,18 @@ describe("GET /api/uploads/:id and attachments", () => {
     expect((await download(alice, "not-an-id")).status).toBe(404);
   });
 
+  it("sweeps uploads never attached for a day, bytes and record, and keeps newer ones", async () => {
+    const me = (await call(parley, "GET", "/api/me", { token: carol })).json.user as { id: string };
+    const old = { id: crypto.randomUUID(), name: "old.txt", size: 4, contentType: "text/plain" };
+    await files.put(old.id, text("old!"));
+    await store.createUpload({ ...old, userId: me.id, createdAt: new Date(Date.now() - 25 * 3600 * 1000) });
+    const { upload: fresh } = (await (await upload(carol, text(), "fresh.txt")).json()) as { upload: { id: string } };
+    expect(await parley.sweepUploads()).toBeGreaterThanOrEqual(1);
+    expect(await files.get(old.id)).toBeNull();
+    expect(await store.findUpload(old.id)).toBeNull();
+    expect((await download(carol, fresh.id)).status).toBe(200);
+  });
+
   it("answers a download of text as UTF-8, to be saved", async () => {
     const { upload: file } = (await (await upload(alice, text(), "notes.txt")).json()) as { upload: { id: string } };
     const res = await download(alice, file.id);
