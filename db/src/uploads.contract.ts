@@ -57,6 +57,16 @@ export function uploadsContract(fixtures: () => Promise<{ store: Store; roomId: 
       expect((await send(store, roomId, alice, { body: "plain" })).message).not.toHaveProperty("attachments");
     });
 
+    it("gives files to a thread reply, shown in the thread", async () => {
+      const { store, roomId, alice, bob } = await fixtures();
+      const parent = (await send(store, roomId, alice, { body: "parent" })).message;
+      const file = await upload(store, bob);
+      const { message } = await send(store, roomId, bob, { body: "", parentId: parent.id, attachments: [file.id] });
+      expect(message).toMatchObject({ parentId: parent.id, attachments: [file] });
+      const page = await store.thread(roomId, parent.id, { limit: 10 });
+      expect(page?.messages.map((m) => m.attachments)).toEqual([[file]]);
+    });
+
     it("refuses someone else's, unknown or attached uploads, storing nothing", async () => {
       const { store, roomId, alice, bob } = await fixtures();
       const mine = await upload(store, alice);

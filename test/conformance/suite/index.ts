@@ -14,6 +14,7 @@ import { realtimeTests } from "./realtime.ts";
 import { presenceTests } from "./presence.ts";
 import { textRuleTests } from "./text-rules.ts";
 import { trackSockets, type SuiteContext } from "./support.ts";
+import { uploadTests, type UploadSetup } from "./uploads.ts";
 
 /**
  * Parley's protocol conformance suite (docs/protocol.md).
@@ -26,10 +27,12 @@ import { trackSockets, type SuiteContext } from "./support.ts";
  * resume). The targets need generous REGISTER_RATE and MESSAGE_RATE (thousands a minute: the suite
  * registers dozens of users and posts over a thousand messages), while LOGIN_RATE (per account) and
  * FRAME_RATE (per connection) stay near their defaults, low enough for the suite to reach them.
+ * Uploads need UPLOAD_MAX_BYTES=CONFORMANCE_UPLOAD_MAX_BYTES (`options.uploads` says otherwise, or why
+ * they are skipped), and storage every target shares (S3, or one DATA_DIR).
  */
-export function conformanceSuite(name: string, target: () => { urls: string[] }) {
+export function conformanceSuite(name: string, target: () => { urls: string[] }, options: { uploads?: UploadSetup } = {}) {
   describe(`${name}: conformance`, () => {
-    const context: SuiteContext = { first: () => target().urls[0]!, target, sockets: trackSockets() };
+    const context: SuiteContext = { first: () => target().urls[0]!, target, sockets: trackSockets(), uploads: options.uploads };
     authTests(context);
     httpConventionTests(context);
     roomTests(context);
@@ -38,6 +41,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     mentionTests(context);
     readStateTests(context);
     searchTests(context);
+    uploadTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

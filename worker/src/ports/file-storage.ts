@@ -43,6 +43,11 @@ export class MemoryFileStorage implements FileStorage {
     assertSafeKey(key);
     this.files.delete(key);
   }
+
+  /** How many files are stored (tests: "nothing was stored"). */
+  get size(): number {
+    return this.files.size;
+  }
 }
 
 /** The whole file as bytes, whichever form the adapter answered with (tests, small reads). */

@@ -3,24 +3,34 @@ import { uploadBodyLimit, uploadNameSchema } from "@parley/protocol";
 import { ApiError, invalid, readUpTo } from "@parley/common";
 import { parseWith } from "../http/body.ts";
 
-
-
 export const fileTooLarge = (maxBytes: number) => new ApiError("too_large", `files are limited to ${maxBytes} bytes`);
+
+/** What the head of a `POST /api/uploads` says: checked before the body is read (400 for a bad name, 413 for a declared length past the limit). */
+export interface UploadHead {
+  /** The raw body's `?name=`; a multipart form names its file itself. */
+  name?: string;
+  multipart: boolean;
+  maxBytes: number;
+}
+
+export function uploadHead(c: Context, maxBytes: number): UploadHead {
+  const multipart = /^multipart\/form-data\s*;/i.test(c.req.header("content-type") ?? "");
+  const limit = multipart ? uploadBodyLimit(maxBytes) : maxBytes;
+  if (Number(c.req.header("content-length") ?? "0") > limit) throw fileTooLarge(maxBytes);
+  return multipart ? { multipart, maxBytes } : { multipart, maxBytes, name: parseWith(uploadNameSchema, c.req.query("name") ?? "") };
+}
 
 /**
  * The file of a `POST /api/uploads`: the raw body named by `?name=`, or the one `file` field of a
  * multipart form. Never holds more than `maxBytes` (plus a multipart envelope): past it, 413.
  */
-export async function readUpload(c: Context, maxBytes: number): Promise<{ name: string; bytes: Uint8Array }> {
-  const type = c.req.header("content-type") ?? "";
-  const multipart = /^multipart\/form-data\s*;/i.test(type);
+export async function readUpload(c: Context, head: UploadHead): Promise<{ name: string; bytes: Uint8Array }> {
+  const { multipart, maxBytes } = head;
   const limit = multipart ? uploadBodyLimit(maxBytes) : maxBytes;
-  if (Number(c.req.header("content-length") ?? "0") > limit) throw fileTooLarge(maxBytes);
-  const name = multipart ? undefined : parseWith(uploadNameSchema, c.req.query("name") ?? "");
   const { bytes, overflow } = c.req.raw.body ? await readUpTo(c.req.raw.body, limit) : { bytes: new Uint8Array(), overflow: false };
   if (overflow) throw fileTooLarge(maxBytes);
-  if (!multipart) return { name: name!, bytes };
-  return fileOfForm(bytes, type, maxBytes);
+  if (!multipart) return { name: head.name!, bytes };
+  return fileOfForm(bytes, c.req.header("content-type")!, maxBytes);
 }
 
 async function fileOfForm(body: Uint8Array<ArrayBuffer>, type: string, maxBytes: number): Promise<{ name: string; bytes: Uint8Array }> {

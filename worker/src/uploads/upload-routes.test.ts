@@ -30,7 +30,7 @@ beforeAll(async () => {
   const memory = await memoryStore();
   store = memory.store;
   close = () => memory.connection.close();
-  parley = inProcessApp(store, { files, settings: { uploads: { maxBytes: 2048, rate: { max: 1000, windowSeconds: 60 } } } });
+  parley = inProcessApp(store, { files, settings: { uploads: { maxBytes: 2048, rate: { max: 100_000, windowSeconds: 60 } } } });
   [alice, bob, carol] = [await register("alice"), await register("bob"), await register("carol")];
   roomId = (await call(parley, "POST", "/api/rooms", { token: alice, body: { name: "pics" } })).json.room.id;
   await call(parley, "POST", `/api/rooms/${roomId}/join`, { token: bob });
@@ -58,7 +58,8 @@ describe("POST /api/uploads", () => {
     expect((await parley.app.request("/api/uploads", { method: "POST", headers: { authorization: `Bearer ${alice}` }, body: two })).status).toBe(400);
   });
 
-  it("refuses bad names, refused types, empty and oversized files", async () => {
+  it("refuses bad names, refused types, empty and oversized files, storing nothing", async () => {
+    const before = files.size;
     for (const name of ["", "../x.txt", "a/b.txt", "a".repeat(256)]) expect((await upload(alice, text(), name)).status, name).toBe(400);
     const refused = await upload(alice, html(), "page.txt", "text/plain");
     expect(refused.status).toBe(400);
@@ -67,6 +68,13 @@ describe("POST /api/uploads", () => {
     const big = await upload(alice, text("x".repeat(2049)), "big.txt");
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe("too_large");
+    const declared = await parley.app.request("/api/uploads?name=a.txt", {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-length": String(10 * 1024 * 1024) },
+      body: text(),
+    });
+    expect(declared.status).toBe(413);
+    expect(files.size).toBe(before);
   });
 
   it("needs a signed-in user, and storage", async () => {
@@ -95,7 +103,14 @@ describe("GET /api/uploads/:id and attachments", () => {
     expect(sent.json.message.attachments).toEqual([expect.objectContaining({ id: file.id, contentType: "image/png" })]);
     const res = await download(bob, file.id);
     expect(res.status).toBe(200);
-    expect(Object.fromEntries(["content-type", "content-length", "content-disposition", "x-content-type-options", "content-security-policy", "cache-control"].map((h) => [h, res.headers.get(h)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ["content-type", "content-length", "content-disposition", "x-content-type-options", "content-security-policy", "cache-control"].map((h) => [
+          h,
+          res.headers.get(h),
+        ]),
+      ),
+    ).toEqual({
       "content-type": "image/png",
       "content-length": String(png().byteLength),
       "content-disposition": `inline; filename="cat.png"; filename*=UTF-8''cat.png`,
@@ -105,7 +120,9 @@ describe("GET /api/uploads/:id and attachments", () => {
     });
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(png());
     expect((await download(carol, file.id)).status).toBe(403);
-    expect((await call(parley, "DELETE", `/api/rooms/${roomId}/messages/${sent.json.message.id}`, { token: alice })).json.message).not.toHaveProperty("attachments");
+    expect((await call(parley, "DELETE", `/api/rooms/${roomId}/messages/${sent.json.message.id}`, { token: alice })).json.message).not.toHaveProperty(
+      "attachments",
+    );
     expect((await download(bob, file.id)).status).toBe(404);
     await expect.poll(() => files.get(file.id)).toBeNull();
   });
@@ -123,6 +140,18 @@ describe("GET /api/uploads/:id and attachments", () => {
     expect((await download(alice, "not-an-id")).status).toBe(404);
   });
 
+  it("sweeps uploads never attached for a day, bytes and record, and keeps newer ones", async () => {
+    const me = (await call(parley, "GET", "/api/me", { token: carol })).json.user as { id: string };
+    const old = { id: crypto.randomUUID(), name: "old.txt", size: 4, contentType: "text/plain" };
+    await files.put(old.id, text("old!"));
+    await store.createUpload({ ...old, userId: me.id, createdAt: new Date(Date.now() - 25 * 3600 * 1000) });
+    const { upload: fresh } = (await (await upload(carol, text(), "fresh.txt")).json()) as { upload: { id: string } };
+    expect(await parley.sweepUploads()).toBeGreaterThanOrEqual(1);
+    expect(await files.get(old.id)).toBeNull();
+    expect(await store.findUpload(old.id)).toBeNull();
+    expect((await download(carol, fresh.id)).status).toBe(200);
+  });
+
   it("answers a download of text as UTF-8, to be saved", async () => {
     const { upload: file } = (await (await upload(alice, text(), "notes.txt")).json()) as { upload: { id: string } };
     const res = await download(alice, file.id);
@@ -130,4 +159,3 @@ describe("GET /api/uploads/:id and attachments", () => {
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="notes.txt"; filename*=UTF-8''notes.txt`);
   });
 });
-

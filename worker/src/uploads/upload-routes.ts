@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../http/context.ts";
 import { notFound } from "@parley/common";
 import { INLINE_TYPES } from "./file-types.ts";
-import { contentDisposition, readUpload } from "./upload-body.ts";
+import { contentDisposition, readUpload, uploadHead } from "./upload-body.ts";
 import type { UploadService } from "./upload-service.ts";
 
 const uploadId = z.uuid({ error: "not an upload id" }).transform((s) => s.toLowerCase());
@@ -14,8 +14,10 @@ export function registerUploadRoutes(app: Hono<AppEnv>, deps: { uploads: UploadS
 
   app.post("/api/uploads", authenticate, async (c) => {
     uploads.storage();
+    // The head is checked before a token is taken: a request refused for its name costs nothing.
+    const head = uploadHead(c, uploads.settings.maxBytes);
     uploads.admit(c.get("user"));
-    const { name, bytes } = await readUpload(c, uploads.settings.maxBytes);
+    const { name, bytes } = await readUpload(c, head);
     return c.json({ upload: await uploads.create(c.get("user"), name, bytes) }, 201);
   });
 
