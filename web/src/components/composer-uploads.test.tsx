@@ -111,9 +111,12 @@ describe("Composer attachments", () => {
     expect(sent).toEqual([{ body: "two files", attachments: [stored("up1", "a.png")] }]);
   });
 
-  it("says so at once when more files are added than a message can carry", () => {
-    const { pick, uploads } = setup();
-    pick(...Array.from({ length: 11 }, (_, n) => png(`f${n}.png`)));
+  it("says so at once when more files are added than a message can carry, however they came (a drop too)", () => {
+    const { pick, uploads, store } = setup();
+    pick(...Array.from({ length: 9 }, (_, n) => png(`f${n}.png`)));
+    expect(document.querySelector(".composer-hint")!.textContent).toBe("Enter to send, Shift+Enter for a new line");
+    // As the room's drop target adds them: straight to the queue.
+    store.queue("r1").add([png("f9.png"), png("f10.png")]);
     expect(uploads).toHaveLength(10);
     expect(document.querySelector(".composer-hint")!.textContent).toBe("A message can carry at most 10 files.");
   });

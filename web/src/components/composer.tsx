@@ -67,7 +67,7 @@ export function Composer(props: ComposerProps) {
   const canSend = () => !queue()?.busy() && !failed() && (text().trim() !== "" || queue()?.ready() === true);
   /** Files picked or pasted: each starts uploading. */
   const attach = (files: File[]) => {
-    if (files.length) setError(queue()?.add(files));
+    if (files.length) queue()?.add(files);
   };
   const label = () => props.label ?? `Message ${props.roomName}`;
   const hintId = createUniqueId();
@@ -218,7 +218,7 @@ export function Composer(props: ComposerProps) {
       </button>
       <p id={hintId} class="composer-hint" aria-live="polite">
         <Show
-          when={error()}
+          when={error() ?? queue()?.notice()}
           fallback={
             mention.open() ? (
               "Mention: ↑↓ to choose, Enter or Tab to insert, Esc to close"
@@ -229,7 +229,7 @@ export function Composer(props: ComposerProps) {
             )
           }
         >
-          <span class="error">{error()}</span>
+          {(message) => <span class="error">{message()}</span>}
         </Show>
       </p>
     </form>

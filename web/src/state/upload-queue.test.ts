@@ -90,6 +90,9 @@ describe("the upload queue", () => {
     expect(queue.add(files)).toBe(`A message can carry at most ${ATTACHMENTS_MAX} files.`);
     expect(calls).toHaveLength(ATTACHMENTS_MAX);
     expect(queue.add([file("more.png")])).toBe(`A message can carry at most ${ATTACHMENTS_MAX} files.`);
+    expect(queue.notice()).toBe(`A message can carry at most ${ATTACHMENTS_MAX} files.`);
+    queue.remove(queue.items()[0]!.key);
+    expect(queue.notice()).toBeUndefined();
   });
 
   it("take() hands over the uploaded files and empties the queue; each composer has its own", async () => {

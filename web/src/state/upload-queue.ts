@@ -26,8 +26,10 @@ export interface UploadItem {
 /** The files of one composer (a room's, or a thread's), each uploading as soon as it is added. */
 export interface UploadQueue {
   items: Accessor<readonly UploadItem[]>;
-  /** Adds files and starts their uploads; answers a sentence when some were not taken (too many). */
+  /** Adds files and starts their uploads; answers a sentence when some were not taken (too many), also kept in `notice`. */
   add(files: Iterable<File>): string | undefined;
+  /** Why the last files added (picked, pasted or dropped) were not all taken; cleared by the next change. */
+  notice: Accessor<string | undefined>;
   /** Drops a file, cancelling its upload. */
   remove(key: string): void;
   retry(key: string): void;
@@ -60,6 +62,7 @@ export function createUploadsStore({ upload, seed, urls = URL }: UploadsDeps) {
 
   function createQueue(): UploadQueue & { clear(): void } {
     const [items, setItems] = createSignal<readonly UploadItem[]>([]);
+    const [notice, setNotice] = createSignal<string>();
     const running = new Map<string, AbortController>();
     const patch = (key: string, change: Partial<UploadItem>) => setItems((list) => list.map((i) => (i.key === key ? { ...i, ...change } : i)));
 
@@ -99,9 +102,12 @@ export function createUploadsStore({ upload, seed, urls = URL }: UploadsDeps) {
         }));
         setItems((list) => [...list, ...added]);
         added.forEach(start);
-        return taken.length < all.length ? `A message can carry at most ${ATTACHMENTS_MAX} files.` : undefined;
+        const refused = taken.length < all.length ? `A message can carry at most ${ATTACHMENTS_MAX} files.` : undefined;
+        setNotice(refused);
+        return refused;
       },
-      remove: (key) => drop(new Set([key])),
+      notice,
+      remove: (key) => (setNotice(undefined), drop(new Set([key]))),
       retry(key) {
         const item = items().find((i) => i.key === key);
         if (item?.status === "failed" && item.retryable) start(item);
@@ -110,6 +116,7 @@ export function createUploadsStore({ upload, seed, urls = URL }: UploadsDeps) {
       ready: () => items().length > 0 && items().every((i) => i.status === "done"),
       take() {
         const done = items().filter((i) => i.status === "done");
+        setNotice(undefined);
         drop(new Set(done.map((i) => i.key)));
         done.forEach((i) => seed?.(i.upload!.id, i.file));
         return done.map((i) => ({ attachment: i.upload!, file: i.file }));
