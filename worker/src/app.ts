@@ -156,7 +156,16 @@ export function createApp(deps: AppDeps): ParleyApp {
       cors({
         origin: [...settings.allowedOrigins],
         allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
-        exposeHeaders: ["x-served-by", "x-request-id", "Idempotency-Replayed", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        exposeHeaders: [
+          "x-served-by",
+          "x-request-id",
+          "Content-Disposition",
+          "Idempotency-Replayed",
+          "Retry-After",
+          "RateLimit-Limit",
+          "RateLimit-Remaining",
+          "RateLimit-Reset",
+        ],
         maxAge: 600,
       }),
     );
