@@ -153,6 +153,7 @@ try {
     JWT_SECRET: jwtSecret,
     ...(redisClusterNodes ? { REDIS_CLUSTER_NODES: redisClusterNodes } : {}),
   };
+  // Every worker inherits one DATA_DIR (./data unless set) or the S3_* variables, so an uploaded file is read through any of them.
   for (const url of workers) {
     const port = new URL(url).port;
     start(`worker-${port}`, "worker/src/entry/node.ts", {

@@ -5,7 +5,7 @@ import type { NewMessage } from "./store.ts";
 
 const user = { id: "u1", username: "alice" };
 const newMessage = (roomId: string, body: string): NewMessage => ({ id: crypto.randomUUID(), roomId, user, body, clientId: null, createdAt: new Date(0) });
-const asStored = (m: NewMessage, seq: number): Message => ({ ...m, seq, createdAt: m.createdAt.toISOString() });
+const asStored = ({ attachments: _, ...m }: NewMessage, seq: number): Message => ({ ...m, seq, createdAt: m.createdAt.toISOString() });
 
 /** A writer whose statements wait until the test releases them; records each call. */
 function fakeWriter(fail: (call: string[]) => unknown = () => null) {

@@ -78,8 +78,9 @@ export class AppendBatcher {
     let chars = 0;
     for (const { message } of queue) {
       // A thread reply goes in a statement of its own (it also counts itself on its parent), and so
-      // does a message that mentions someone (its transaction also writes the users' streams).
-      if (message.parentId || addressesSomeone(message.addressed)) return n === 0 ? 1 : n;
+      // does a message that mentions someone (its transaction also writes the users' streams) or
+      // carries files (its transaction also takes the uploads).
+      if (message.parentId || addressesSomeone(message.addressed) || message.attachments?.length) return n === 0 ? 1 : n;
       chars += message.body.length;
       if (n === this.maxMessages || (n > 0 && chars > this.maxBodyChars)) break;
       n++;

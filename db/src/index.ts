@@ -4,6 +4,8 @@ export { createDrizzleStore, StoreTimeout, withDeadline } from "./store.ts";
 export type { NewRefreshToken, RefreshRotation } from "./refresh-token-store.ts";
 export { NoSuchParentError, NotMemberError } from "./message-inserts.ts";
 export { EventRefused } from "./room-events-store.ts";
+export { AttachmentRefused } from "./upload-store.ts";
+export type { NewUpload, UploadRecord, UploadStore } from "./upload-store.ts";
 export type { MessageChange, ReactionChange, RoomEventStore, RoomLogEntry } from "./room-events-store.ts";
 export type { Database, HistoryPage, NewMessage, RoomRecord, Store, UserWithHash } from "./store.ts";
 export type { IdempotencyClaim, IdempotencyRecord, IdempotencyStore } from "./idempotency-store.ts";

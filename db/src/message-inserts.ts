@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Upload } from "@parley/protocol";
 import { memberships, messages, roomSeq, rooms } from "./schema/index.ts";
 import type { Database, NewMessage } from "./store.ts";
 
@@ -45,17 +46,18 @@ async function refused(db: Database, roomId: string): Promise<Error> {
  * concurrent sends to the room. A repeated clientId fails on the unique index (23505), which rolls
  * the counter back too. The sender's membership is part of the same statement.
  */
-export async function insertMessage(db: Database, m: NewMessage, mentionIds: string[] = []): Promise<number> {
+export async function insertMessage(db: Database, m: NewMessage, mentionIds: string[] = [], files: Upload[] = []): Promise<number> {
   const mentions = mentionIds.length > 0 ? JSON.stringify(mentionIds) : null;
-  if (m.parentId) return insertReply(db, m, m.parentId, mentions);
+  const attachments = files.length > 0 ? JSON.stringify(files) : null;
+  if (m.parentId) return insertReply(db, m, m.parentId, mentions, attachments);
   const result = await db.execute(sql`
     with next as (
       update ${roomSeq} set last_seq = last_seq + 1
       where room_id = ${m.roomId} and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
       returning last_seq
     )
-    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at, mentions)
-    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz, ${mentions}::jsonb from next
+    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at, mentions, attachments)
+    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${m.createdAt.toISOString()}::timestamptz, ${mentions}::jsonb, ${attachments}::jsonb from next
     returning seq`);
   const [row] = rowsOf<{ seq: number | string }>(result);
   if (!row) throw await refused(db, m.roomId);
@@ -77,7 +79,7 @@ export class NoSuchParentError extends Error {
  * Stores a thread reply like insertMessage, in one statement that also counts it on its parent;
  * nothing is stored (and no seq taken) unless the parent is a live top-level message of the room.
  */
-async function insertReply(db: Database, m: NewMessage, parentId: string, mentions: string | null): Promise<number> {
+async function insertReply(db: Database, m: NewMessage, parentId: string, mentions: string | null, attachments: string | null): Promise<number> {
   const at = m.createdAt.toISOString();
   const result = await db.execute(sql`
     with parent as (
@@ -90,8 +92,8 @@ async function insertReply(db: Database, m: NewMessage, parentId: string, mentio
         and exists (select 1 from ${memberships} where room_id = ${m.roomId} and user_id = ${m.user.id})
       returning last_seq
     )
-    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at, parent_id, also_to_room, mentions)
-    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${at}::timestamptz, ${parentId}::uuid, ${m.alsoToRoom ?? false}, ${mentions}::jsonb from next
+    insert into ${messages} (id, room_id, seq, user_id, body, client_id, created_at, parent_id, also_to_room, mentions, attachments)
+    select ${m.id}, ${m.roomId}, next.last_seq, ${m.user.id}, ${m.body}, ${m.clientId}, ${at}::timestamptz, ${parentId}::uuid, ${m.alsoToRoom ?? false}, ${mentions}::jsonb, ${attachments}::jsonb from next
     returning seq`);
   const [row] = rowsOf<{ seq: number | string }>(result);
   if (row) return Number(row.seq);

@@ -3,6 +3,7 @@ import type { Message, ReactionSummary, RoomEvent, User } from "@parley/protocol
 import { NotMemberError, rowsOf } from "./message-inserts.ts";
 import { memberships, messages, reactions, roomEvents, roomSeq, rooms, users } from "./schema/index.ts";
 import type { Database } from "./store.ts";
+import { attachmentFields, detachUploads } from "./upload-store.ts";
 import { logMentions, mentionTargets, type AddressedUserEvent } from "./user-events-store.ts";
 
 /** A room's stream in seq order: messages (their creation) and the events about them. */
@@ -26,6 +27,8 @@ export interface MessageChange {
   message: Message;
   event?: RoomEvent;
   userEvents?: AddressedUserEvent[];
+  /** A deletion: the ids of the uploads it deleted, whose bytes the caller deletes from file storage. */
+  removedUploads?: string[];
 }
 
 /** The result of a reaction toggle: the message's reactions now, and the event when something changed. */
@@ -93,6 +96,7 @@ export function messageOf(r: Row): Message {
       lastReplyAt: (r.last_reply_at as string | null) ?? null,
     }),
     ...mentionFields(r.mentions),
+    ...attachmentFields(r.attachments),
   };
 }
 
@@ -110,7 +114,7 @@ function eventOf(r: Row): RoomEvent {
 
 /** The columns messageOf reads, from `messages m` joined with `users u`. */
 export const MESSAGE_FIELDS = sql.raw(
-  "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.parent_id, m.also_to_room, m.reply_count, m.last_reply_at, m.mentions",
+  "m.id, m.room_id, m.seq, m.user_id, u.username, m.body, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.parent_id, m.also_to_room, m.reply_count, m.last_reply_at, m.mentions, m.attachments",
 );
 
 const messageSelect = (where: SQL) => sql`
@@ -225,19 +229,22 @@ export function roomEventMethods(db: Database): RoomEventStore {
     deleteMessage: ({ roomId, messageId, user, at }) =>
       db.transaction(async (tx) => {
         const row = await lockMessage(tx, roomId, messageId, user.id, "update", true);
-        const tombstone: Message = { ...messageOf(row), body: "", deleted: true };
+        const { attachments: _, ...kept } = messageOf(row);
+        const tombstone: Message = { ...kept, body: "", deleted: true };
         if (row.deleted_at) return { message: tombstone };
         if (row.user_id !== user.id && !row.moderates) throw new EventRefused("forbidden", "you can delete only your own messages");
         const seq = await nextSeq(tx, roomId);
         const event = await insertEvent(tx, { roomId, seq, kind: "message.deleted", messageId, user, at });
         const target = sql`room_id = ${roomId}::uuid and message_id = ${messageId}::uuid`;
         await tx.execute(
-          sql`update ${messages} set body = '', deleted_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
+          sql`update ${messages} set body = '', attachments = null, deleted_at = ${at.toISOString()}::timestamptz where room_id = ${roomId}::uuid and id = ${messageId}::uuid`,
         );
+        // Its files go with it: the rows here, the bytes by the caller once this commits.
+        const removedUploads = await detachUploads(tx, roomId, messageId);
         // The body is gone from the database: from the message and from its edit history.
         await tx.execute(sql`update ${roomEvents} set body = null, previous_body = null where ${target} and (body is not null or previous_body is not null)`);
         await tx.execute(sql`delete from ${reactions} where ${target}`);
-        return { message: tombstone, event };
+        return { message: tombstone, event, ...(removedUploads.length > 0 ? { removedUploads } : {}) };
       }),
 
     react: ({ roomId, messageId, user, emoji, on, at }) =>

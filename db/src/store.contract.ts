@@ -6,6 +6,7 @@ import { NotMemberError } from "./message-inserts.ts";
 import { refreshTokenContract } from "./refresh-token.contract.ts";
 import { roomEventsContract } from "./room-events.contract.ts";
 import { searchContract } from "./search.contract.ts";
+import { uploadsContract } from "./uploads.contract.ts";
 import { userEventsContract } from "./user-events.contract.ts";
 import type { NewMessage, Store } from "./store.ts";
 
@@ -102,6 +103,12 @@ export function storeContract(name: string, connect: () => Promise<StoreFixture>
     });
 
     accessContract(() => ({ store, newUser }));
+    uploadsContract(async () => {
+      const [alice, bob, carol] = await Promise.all([newUser("alice"), newUser("bob"), newUser("carol")]);
+      const room = await newRoom(alice);
+      await store.join(room.id, bob.id);
+      return { store, roomId: room.id, alice, bob, carol };
+    });
 
     describe("rooms", () => {
       it("fills in missing skeletons, oldest first, marking a later lookalike instead", async () => {

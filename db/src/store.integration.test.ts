@@ -33,6 +33,7 @@ describe("PostgreSQL migrations", () => {
           "room_events",
           "room_seq",
           "rooms",
+          "uploads",
           "user_events",
           "user_seq",
           "users",
@@ -45,7 +46,7 @@ describe("PostgreSQL migrations", () => {
         const [userParts] = await sql<{ count: number }[]>`select count(*)::int as count from pg_inherits where inhparent = 'user_events'::regclass`;
         expect(userParts?.count).toBe(32);
         const [applied] = await sql<{ count: number }[]>`select count(*)::int as count from drizzle.__drizzle_migrations`;
-        expect(applied?.count).toBe(11);
+        expect(applied?.count).toBe(12);
         const [lock] = await sql<
           { count: number }[]
         >`select count(*)::int as count from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import type { MemberRole, Message, Room, RoomKind, RoomVisibility, User } from "@parley/protocol";
+import type { MemberRole, Message, Room, RoomKind, RoomVisibility, Upload, User } from "@parley/protocol";
 import { AppendBatcher, type AppendBatchOptions, type Appended } from "./append-batcher.ts";
 import { idempotencyStore, type IdempotencyStore } from "./idempotency-store.ts";
 import { refreshTokenMethods, type NewRefreshToken, type RefreshRotation } from "./refresh-token-store.ts";
@@ -11,6 +11,7 @@ import { searchMethods, type SearchStore } from "./search-store.ts";
 import { memberMethods, type MemberStore } from "./member-store.ts";
 import { accountMethods, type AccountStore } from "./account-store.ts";
 import { addressesSomeone, logMentions, mentionTargets, userEventMethods, type MentionRequest, type UserEventStore } from "./user-events-store.ts";
+import { attachmentFields, attachmentsOf, attachUploads, lockUploads, uploadMethods, type UploadStore } from "./upload-store.ts";
 import * as schema from "./schema/index.ts";
 import { memberships, messages, roomBans, roomSeq, rooms, users } from "./schema/index.ts";
 
@@ -38,6 +39,8 @@ export interface NewMessage {
   alsoToRoom?: boolean;
   /** Whom the body addresses (parseMentions); resolved against the room's members when stored. */
   addressed?: MentionRequest;
+  /** Upload ids the message takes: each the sender's own and unattached, or nothing is stored (AttachmentRefused). */
+  attachments?: string[];
 }
 
 export interface HistoryPage {
@@ -46,7 +49,7 @@ export interface HistoryPage {
 }
 
 /** The persistence port of the worker: users, rooms, memberships, the ordered message log and idempotency keys. */
-export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore, SearchStore, MemberStore, AccountStore {
+export interface Store extends IdempotencyStore, RoomEventStore, UserEventStore, NotificationStore, SearchStore, MemberStore, AccountStore, UploadStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**
@@ -143,6 +146,7 @@ const messageColumns = {
   replyCount: messages.replyCount,
   lastReplyAt: messages.lastReplyAt,
   mentions: messages.mentions,
+  attachments: messages.attachments,
 };
 
 type MessageRow = {
@@ -161,6 +165,7 @@ type MessageRow = {
   replyCount: number;
   lastReplyAt: Date | null;
   mentions: string[] | null;
+  attachments: Upload[] | null;
 };
 
 const toMessage = (r: MessageRow): Message => ({
@@ -175,6 +180,7 @@ const toMessage = (r: MessageRow): Message => ({
   ...(r.deletedAt ? { deleted: true } : {}),
   ...threadFields(r),
   ...mentionFields(r.mentions),
+  ...attachmentFields(r.attachments),
 });
 
 const roomColumns = {
@@ -210,7 +216,7 @@ const FIRST_USER_LOCK = 0x70617231;
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-const stored = (m: NewMessage, seq: number, mentionIds: string[] = []): Message => ({
+const stored = (m: NewMessage, seq: number, mentionIds: string[] = [], files: Upload[] = []): Message => ({
   id: m.id,
   roomId: m.roomId,
   seq,
@@ -221,6 +227,7 @@ const stored = (m: NewMessage, seq: number, mentionIds: string[] = []): Message 
   ...(m.parentId ? { parentId: m.parentId } : {}),
   ...(m.parentId && m.alsoToRoom ? { alsoToRoom: true } : {}),
   ...mentionFields(mentionIds),
+  ...attachmentFields(files),
 });
 
 /**
@@ -254,10 +261,14 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
    */
   const insertOne = async (m: NewMessage): Promise<Omit<Appended, "created">> => {
     const request = m.addressed;
-    if (!addressesSomeone(request)) return { message: stored(m, await insertMessage(db, m)) };
+    const ids = m.attachments ?? [];
+    if (!addressesSomeone(request) && ids.length === 0) return { message: stored(m, await insertMessage(db, m)) };
     return db.transaction(async (tx) => {
-      const { named, notified } = await mentionTargets(tx, m.roomId, m.user.id, request);
-      const message = stored(m, await insertMessage(tx, m, named), named);
+      const { named, notified } = addressesSomeone(request) ? await mentionTargets(tx, m.roomId, m.user.id, request) : { named: [], notified: [] };
+      const files = ids.length > 0 ? await lockUploads(tx, ids) : [];
+      const message = stored(m, await insertMessage(tx, m, named, attachmentsOf(files)), named, attachmentsOf(files));
+      // After the insert: a repeated clientId fails on its unique index first and gets its message back.
+      if (ids.length > 0) await attachUploads(tx, ids, files, { id: m.id, roomId: m.roomId, userId: m.user.id });
       return { message, userEvents: await logMentions(tx, message, notified) };
     });
   };
@@ -319,6 +330,7 @@ export function createDrizzleStore(db: Database, options: { appendBatch?: Append
     ...searchMethods(db),
     ...memberMethods(db),
     ...accountMethods(db),
+    ...uploadMethods(db),
 
     async ping() {
       await db.execute(sql`select 1`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS, uploadBodyLimit } from "@parley/protocol";
 import { csvList as list, parseEnv, rateField as rate } from "@parley/common";
 import { DEFAULT_VNODES } from "./hash-ring.ts";
 
@@ -51,6 +52,13 @@ export const lbConfigSchema = z
     LB_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
     LB_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(256),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** The workers' UPLOAD_MAX_BYTES: `POST /api/uploads` bodies up to it (and a multipart envelope) pass; every other body stops at 64 KiB. */
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(LIMITS.uploadBytesDefault),
     /** Turns on `GET /metrics` for `Authorization: Bearer <METRICS_TOKEN>`, as on the workers; off (404) when unset. */
     METRICS_TOKEN: z.string().min(16).optional(),
   })
@@ -78,6 +86,7 @@ export const lbConfigSchema = z
     },
     logLevel: env.LOG_LEVEL,
     metricsToken: env.METRICS_TOKEN,
+    uploadBodyBytes: uploadBodyLimit(env.UPLOAD_MAX_BYTES),
   }));
 
 export type LbConfig = z.output<typeof lbConfigSchema>;

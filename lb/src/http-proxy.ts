@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { LIMITS } from "@parley/protocol";
+import { isUploadRequest, LIMITS } from "@parley/protocol";
 import { ApiError, bearerToken, clientAddress, type Logger, type RateDecision, requestIdOf, toApiError, tooLarge } from "@parley/common";
 import type { LbConfig } from "./config.ts";
 import type { RateLimiter, RateTake } from "./rate-limiter.ts";
@@ -89,11 +89,17 @@ export class HttpProxy {
     const refused = await limiter.takeAll(takes);
     if (refused) this.deps.counts.rateLimited[refused.index === 0 ? "ip" : "user"]++;
     if (refused) throw rateLimited(refused.decision, refused.index === 0 ? "requests from this address" : "requests for this user");
-    if (Number(headers["content-length"] ?? "0") > LIMITS.requestBodyBytes) throw tooLarge();
     const method = req.method ?? "GET";
-    const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
-    const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId };
     const path = originForm(req.url ?? "/");
+    // An upload's body is the file (binary, up to the upload limit); the worker checks it further.
+    const upload = isUploadRequest(method, path.split("?")[0]!);
+    const limit = upload ? config.uploadBodyBytes : LIMITS.requestBodyBytes;
+    const overLimit = upload
+      ? () => new ApiError("too_large", `files are limited to ${config.uploadBodyBytes - LIMITS.multipartEnvelopeBytes} bytes`)
+      : tooLarge;
+    if (Number(headers["content-length"] ?? "0") > limit) throw overLimit();
+    const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, limit, !upload, overLimit);
+    const forwarded = { address, forwardedFor: config.trustedProxies.length > 0 ? forwardedFor : undefined, requestId };
     const retryable = isIdempotent(method, path, headers, body);
     for (const worker of pool.ring.walk(userId ?? address)) {
       if (!pool.routable(worker)) continue;
@@ -154,25 +160,25 @@ export function originForm(target: string): string {
   }
 }
 
-/** The request body as bytes (undefined when empty), refused past the size limit or when not UTF-8. */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** The request body as bytes (undefined when empty), refused past `limit` or (`text`) when not UTF-8. */
+function readBody(req: IncomingMessage, limit: number, text: boolean, overLimit: () => ApiError): Promise<Buffer | undefined> {
   if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= LIMITS.requestBodyBytes) return void chunks.push(chunk);
+      if (size <= limit) return void chunks.push(chunk);
       req.off("data", onData);
       req.pause();
-      reject(tooLarge());
+      reject(overLimit());
     };
     req.on("data", onData);
     req.on("error", reject);
     req.on("end", () => {
       if (size === 0) return resolve(undefined);
       const body = Buffer.concat(chunks, size);
-      if (!isUtf8(body)) return reject(new ApiError("invalid_request", "the body is not valid UTF-8"));
+      if (text && !isUtf8(body)) return reject(new ApiError("invalid_request", "the body is not valid UTF-8"));
       resolve(body);
     });
   });

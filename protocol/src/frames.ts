@@ -3,7 +3,7 @@ import { LIMITS } from "./limits.ts";
 import type { ErrorCode } from "./errors.ts";
 import type { Message, ReactionSummary, RoomEvent, User, UserEvent } from "./models.ts";
 import type { ProtocolVersion } from "./versions.ts";
-import { clientIdSchema, messageBodySchema, parentIdSchema, suggestRequestSchema } from "./http.ts";
+import { clientIdSchema, EMPTY_SEND, hasContent, messageBodySchema, sendFields, suggestRequestSchema } from "./http.ts";
 import { REACTION_EMOJI_MAX } from "./text-rules.ts";
 
 const roomId = z
@@ -20,14 +20,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("unsubscribe"), roomId }),
   /** parley.v2: the connection's user's own stream (mentions), resumed after `afterSeq` like a room. */
   z.object({ type: z.literal("subscribeUser"), afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
-  z.object({
-    type: z.literal("message"),
-    roomId,
-    body: messageBodySchema,
-    clientId: clientIdSchema,
-    parentId: parentIdSchema.optional(),
-    alsoToRoom: z.boolean().optional(),
-  }),
+  z.object({ type: z.literal("message"), roomId, clientId: clientIdSchema, ...sendFields }).refine(hasContent, EMPTY_SEND),
   z.object({ type: z.literal("typing"), roomId }),
   /** parley.v2 and v1 alike: the WebSocket forms of PATCH, DELETE …/messages/:id and PUT/DELETE …/reactions/:emoji. */
   z.object({ type: z.literal("edit"), roomId, messageId, body: messageBodySchema, clientId: clientIdSchema }),

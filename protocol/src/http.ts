@@ -55,12 +55,45 @@ export const clientIdSchema = z
 
 /** A thread reply's parent: a message id of the room. */
 export const parentIdSchema = z.uuid({ error: "parentId must be a message id" }).transform((s) => s.toLowerCase());
-export const postMessageSchema = z.object({
-  body: messageBodySchema,
-  clientId: clientIdSchema.optional(),
+
+/** A send's text when it may be empty (it has attachments): "" or a body under messageBodySchema's rules. */
+export const sendBodySchema = z.string().transform((s, ctx) => {
+  const text = s.trim();
+  if (text === "") return "";
+  const parsed = messageBodySchema.safeParse(text);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+  return z.NEVER;
+});
+
+/** A send's files: ids of the sender's own uploads not attached to anything yet, each once. */
+export const attachmentsSchema = z
+  .array(z.uuid({ error: "attachments must be upload ids" }).transform((s) => s.toLowerCase()))
+  .max(LIMITS.attachmentsMax, `a message may have at most ${LIMITS.attachmentsMax} attachments`)
+  .refine((ids) => new Set(ids).size === ids.length, "attachments must not name an upload twice");
+
+/** The fields every send has (HTTP and the `message` frame): the body may be "" only with attachments. */
+export const sendFields = {
+  body: sendBodySchema,
+  attachments: attachmentsSchema.optional(),
   parentId: parentIdSchema.optional(),
   alsoToRoom: z.boolean().optional(),
-});
+};
+
+/** A send needs text or files. */
+export const hasContent = (send: { body: string; attachments?: string[] }) => send.body !== "" || (send.attachments?.length ?? 0) > 0;
+export const EMPTY_SEND = { message: "message body must not be empty", path: ["body"] };
+
+export const postMessageSchema = z.object({ ...sendFields, clientId: clientIdSchema.optional() }).refine(hasContent, EMPTY_SEND);
+
+/** `?name=` of a raw `POST /api/uploads`: the file's name as people see it, never a path. */
+export const uploadNameSchema = storable
+  .transform(nfc)
+  .refine((s) => s.length > 0, "name must not be empty")
+  .refine((s) => charLength(s) <= LIMITS.uploadNameMax, `name must be at most ${LIMITS.uploadNameMax} characters`)
+  .refine((s) => !/[/\\]/.test(s), "name must not contain path separators")
+  .refine((s) => !CONTROL_OR_NEWLINE.test(s) && !BIDI_CONTROLS.test(s), "name must not contain control characters")
+  .refine((s) => s !== "." && s !== "..", "name must be a file name");
 /** `PATCH /api/rooms/:roomId/messages/:messageId`: the new body, under the rules of a send. */
 export const editMessageSchema = z.object({ body: messageBodySchema });
 

@@ -25,6 +25,14 @@ export const LIMITS = {
   unreadCountMax: 1000,
   /** Users one message can mention by name; names past it are plain text. */
   mentionsMax: 50,
+  /** Files one message may carry. */
+  attachmentsMax: 10,
+  /** Characters of an upload's file name. */
+  uploadNameMax: 255,
+  /** `UPLOAD_MAX_BYTES` when unset: 25 MiB. */
+  uploadBytesDefault: 25 * 1024 * 1024,
+  /** What a multipart upload may hold past its file (boundaries, part headers). */
+  multipartEnvelopeBytes: 16 * 1024,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;

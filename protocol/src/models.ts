@@ -83,6 +83,21 @@ export interface Message {
   lastReplyAt?: string;
   /** The members it mentions by `@username` (ids; `@room` and `@here` stay in the body only). */
   mentions?: string[];
+  /** Files attached when it was sent (at most LIMITS.attachmentsMax); omitted when none, and gone once deleted. */
+  attachments?: Upload[];
+}
+
+/**
+ * A stored file (`POST /api/uploads`): `contentType` is sniffed from its bytes, never the client's
+ * word; `width` and `height` (pixels) for images. Its bytes are at `GET /api/uploads/:id`.
+ */
+export interface Upload {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  width?: number;
+  height?: number;
 }
 
 export interface ReactionSummary {

@@ -1,3 +1,5 @@
+import { LIMITS } from "./limits.ts";
+
 /** One HTTP endpoint: its method and its path, with `:name` for a path parameter (Hono's notation). */
 export interface Route {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -51,6 +53,8 @@ export const ROUTES = [
   { method: "GET", path: "/api/rooms/:roomId/messages/:messageId/reactions" },
   { method: "PUT", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
   { method: "DELETE", path: "/api/rooms/:roomId/messages/:messageId/reactions/:emoji" },
+  { method: "POST", path: "/api/uploads" },
+  { method: "GET", path: "/api/uploads/:id" },
   { method: "POST", path: "/api/suggest" },
   { method: "GET", path: "/api/search" },
   { method: "GET", path: "/ws" },
@@ -58,6 +62,12 @@ export const ROUTES = [
   { method: "GET", path: "/readyz" },
   { method: "GET", path: "/metrics" },
 ] as const satisfies readonly Route[];
+
+/** The one request whose body may pass LIMITS.requestBodyBytes: an upload, bounded by the upload limit instead. */
+export const isUploadRequest = (method: string, path: string) => method === "POST" && path === "/api/uploads";
+
+/** The most an upload's body may hold, a multipart envelope included: what the worker and any proxy in front let through. */
+export const uploadBodyLimit = (maxBytes: number) => maxBytes + LIMITS.multipartEnvelopeBytes;
 
 /** The endpoints the balancer answers itself; everything else it proxies to a worker. */
 export const BALANCER_ROUTES = [

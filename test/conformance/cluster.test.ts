@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
+import { startS3Server, type S3Server } from "../support/s3-server.ts";
 import { conformanceSuite } from "./suite/index.ts";
 import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
+import { CONFORMANCE_UPLOAD_ENV } from "./suite/uploads.ts";
 
 /**
  * Two worker processes sharing PostgreSQL and Redis, driven through both: the conformance suite with
@@ -16,9 +18,11 @@ let sql: postgres.Sql;
 let env: Record<string, string>;
 let a: WorkerProcess;
 let b: WorkerProcess;
+let s3: S3Server;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  // Files in S3 (s3rver here): uploaded through one worker, downloaded through the other.
+  [database, s3] = await Promise.all([createTestDatabase(), startS3Server()]);
   sql = postgres(database.url, { max: 2, onnotice: () => {} });
   env = {
     DATABASE_URL: database.url,
@@ -32,6 +36,8 @@ beforeAll(async () => {
     REGISTER_RATE: "10000/60s",
     MESSAGE_RATE: "100000/60s",
     ADMIN_USERNAMES: CONFORMANCE_ADMIN,
+    ...CONFORMANCE_UPLOAD_ENV,
+    ...s3.env,
   };
   // One after the other: the first applies the migrations.
   a = await startWorkerProcess({ ...env, WORKER_ID: "cluster-a" });
@@ -42,6 +48,7 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await sql?.end();
   await database?.drop();
+  await s3?.stop();
   if (env) await deleteRedisKeys(env.REDIS_PREFIX!).catch(() => {});
 });
 

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisCluster, type TestRedisCluster } from "../support/redis-cluster.ts";
 import { createTestDatabase, deleteRedisKeys, testRedisPrefix, testSecret, TEST_REDIS_URL } from "../support/services.ts";
 import { startBalancerProcess, startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
+import { startS3Server, type S3Server } from "../support/s3-server.ts";
 import { conformanceSuite } from "./suite/index.ts";
 import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
+import { CONFORMANCE_UPLOAD_ENV } from "./suite/uploads.ts";
 
 /**
  * The conformance suite through the balancer in front of two workers, all three on a 3-master Redis
@@ -17,11 +19,19 @@ let prefix: string;
 let shared: Record<string, string>;
 const processes: WorkerProcess[] = [];
 let lb: WorkerProcess;
+let s3: S3Server;
 
 beforeAll(async () => {
-  [database, cluster] = await Promise.all([createTestDatabase(), startRedisCluster()]);
+  [database, cluster, s3] = await Promise.all([createTestDatabase(), startRedisCluster(), startS3Server()]);
   prefix = testRedisPrefix();
-  shared = { DATABASE_URL: database.url, REDIS_CLUSTER_NODES: cluster.nodes, REDIS_PREFIX: prefix, JWT_SECRET: testSecret() };
+  shared = {
+    DATABASE_URL: database.url,
+    REDIS_CLUSTER_NODES: cluster.nodes,
+    REDIS_PREFIX: prefix,
+    JWT_SECRET: testSecret(),
+    ...CONFORMANCE_UPLOAD_ENV,
+    ...s3.env,
+  };
   const workers: WorkerProcess[] = [];
   // One after the other: the first applies the migrations.
   for (const id of ["rcw1", "rcw2"]) {
@@ -47,6 +57,7 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
   await database?.drop();
   await cluster?.stop();
+  await s3?.stop();
   if (prefix) await deleteRedisKeys(prefix);
 });
 

@@ -5,8 +5,10 @@ import { ApiClient, type SocketClient } from "../support/client.ts";
 import { createMigratedDatabase, testSecret, uniqueName } from "../support/services.ts";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 import { startWranglerDev, wranglerInstalled, type WranglerDev } from "../support/wrangler-process.ts";
+import { startS3Server, type S3Server } from "../support/s3-server.ts";
 import { conformanceSuite } from "./suite/index.ts";
 import { CONFORMANCE_ADMIN } from "./suite/access-support.ts";
+import { CONFORMANCE_UPLOAD_ENV } from "./suite/uploads.ts";
 
 /**
  * The same worker on Cloudflare Workers' runtime: `wrangler dev` (workerd, gateway and room Durable
@@ -21,10 +23,12 @@ if (!installed) console.warn("workerd.test.ts: wrangler is not installed (npm in
 let database: Awaited<ReturnType<typeof createMigratedDatabase>>;
 let workers: WranglerDev;
 let node: WorkerProcess;
+let s3: S3Server;
 
 describe.skipIf(!installed)("wrangler dev", () => {
   beforeAll(async () => {
-    database = await createMigratedDatabase();
+    // Files in s3rver: there is no disk under workerd, and the Node worker beside it shares the bucket.
+    [database, s3] = await Promise.all([createMigratedDatabase(), startS3Server()]);
     const env = {
       JWT_SECRET: testSecret(),
       REGISTER_RATE: "10000/60s",
@@ -32,6 +36,8 @@ describe.skipIf(!installed)("wrangler dev", () => {
       ADMIN_USERNAMES: CONFORMANCE_ADMIN,
       LOG_LEVEL: "warn",
       SUGGEST_ENGINE: "builtin",
+      ...CONFORMANCE_UPLOAD_ENV,
+      ...s3.env,
     };
     [workers, node] = await Promise.all([
       startWranglerDev(database.url, { ...env, WORKER_ID: "workerd" }),
@@ -42,6 +48,7 @@ describe.skipIf(!installed)("wrangler dev", () => {
   afterAll(async () => {
     await Promise.all([workers?.stop(), node?.stop()]);
     await database?.drop();
+    await s3?.stop();
   });
 
   conformanceSuite("wrangler dev", () => ({ urls: [workers.url] }));

@@ -6,6 +6,7 @@ import { MemoryBusNetwork, type Bus } from "../../worker/src/ports/bus.ts";
 import { bcryptjsHasher, type PasswordHasher } from "../../worker/src/ports/password-hasher.ts";
 import { MemoryPresence, type Presence } from "../../worker/src/ports/presence.ts";
 import type { Suggester } from "../../worker/src/ports/suggester.ts";
+import { MemoryFileStorage, type FileStorage } from "../../worker/src/ports/file-storage.ts";
 
 /** An embedded PostgreSQL in memory with Parley's migrations applied. */
 export async function memoryStore(): Promise<{ store: Store; connection: Connection }> {
@@ -39,6 +40,8 @@ export function inProcessApp(
     address?: string;
     hasher?: PasswordHasher;
     suggester?: Suggester;
+    /** Where uploads go; in memory when absent, none (uploads answer 503) when null. */
+    files?: FileStorage | null;
   } = {},
 ): ParleyApp {
   return createApp({
@@ -50,6 +53,7 @@ export function inProcessApp(
     hasher: options.hasher ?? bcryptjsHasher(10),
     logger: silentLogger,
     suggester: options.suggester,
+    files: options.files === null ? undefined : (options.files ?? new MemoryFileStorage()),
     upgradeWebSocket: (() => async () => new Response(null, { status: 501 })) as never,
     sockets: { bufferedAmount: () => 0, abort: () => {} },
     peerAddress: () => options.address ?? "127.0.0.1",

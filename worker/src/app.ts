@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { Store } from "@parley/db";
-import { CLOSE_CODES, LIMITS, type User } from "@parley/protocol";
+import { CLOSE_CODES, isUploadRequest, LIMITS, type User } from "@parley/protocol";
 import { ApiError, clientAddress, type Clock, isHttps, type Logger, toApiError, TokenBuckets, TokenIssuer } from "@parley/common";
 import { registerAdminRoutes } from "./admin/admin-routes.ts";
 import { registerAuthRoutes, requireUser } from "./auth/auth-routes.ts";
@@ -35,6 +35,9 @@ import { registerMemberRoutes } from "./rooms/member-routes.ts";
 import { registerRoomRoutes } from "./rooms/room-routes.ts";
 import { registerSearchRoute } from "./search/search-route.ts";
 import { registerSuggestRoute } from "./suggest/suggest-route.ts";
+import type { FileStorage } from "./ports/file-storage.ts";
+import { registerUploadRoutes } from "./uploads/upload-routes.ts";
+import { DEFAULT_UPLOAD_SETTINGS, UploadService, type UploadSettings } from "./uploads/upload-service.ts";
 
 export interface AppSettings {
   workerId: string;
@@ -64,6 +67,8 @@ export interface AppSettings {
   writeForwardTimeoutMs?: number;
   /** The bearer token `GET /metrics` needs; without it the endpoint answers 404. */
   metricsToken?: string;
+  /** Upload size limit and rate per user; 25 MiB and 30 a minute when absent. */
+  uploads?: UploadSettings;
 }
 
 /** Everything the app needs from its runtime. Nothing in the core imports a runtime. */
@@ -84,6 +89,8 @@ export interface AppDeps {
   suggester?: Suggester;
   /** Counters and histograms for `GET /metrics`; nothing is counted when absent. */
   metrics?: Metrics;
+  /** Where uploaded files' bytes go; without it uploads answer 503. */
+  files?: FileStorage;
   upgradeWebSocket: UpgradeWebSocket<unknown>;
   sockets: SocketAdapter;
   /** The socket peer's address of a request. */
@@ -97,6 +104,8 @@ export interface ParleyApp {
   drain(): void;
   /** Open WebSocket sessions on this worker. */
   connections(): number;
+  /** Deletes uploads never attached to a message within a day; answers how many (run it now and then). */
+  sweepUploads(): Promise<number>;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -110,7 +119,8 @@ export function createApp(deps: AppDeps): ParleyApp {
   const writes = deps.directory
     ? new RoomWriteRouter({ store, hub, directory: deps.directory, logger, timeoutMs: settings.writeForwardTimeoutMs ?? 1500 })
     : new LocalRoomWrites(store, hub);
-  const messages = new MessageService(store, hub, clock, settings.rates.message, writes);
+  const uploads = new UploadService(store, deps.files, clock, logger, settings.uploads ?? DEFAULT_UPLOAD_SETTINGS);
+  const messages = new MessageService(store, hub, clock, settings.rates.message, writes, (ids) => uploads.remove(ids));
   const sessions = new Sessions(tokens, deps.revocations ?? new MemoryRevocations(clock));
   const openSockets = new Set<{ peer: Peer }>();
   /** Closes the sockets here that live on a revoked token or session, or on a token of a user signed out everywhere. */
@@ -166,7 +176,16 @@ export function createApp(deps: AppDeps): ParleyApp {
       cors({
         origin: [...settings.allowedOrigins],
         allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
-        exposeHeaders: ["x-served-by", "x-request-id", "Idempotency-Replayed", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        exposeHeaders: [
+          "x-served-by",
+          "x-request-id",
+          "Content-Disposition",
+          "Idempotency-Replayed",
+          "Retry-After",
+          "RateLimit-Limit",
+          "RateLimit-Remaining",
+          "RateLimit-Reset",
+        ],
         maxAge: 600,
       }),
     );
@@ -185,7 +204,9 @@ export function createApp(deps: AppDeps): ParleyApp {
   });
   app.use("/api/*", async (c, next) => {
     const length = Number(c.req.header("content-length") ?? "0");
-    if (length > LIMITS.requestBodyBytes) throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
+    // An upload's body is bounded by the upload limit instead (its route reads it).
+    if (length > LIMITS.requestBodyBytes && !isUploadRequest(c.req.method, c.req.path))
+      throw new ApiError("too_large", `request bodies are limited to ${LIMITS.requestBodyBytes} bytes`);
     await next();
   });
   app.use(
@@ -225,6 +246,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   registerDmRoutes(app, { store, presence, hub, clock, authenticate, creations });
   registerAdminRoutes(app, { store, presence, signOut, clock, authenticate });
   registerMessageRoutes(app, { store, messages, authenticate });
+  registerUploadRoutes(app, { uploads, authenticate });
   registerSuggestRoute(app, { suggester, messages, authenticate });
   registerSearchRoute(app, { store, messages, clock, authenticate, rate: settings.rates.search ?? { max: 60, windowSeconds: 60 } });
   registerWsRoute(app, {
@@ -250,6 +272,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     app,
     hub,
     connections: () => openSockets.size,
+    sweepUploads: () => uploads.sweep(),
     drain() {
       draining = true;
       for (const { peer } of openSockets) {

@@ -2,6 +2,23 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.ts";
 
 describe("parseConfig", () => {
+  it("keeps files on disk by default and in S3 when S3_BUCKET is set, path-style with an endpoint", () => {
+    expect(parseConfig({})).toMatchObject({ uploads: { maxBytes: 26_214_400, rate: { max: 30, windowSeconds: 60 } }, s3: undefined });
+    expect(parseConfig({ S3_BUCKET: "files", S3_ENDPOINT: "http://127.0.0.1:9000", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" }).s3).toEqual({
+      bucket: "files",
+      endpoint: "http://127.0.0.1:9000",
+      region: "us-east-1",
+      accessKeyId: "k",
+      secretAccessKey: "s",
+      forcePathStyle: true,
+      prefix: "uploads/",
+    });
+    expect(parseConfig({ S3_BUCKET: "files", S3_REGION: "eu-west-1" }).s3).toMatchObject({ region: "eu-west-1", forcePathStyle: false });
+    expect(parseConfig({ S3_BUCKET: "files", S3_ENDPOINT: "http://x", S3_FORCE_PATH_STYLE: "false" }).s3?.forcePathStyle).toBe(false);
+    expect(() => parseConfig({ UPLOAD_MAX_BYTES: "10" })).toThrow(/UPLOAD_MAX_BYTES/);
+    expect(() => parseConfig({ S3_ENDPOINT: "not a url" })).toThrow(/S3_ENDPOINT/);
+  });
+
   it("fills in defaults from an empty environment", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({

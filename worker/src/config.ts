@@ -1,5 +1,14 @@
 import { z } from "zod";
+import { LIMITS } from "@parley/protocol";
 import { csvList as list, parseEnv, rateField as rate } from "@parley/common";
+
+/** `UPLOAD_MAX_BYTES`: the largest file `POST /api/uploads` takes (shared with the Workers entry, which bounds bodies first). */
+export const uploadMaxBytesField = z.coerce
+  .number()
+  .int()
+  .min(1024)
+  .max(1024 * 1024 * 1024)
+  .default(LIMITS.uploadBytesDefault);
 
 /** Every setting, read once from the environment (`process.env` or a Worker's `env`). */
 export const configSchema = z
@@ -88,6 +97,18 @@ export const configSchema = z
     SUGGEST_CONTEXT_MESSAGES: z.coerce.number().int().min(0).max(100).default(20),
     SUGGEST_CONTEXT_CHARS: z.coerce.number().int().min(0).max(20_000).default(2000),
     SUGGEST_MAX_CHARS: z.coerce.number().int().min(1).max(500).default(80),
+    UPLOAD_MAX_BYTES: uploadMaxBytesField,
+    /** Uploads per user. */
+    UPLOAD_RATE: rate(30, 60),
+    /** Set: uploaded files go to this S3-compatible bucket instead of DATA_DIR/uploads. */
+    S3_BUCKET: z.string().min(1).optional(),
+    /** An S3-compatible service other than AWS (MinIO, R2, s3rver): its URL. */
+    S3_ENDPOINT: z.string().url().optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** `true`: `endpoint/bucket/key` URLs; the default when S3_ENDPOINT is set (what self-hosted stores need). */
+    S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).optional(),
     /** Turns on `GET /metrics` for `Authorization: Bearer <METRICS_TOKEN>` (Prometheus); off (404) when unset. */
     METRICS_TOKEN: z.string().min(16).optional(),
   })
@@ -133,6 +154,18 @@ export const configSchema = z
     },
     sockets: { perUser: env.WS_PER_USER, perAddress: env.WS_PER_ADDRESS },
     metricsToken: env.METRICS_TOKEN,
+    uploads: { maxBytes: env.UPLOAD_MAX_BYTES, rate: env.UPLOAD_RATE },
+    s3: env.S3_BUCKET
+      ? {
+          bucket: env.S3_BUCKET,
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          accessKeyId: env.S3_ACCESS_KEY_ID,
+          secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE === "true" : env.S3_ENDPOINT !== undefined,
+          prefix: "uploads/",
+        }
+      : undefined,
     suggest: {
       engine: env.SUGGEST_ENGINE,
       ollamaHost: env.OLLAMA_HOST,

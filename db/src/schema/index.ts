@@ -8,3 +8,4 @@ export { refreshTokens } from "./refresh-tokens.ts";
 export { roomEvents, reactions } from "./room-events.ts";
 export { userSeq, userEvents } from "./user-events.ts";
 export { roomBans } from "./room-bans.ts";
+export { uploads } from "./uploads.ts";

@@ -1,4 +1,5 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import type { Upload } from "@parley/protocol";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -37,6 +38,8 @@ export const messages = pgTable(
     lastReplyAt: timestamp("last_reply_at", { withTimezone: true, mode: "date" }),
     /** The ids of the members it mentions by name (migration 0006); null when none. */
     mentions: jsonb("mentions").$type<string[]>(),
+    /** The shapes of its files (migration 0011); null when none, and once deleted. The uploads table links them back. */
+    attachments: jsonb("attachments").$type<Upload[]>(),
   },
   (t) => [
     // Doubles as the index for history pages: (room_id, seq) range scans within one partition.

@@ -16,6 +16,7 @@ import { realtimeTests } from "./realtime.ts";
 import { presenceTests } from "./presence.ts";
 import { textRuleTests } from "./text-rules.ts";
 import { trackSockets, type SuiteContext } from "./support.ts";
+import { uploadTests, type UploadSetup } from "./uploads.ts";
 
 /**
  * Parley's protocol conformance suite (docs/protocol.md).
@@ -29,10 +30,12 @@ import { trackSockets, type SuiteContext } from "./support.ts";
  * registers dozens of users and posts over a thousand messages), while LOGIN_RATE (per account) and
  * FRAME_RATE (per connection) stay near their defaults, low enough for the suite to reach them.
  * Every target makes CONFORMANCE_ADMIN (access-support.ts) a server admin through ADMIN_USERNAMES.
+ * Uploads need UPLOAD_MAX_BYTES=CONFORMANCE_UPLOAD_MAX_BYTES (`options.uploads` says otherwise, or why
+ * they are skipped), and storage every target shares (S3, or one DATA_DIR).
  */
-export function conformanceSuite(name: string, target: () => { urls: string[] }) {
+export function conformanceSuite(name: string, target: () => { urls: string[] }, options: { uploads?: UploadSetup } = {}) {
   describe(`${name}: conformance`, () => {
-    const context: SuiteContext = { first: () => target().urls[0]!, target, sockets: trackSockets() };
+    const context: SuiteContext = { first: () => target().urls[0]!, target, sockets: trackSockets(), uploads: options.uploads };
     authTests(context);
     httpConventionTests(context);
     roomTests(context);
@@ -43,6 +46,7 @@ export function conformanceSuite(name: string, target: () => { urls: string[] })
     searchTests(context);
     accessTests(context);
     accessModerationTests(context);
+    uploadTests(context);
     idempotencyTests(context);
     upgradeTests(context);
     frameTests(context);

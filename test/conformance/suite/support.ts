@@ -2,6 +2,7 @@ import WebSocket from "ws";
 import { afterEach, expect } from "vitest";
 import type { Message, Room, ServerFrame } from "@parley/protocol";
 import { ApiClient, type SocketClient } from "../../support/client.ts";
+import type { UploadSetup } from "./uploads.ts";
 
 /** What every part of the suite gets: the targets and a socket tracker. */
 export interface SuiteContext {
@@ -9,6 +10,8 @@ export interface SuiteContext {
   first: () => string;
   target: () => { urls: string[] };
   sockets: ReturnType<typeof trackSockets>;
+  /** How the target stores uploads; CONFORMANCE_UPLOAD_MAX_BYTES when absent. */
+  uploads?: UploadSetup;
 }
 
 /** Closes every socket a test opened, even when it failed. */

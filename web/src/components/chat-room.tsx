@@ -3,9 +3,10 @@ import { DIRECTORY_HREF } from "../lib/hash-route.ts";
 import { roomLabel } from "../lib/room-label.ts";
 import { roomPowers } from "../lib/room-powers.ts";
 import { typingSentence } from "../lib/format.ts";
-import { useApp, useChat } from "../state/app-context.tsx";
+import { useApp, useAttachments, useChat } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
 import { RoomHeader } from "./room-header.tsx";
+import { createFileDrop, DropTarget } from "./file-drop.tsx";
 import { MessageList } from "../timeline/message-list.tsx";
 import { PresencePanel } from "./presence-panel.tsx";
 import { ThreadPanel } from "./thread-panel.tsx";
@@ -95,6 +96,9 @@ export function ChatRoom(props: ChatRoomProps) {
   };
 
   onMount(() => void chat.open(props.roomId));
+  // Files dropped on the timeline or the composer go to the room's composer.
+  const uploads = useAttachments()?.uploads;
+  const drop = createFileDrop((files) => uploads?.queue(props.roomId).add(files));
   const typing = () => typingSentence(chat.presence.typing(props.roomId));
   // The sentence stays while it fades out.
   let lastTyping = "";
@@ -131,7 +135,8 @@ export function ChatRoom(props: ChatRoomProps) {
         <section ref={section} class="chat-room" aria-labelledby="room-title">
           <RoomHeader room={r()} peopleShown={peopleShown()} onTogglePeople={togglePeople} onLeft={props.onLeft} />
           <div class="room-main" classList={{ "thread-open": !!openThread() }}>
-            <div class="room-column">
+            <div class="room-column" {...(uploads ? drop.handlers : {})}>
+              <DropTarget shown={drop.over()} label={`Drop files to send them to #${r().name}`} />
               <div class="room-body" classList={{ "show-people": peopleShown() }}>
                 <Show when={lastRead() !== undefined && chat.timeline.get(props.roomId)} keyed>
                   {(t) => (
@@ -163,7 +168,7 @@ export function ChatRoom(props: ChatRoomProps) {
                 roomId={props.roomId}
                 roomName={label()}
                 suggestions={chat.suggestions}
-                onSend={(body) => chat.send(props.roomId, body)}
+                onSend={(body, attachments) => chat.send(props.roomId, body, attachments)}
                 onTyping={() => chat.typing(props.roomId)}
                 onEditLast={editLast}
                 mentionCandidates={mentionCandidates}
@@ -179,7 +184,7 @@ export function ChatRoom(props: ChatRoomProps) {
                   timeline={chat.timeline.ensure(props.roomId)}
                   conversation={inThread}
                   suggestions={chat.suggestions}
-                  onSend={(body, alsoToRoom) => chat.thread.send(body, alsoToRoom)}
+                  onSend={(body, alsoToRoom, attachments) => chat.thread.send(body, alsoToRoom, attachments)}
                   onTyping={() => chat.typing(props.roomId)}
                   onLoadOlder={() => void chat.thread.loadOlder()}
                   onReload={() => void chat.thread.reload()}

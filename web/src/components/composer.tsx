@@ -1,15 +1,19 @@
 import { createEffect, createSignal, createUniqueId, on, onCleanup, Show } from "solid-js";
 import { LIMITS, type Member } from "@parley/protocol/client";
-import { useDrafts } from "../state/app-context.tsx";
+import { useAttachments, useDrafts } from "../state/app-context.tsx";
 import type { DraftsStore } from "../state/drafts-store.ts";
 import { firstWord, type SuggestionsStore } from "../state/suggestions-store.ts";
+import type { UploadsStore } from "../state/upload-queue.ts";
+import type { Attachment } from "../transport/file-transfer.ts";
 import { createMentionPicker, MentionList } from "./mention-picker.tsx";
+import { AttachButton, UploadChips } from "./upload-chips.tsx";
 
 export interface ComposerProps {
   roomId: string;
   roomName: string;
   suggestions: SuggestionsStore;
-  onSend: (body: string) => void;
+  /** The body (empty is allowed with files) and the files uploaded for it. */
+  onSend: (body: string, attachments: Attachment[]) => void;
   onTyping: () => void;
   /** Where unsent text is kept per room; by default the signed-in user's (none outside a chat). */
   drafts?: DraftsStore;
@@ -21,6 +25,8 @@ export interface ComposerProps {
   onEditLast?: () => boolean;
   /** Who `@` offers to mention (read when a mention is being typed); without it there is no picker. */
   mentionCandidates?: () => Member[];
+  /** Where its files upload, one queue per draft key; the chat's by default (none outside a chat: no attaching). */
+  uploads?: UploadsStore;
 }
 
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock"]);
@@ -52,6 +58,17 @@ export function Composer(props: ComposerProps) {
   const [caret, setCaret] = createSignal(0);
   const [error, setError] = createSignal<string>();
   const draftKey = () => props.draftKey ?? props.roomId;
+  const contextUploads = useAttachments()?.uploads;
+  const queue = () => (props.uploads ?? contextUploads)?.queue(draftKey());
+  const failed = () =>
+    queue()
+      ?.items()
+      .some((i) => i.status === "failed") ?? false;
+  const canSend = () => !queue()?.busy() && !failed() && (text().trim() !== "" || queue()?.ready() === true);
+  /** Files picked or pasted: each starts uploading. */
+  const attach = (files: File[]) => {
+    if (files.length) queue()?.add(files);
+  };
   const label = () => props.label ?? `Message ${props.roomName}`;
   const hintId = createUniqueId();
 
@@ -92,10 +109,15 @@ export function Composer(props: ComposerProps) {
   }
   function send() {
     const body = text().trim();
-    if (!body) return;
+    if (queue()?.busy()) return setError("Wait for the files to finish uploading.");
+    if (failed()) return setError("Remove or retry the files that could not be uploaded.");
+    if (!canSend()) return;
     if ([...body].length > LIMITS.messageBodyMax) return setError(`Messages can be at most ${LIMITS.messageBodyMax} characters.`);
     props.suggestions.cancel();
-    props.onSend(body);
+    props.onSend(
+      body,
+      (queue()?.take() ?? []).map((t) => t.attachment),
+    );
     replace("");
     drafts()?.set(draftKey(), "");
   }
@@ -122,6 +144,13 @@ export function Composer(props: ComposerProps) {
     if (e.key === "ArrowUp" && !area.value && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && props.onEditLast?.()) return e.preventDefault();
     if (!MODIFIERS.has(e.key)) props.suggestions.cancel();
   }
+  function onPaste(e: ClipboardEvent) {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length || !queue()) return;
+    // A copied image often comes with its HTML or address as text too: the file is what was meant.
+    e.preventDefault();
+    attach(files);
+  }
   function onInput() {
     drafts()?.set(draftKey(), area.value);
     setText(area.value);
@@ -147,7 +176,15 @@ export function Composer(props: ComposerProps) {
   createEffect(on([text, ghostText], fitNextFrame, { defer: true }));
 
   return (
-    <form class="composer" onSubmit={(e) => (e.preventDefault(), send())}>
+    <form class="composer" classList={{ "can-attach": !!queue() }} onSubmit={(e) => (e.preventDefault(), send())}>
+      <Show when={queue()}>
+        {(q) => (
+          <>
+            <UploadChips queue={q()} />
+            <AttachButton label={`Attach files to ${props.label ? "the reply" : props.roomName}`} onFiles={attach} />
+          </>
+        )}
+      </Show>
       <div class="composer-field">
         <div ref={mirror} class="ghost-mirror" aria-hidden="true">
           <span class="ghost-typed">{text()}</span>
@@ -171,16 +208,17 @@ export function Composer(props: ComposerProps) {
           onClick={trackCaret}
           onSelect={trackCaret}
           onScroll={syncMirror}
+          onPaste={onPaste}
           onBlur={() => mention.dismiss()}
         />
         <MentionList picker={mention} />
       </div>
-      <button type="submit" class="primary send-button" disabled={!text().trim()}>
+      <button type="submit" class="primary send-button" disabled={!canSend()}>
         Send
       </button>
       <p id={hintId} class="composer-hint" aria-live="polite">
         <Show
-          when={error()}
+          when={error() ?? queue()?.notice()}
           fallback={
             mention.open() ? (
               "Mention: ↑↓ to choose, Enter or Tab to insert, Esc to close"
@@ -191,7 +229,7 @@ export function Composer(props: ComposerProps) {
             )
           }
         >
-          <span class="error">{error()}</span>
+          {(message) => <span class="error">{message()}</span>}
         </Show>
       </p>
     </form>

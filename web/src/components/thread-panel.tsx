@@ -8,7 +8,10 @@ import { lastEditable, type Conversation } from "../timeline/conversation.ts";
 import { MessageRow } from "../timeline/message-row.tsx";
 import { buildRows, type MessageRowModel, type Row } from "../timeline/rows.ts";
 import { StoredMessage } from "../timeline/stored-message.tsx";
+import type { Attachment } from "../transport/file-transfer.ts";
+import { useAttachments } from "../state/app-context.tsx";
 import { Composer } from "./composer.tsx";
+import { createFileDrop, DropTarget } from "./file-drop.tsx";
 
 export interface ThreadPanelProps {
   thread: Thread;
@@ -20,7 +23,7 @@ export interface ThreadPanelProps {
   /** Edits, deletions and reactions of the parent and the replies (no thread of their own). */
   conversation: Conversation;
   suggestions: SuggestionsStore;
-  onSend: (body: string, alsoToRoom: boolean) => void;
+  onSend: (body: string, alsoToRoom: boolean, attachments: Attachment[]) => void;
   onTyping: () => void;
   onLoadOlder: () => void;
   onReload: () => void;
@@ -43,6 +46,10 @@ export function ThreadPanel(props: ThreadPanelProps) {
   let scroller!: HTMLDivElement;
   const [editing, setEditing] = createSignal<string>();
   const [alsoToRoom, setAlsoToRoom] = createSignal(false);
+  const draftKey = () => `${props.thread.roomId}.thread.${props.thread.parentId}`;
+  // Files dropped on the thread go to its composer (not the room's); none once its parent is deleted.
+  const uploads = useAttachments()?.uploads;
+  const drop = createFileDrop((files) => !props.thread.parent()?.deleted && uploads?.queue(draftKey()).add(files));
   /** ↑ in the empty thread composer edits the user's last reply, as in the room's. */
   const editLast = () => {
     const last = lastEditable(props.thread.replies(), props.me);
@@ -108,7 +115,8 @@ export function ThreadPanel(props: ThreadPanelProps) {
   );
 
   return (
-    <aside class="thread-panel" aria-labelledby="thread-title" onKeyDown={onKeyDown}>
+    <aside class="thread-panel" aria-labelledby="thread-title" onKeyDown={onKeyDown} {...(uploads ? drop.handlers : {})}>
+      <DropTarget shown={drop.over()} label="Drop files to reply with them" />
       <header class="thread-header">
         <h2 id="thread-title">Thread</h2>
         <span class="thread-room">{props.roomName}</span>
@@ -154,6 +162,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
                   <MessageRow
                     user={props.me}
                     body={r().pending.body}
+                    attachments={r().pending.attachments}
                     createdAt={r().pending.createdAt}
                     clientId={r().pending.clientId}
                     pending={r().pending}
@@ -175,9 +184,9 @@ export function ThreadPanel(props: ThreadPanelProps) {
             roomId={props.thread.roomId}
             roomName={props.roomName}
             label="Reply in thread"
-            draftKey={`${props.thread.roomId}.thread.${props.thread.parentId}`}
+            draftKey={draftKey()}
             suggestions={props.suggestions}
-            onSend={(body) => props.onSend(body, alsoToRoom())}
+            onSend={(body, attachments) => props.onSend(body, alsoToRoom(), attachments)}
             onTyping={() => props.onTyping()}
             onEditLast={editLast}
             mentionCandidates={props.mentionCandidates}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockOf, dayKeyOf, dayLabel, msUntilMidnight } from "./format.ts";
+import { clockOf, dayKeyOf, dayLabel, msUntilMidnight, sizeOf } from "./format.ts";
 
 describe("day labels", () => {
   const now = new Date(2026, 11, 1, 9, 30);
@@ -21,5 +21,20 @@ describe("clockOf", () => {
   it("gives hours and minutes without a day period, short enough for the gutter", () => {
     const text = clockOf(new Date(2026, 11, 1, 16, 5).toISOString());
     expect(text).toMatch(/^\d{1,2}[:.]05$/);
+  });
+});
+
+describe("file sizes", () => {
+  it("counts in 1024s with one decimal under ten", () => {
+    expect([0, 812, 1024, 1536, 14 * 1024 + 300, 3.4 * 1024 * 1024, 25 * 1024 * 1024, 3 * 1024 ** 3].map(sizeOf)).toEqual([
+      "0 B",
+      "812 B",
+      "1 KB",
+      "1.5 KB",
+      "14 KB",
+      "3.4 MB",
+      "25 MB",
+      "3 GB",
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { parseRoute, roomHref } from "../lib/hash-route.ts";
 import { shouldNotify } from "../lib/notify-policy.ts";
 import { isDm, roomLabel } from "../lib/room-label.ts";
 import { mentionsMe } from "../timeline/mentions-me.ts";
+import { idsOf, type Attachment } from "../transport/file-transfer.ts";
 import type { HttpClient, RoomListing, RoomVisibility } from "../transport/http-client.ts";
 import { SocketClient, type SocketState, type WebSocketConstructor } from "../transport/socket-client.ts";
 import type { AuthStore } from "./auth-store.ts";
@@ -320,11 +321,12 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
       timeline.reset(roomId);
       await this.loadOlder(roomId);
     },
-    send(roomId: string, body: string) {
+    /** Sends a message (optimistic until acknowledged), with the files uploaded for it. */
+    send(roomId: string, body: string, attachments: readonly Attachment[] = []) {
       const clientId = crypto.randomUUID();
       sendingTo.set(clientId, roomId);
-      timeline.addPending(roomId, clientId, body);
-      socket.sendMessage(roomId, body, clientId);
+      timeline.addPending(roomId, clientId, body, attachments);
+      socket.sendMessage(roomId, body, clientId, undefined, idsOf(attachments));
     },
     /** Resends a failed message with its original clientId, so it is stored at most once. */
     retry(roomId: string, clientId: string) {
@@ -334,7 +336,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
         .find((x) => x.clientId === clientId);
       if (!p) return;
       timeline.setStatus(roomId, clientId, "pending");
-      socket.sendMessage(roomId, p.body, clientId);
+      socket.sendMessage(roomId, p.body, clientId, undefined, idsOf(p.attachments));
     },
     discard: (roomId: string, clientId: string) => timeline.discard(roomId, clientId),
     /** Edits our message. Resolves once the server stored it; the view changes with the `message.edited` event. */

@@ -48,17 +48,19 @@ describe("the thread session", () => {
     expect(bodies(session.current()?.replies())).toEqual(["reply 2"]);
   });
 
-  it("sends a reply with its thread, marks it failed when refused, and retries it with the same clientId", async () => {
+  it("sends a reply with its thread and files, marks it failed when refused, and retries it with the same clientId", async () => {
     const { session, sendMessage, subscribed } = setup([page()]);
     subscribed();
     await session.open("r1", "p", parent);
-    session.send("on it", true);
-    const [roomId, body, clientId, thread] = sendMessage.mock.calls[0]!;
-    expect([roomId, body, thread]).toEqual(["r1", "on it", { parentId: "p", alsoToRoom: true }]);
+    const file = { id: "up1", name: "plan.pdf", size: 9, contentType: "application/pdf" };
+    session.send("on it", true, [file]);
+    const [roomId, body, clientId, thread, attachments] = sendMessage.mock.calls[0]!;
+    expect([roomId, body, thread, attachments]).toEqual(["r1", "on it", { parentId: "p", alsoToRoom: true }, ["up1"]]);
+    expect(session.current()?.pending()[0]?.attachments).toEqual([file]);
     session.receive({ type: "error", code: "rate_limited", message: "slow down", clientId, roomId: "r1", retryAfter: 3 });
     expect(session.current()?.pending()[0]).toMatchObject({ status: "failed", error: "Sending too fast. Wait 3 seconds, then retry." });
     session.retry(clientId);
-    expect(sendMessage).toHaveBeenLastCalledWith("r1", "on it", clientId, { parentId: "p", alsoToRoom: true });
+    expect(sendMessage).toHaveBeenLastCalledWith("r1", "on it", clientId, { parentId: "p", alsoToRoom: true }, ["up1"]);
     session.receive({ type: "ack", clientId, message: reply(2, { body: "on it", clientId, alsoToRoom: true }) });
     expect(session.current()?.pending()).toEqual([]);
     expect(bodies(session.current()?.replies())).toEqual(["on it"]);

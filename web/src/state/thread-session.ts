@@ -1,4 +1,5 @@
 import type { Message, ServerFrame } from "@parley/protocol";
+import { idsOf, type Attachment } from "../transport/file-transfer.ts";
 import type { HttpClient } from "../transport/http-client.ts";
 import type { SocketClient } from "../transport/socket-client.ts";
 import { describeSendError } from "./send-errors.ts";
@@ -82,13 +83,13 @@ export function createThreadSession({ http, socket, subscription, me }: ThreadSe
         thread.setLoadingOlder(false, (error as Error).message);
       }
     },
-    /** Sends a reply in the open thread; with `alsoToRoom` it shows in the room's timeline too. */
-    send(body: string, alsoToRoom: boolean) {
+    /** Sends a reply in the open thread, with the files uploaded for it; with `alsoToRoom` it shows in the room's timeline too. */
+    send(body: string, alsoToRoom: boolean, attachments: readonly Attachment[] = []) {
       const thread = store.current();
       if (!thread) return;
       const clientId = crypto.randomUUID();
-      thread.addPending(clientId, body, alsoToRoom);
-      socket.sendMessage(thread.view.roomId, body, clientId, { parentId: thread.view.parentId, alsoToRoom });
+      thread.addPending(clientId, body, alsoToRoom, attachments);
+      socket.sendMessage(thread.view.roomId, body, clientId, { parentId: thread.view.parentId, alsoToRoom }, idsOf(attachments));
     },
     /** Resends a failed reply with its original clientId, so it is stored at most once. */
     retry(clientId: string) {
@@ -96,7 +97,7 @@ export function createThreadSession({ http, socket, subscription, me }: ThreadSe
       const p = thread?.view.pending().find((x) => x.clientId === clientId);
       if (!thread || !p) return;
       thread.setStatus(clientId, "pending");
-      socket.sendMessage(thread.view.roomId, p.body, clientId, { parentId: thread.view.parentId, alsoToRoom: p.alsoToRoom });
+      socket.sendMessage(thread.view.roomId, p.body, clientId, { parentId: thread.view.parentId, alsoToRoom: p.alsoToRoom }, idsOf(p.attachments));
     },
     discard: (clientId: string) => store.current()?.discard(clientId),
   };

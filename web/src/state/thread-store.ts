@@ -1,6 +1,7 @@
 import { batch, createSignal, type Accessor } from "solid-js";
 import type { Message, RoomEvent } from "@parley/protocol";
 import type { ThreadPage } from "../transport/http-client.ts";
+import type { Attachment } from "../transport/file-transfer.ts";
 import { applyEvent, countReply, mergeMessages, type PendingMessage } from "./timeline-store.ts";
 
 /** A reply of ours not yet acknowledged, and whether it goes to the room too. */
@@ -110,8 +111,8 @@ function createOpenThread(roomId: string, parentId: string, initial: Message | u
     },
     /** A page could not be read. */
     failed: (problem: string) => setError(problem),
-    addPending: (clientId: string, body: string, alsoToRoom: boolean) =>
-      setPending((list) => [...list, { clientId, body, alsoToRoom, createdAt: new Date().toISOString(), status: "pending" }]),
+    addPending: (clientId: string, body: string, alsoToRoom: boolean, attachments?: readonly Attachment[]) =>
+      setPending((list) => [...list, { clientId, body, alsoToRoom, attachments, createdAt: new Date().toISOString(), status: "pending" }]),
     setStatus: (clientId: string, status: PendingMessage["status"], problem?: string) =>
       setPending((list) => list.map((p) => (p.clientId === clientId ? { ...p, status, error: problem } : p))),
     discard: (clientId: string) => setPending((list) => list.filter((p) => p.clientId !== clientId)),

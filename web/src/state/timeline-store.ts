@@ -1,5 +1,6 @@
 import { batch, createSignal, type Accessor } from "solid-js";
 import type { Message, ReactionSummary, RoomEvent } from "@parley/protocol";
+import type { Attachment } from "../transport/file-transfer.ts";
 
 /** A message of ours not yet acknowledged: shown at once, confirmed by `ack`, or failed with a reason. */
 export interface PendingMessage {
@@ -8,6 +9,8 @@ export interface PendingMessage {
   createdAt: string;
   status: "pending" | "failed";
   error?: string;
+  /** The uploaded files it carries. */
+  attachments?: readonly Attachment[];
 }
 
 /**
@@ -271,7 +274,8 @@ function createRoomTimeline(top: number, anchored: boolean) {
         setGeneration((g) => g + 1);
       });
     },
-    addPending: (clientId: string, body: string) => setPending((list) => [...list, { clientId, body, createdAt: new Date().toISOString(), status: "pending" }]),
+    addPending: (clientId: string, body: string, attachments?: readonly Attachment[]) =>
+      setPending((list) => [...list, { clientId, body, attachments, createdAt: new Date().toISOString(), status: "pending" }]),
     setStatus: (clientId: string, status: PendingMessage["status"], problem?: string) =>
       setPending((list) => list.map((p) => (p.clientId === clientId ? { ...p, status, error: problem } : p))),
     discard: (clientId: string) => setPending((list) => list.filter((p) => p.clientId !== clientId)),
@@ -338,7 +342,8 @@ export function createTimelineStore() {
     setLoading: (roomId: string, loading: boolean, error?: string) => with_(roomId, (t) => t.setLoadingOlder(loading, error)),
     setLoadingNewer: (roomId: string, loading: boolean, error?: string) => with_(roomId, (t) => t.setLoadingNewer(loading, error)),
     reset: (roomId: string) => with_(roomId, (t) => t.reset()),
-    addPending: (roomId: string, clientId: string, body: string) => with_(roomId, (t) => t.addPending(clientId, body)),
+    addPending: (roomId: string, clientId: string, body: string, attachments?: readonly Attachment[]) =>
+      with_(roomId, (t) => t.addPending(clientId, body, attachments)),
     /** Marks a send failed (the server refused it) or pending again (retry). */
     setStatus: (roomId: string, clientId: string, status: PendingMessage["status"], error?: string) =>
       with_(roomId, (t) => t.setStatus(clientId, status, error)),

@@ -278,6 +278,7 @@ export function MessageList(props: MessageListProps) {
                     <MessageRow
                       user={props.me}
                       body={r().pending.body}
+                      attachments={r().pending.attachments}
                       createdAt={r().pending.createdAt}
                       clientId={r().pending.clientId}
                       pending={r().pending}

@@ -3,6 +3,8 @@ import type { User } from "@parley/protocol";
 import { MessageBody } from "../components/message-body.tsx";
 import { clockOf, dateTimeOf, dayLabel, hueOf, timeOf } from "../lib/format.ts";
 import type { PendingMessage } from "../state/timeline-store.ts";
+import type { Attachment } from "../transport/file-transfer.ts";
+import { AttachmentList } from "./attachment-list.tsx";
 
 export interface MessageRowProps {
   user: User;
@@ -23,6 +25,8 @@ export interface MessageRowProps {
   editedAt?: string | null;
   /** A tombstone: the body is gone, and a line says so. */
   deleted?: boolean;
+  /** Its files, under the body (the editor changes the body only). */
+  attachments?: readonly Attachment[];
   /** Shown instead of the body while it is being edited. */
   editor?: () => JSX.Element;
   /**
@@ -101,7 +105,8 @@ export function MessageRow(props: MessageRowProps) {
             </p>
           }
         >
-          <Show when={props.editor} fallback={<MessageBody text={props.body} />}>
+          {/* An empty body is allowed with files: nothing is drawn for it. */}
+          <Show when={props.editor} fallback={<Show when={props.body}>{(body) => <MessageBody text={body()} />}</Show>}>
             {(editor) => editor()()}
           </Show>
           <Show when={props.editedAt && !props.editor}>
@@ -109,6 +114,7 @@ export function MessageRow(props: MessageRowProps) {
               (edited)
             </span>
           </Show>
+          <AttachmentList attachments={props.attachments ?? []} />
         </Show>
         {/* Before the reactions: Tab from the row goes to its actions first. */}
         <Show when={showActions()}>{props.actions}</Show>

@@ -2,6 +2,7 @@ import { createSignal, Show } from "solid-js";
 import type { User } from "@parley/protocol";
 import type { Timeline } from "../state/timeline-store.ts";
 import { canDelete, canEdit, messageLink, type Conversation } from "./conversation.ts";
+import { attachmentsOf } from "./attachment-list.tsx";
 import { MessageActions } from "./message-actions.tsx";
 import { MessageEditor } from "./message-editor.tsx";
 import { MessageRow } from "./message-row.tsx";
@@ -63,6 +64,7 @@ export function StoredMessage(props: StoredMessageProps) {
       dayStart={props.row.dayStart}
       now={props.now}
       editedAt={message().editedAt}
+      attachments={attachmentsOf(message())}
       deleted={message().deleted}
       active={pickerOpen()}
       mentioned={mentionsMe(message(), props.me)}

@@ -186,19 +186,32 @@ export class HttpClient {
     try {
       res = await this.fetch(`${this.options.baseUrl ?? ""}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
-      throw new ApiError(0, "network", "Cannot reach the server. Check your connection and try again.");
+      throw networkError();
     }
     const data = (await res.json().catch(() => undefined)) as (T & Partial<ErrorBody>) | undefined;
     if (res.ok && data) return data;
-    const retryAfter = Number(res.headers.get("retry-after")) || undefined;
-    if (res.status === 401 && token) {
-      // An access token lives 15 minutes: one that just ran out is renewed once and the request retried.
-      if (how.retry !== false && this.options.renew && (await this.options.renew().catch(() => false)))
-        return this.call<T>(method, path, body, { ...how, retry: false });
-      this.options.onUnauthorized?.();
-    }
-    throw new ApiError(res.status, data?.error?.code ?? "internal", data?.error?.message ?? `The server answered ${res.status}.`, retryAfter);
+    if (await renewedAfter(this.options, res.status, token, how.retry !== false)) return this.call<T>(method, path, body, { ...how, retry: false });
+    throw apiErrorOf(res.status, data, res.headers.get("retry-after"));
   }
+}
+
+/** No answer came: the request never reached the server, or its answer never came back. */
+export const networkError = () => new ApiError(0, "network", "Cannot reach the server. Check your connection and try again.");
+
+/** The server's refusal as an ApiError: its `{error: {code, message}}`, or a plain sentence for a body without one. */
+export const apiErrorOf = (status: number, data: Partial<ErrorBody> | undefined, retryAfter: string | null) =>
+  new ApiError(status, data?.error?.code ?? "internal", data?.error?.message ?? `The server answered ${status}.`, Number(retryAfter) || undefined);
+
+/**
+ * After an answer to a request that carried `token`: true when it was a 401 and the token was
+ * renewed (an access token lives 15 minutes: one that just ran out is renewed once and the request
+ * retried). A 401 that renewing cannot cure ends the session (`onUnauthorized`).
+ */
+export async function renewedAfter(options: Pick<HttpClientOptions, "renew" | "onUnauthorized">, status: number, token: string | undefined, mayRetry: boolean) {
+  if (status !== 401 || !token) return false;
+  if (mayRetry && options.renew && (await options.renew().catch(() => false))) return true;
+  options.onUnauthorized?.();
+  return false;
 }
 
 const enc = encodeURIComponent;

@@ -109,7 +109,7 @@ describe("SocketClient", () => {
     expect(client.attempt).toBe(0);
   });
 
-  it("resubscribes every room with afterSeq and resends unacknowledged messages with the same clientId", async () => {
+  it("resubscribes every room with afterSeq and resends unacknowledged messages with the same clientId and files", async () => {
     const client = make(() => 0);
     client.connect();
     await vi.advanceTimersByTimeAsync(0);
@@ -117,7 +117,8 @@ describe("SocketClient", () => {
     client.subscribe("r1");
     client.subscribe("r2");
     client.sendMessage("r1", "first", "c-1");
-    client.sendMessage("r1", "second", "c-2");
+    client.sendMessage("r1", "second", "c-2", undefined, ["up1", "up2"]);
+    client.sendMessage("r1", "", "c-3", { parentId: "m1", alsoToRoom: false }, ["up3"]);
     last().frame({ type: "ack", clientId: "c-1", message: message(7, "c-1") });
     last().drop();
     seqs.r1 = 7;
@@ -126,7 +127,8 @@ describe("SocketClient", () => {
     expect(last().sent).toEqual([
       { type: "subscribe", roomId: "r1", afterSeq: 7 },
       { type: "subscribe", roomId: "r2" },
-      { type: "message", roomId: "r1", body: "second", clientId: "c-2" },
+      { type: "message", roomId: "r1", body: "second", clientId: "c-2", attachments: ["up1", "up2"] },
+      { type: "message", roomId: "r1", body: "", clientId: "c-3", parentId: "m1", attachments: ["up3"] },
     ]);
   });
 

@@ -141,11 +141,15 @@ export class SocketClient {
     if (this.rooms.delete(roomId)) this.send({ type: "unsubscribe", roomId });
   }
 
-  /** Sends a chat message (with `reply`, one in that thread) now or after the next connect, until it is acknowledged or refused. */
-  sendMessage(roomId: string, body: string, clientId: string, reply?: { parentId: string; alsoToRoom: boolean }) {
+  /**
+   * Sends a chat message (with `reply`, one in that thread; with `attachments`, those uploads) now
+   * or after the next connect, until it is acknowledged or refused.
+   */
+  sendMessage(roomId: string, body: string, clientId: string, reply?: { parentId: string; alsoToRoom: boolean }, attachments?: readonly string[]) {
     const frame: MessageFrame = { type: "message", roomId, body, clientId };
     if (reply) frame.parentId = reply.parentId;
     if (reply?.alsoToRoom) frame.alsoToRoom = true;
+    if (attachments?.length) frame.attachments = [...attachments];
     this.pending.set(clientId, frame);
     this.send(frame);
   }

@@ -1,4 +1,5 @@
 import { GATEWAY_HEADER, gatewayName, shardOf } from "../workerd/gateway-routing.ts";
+import { isUploadRequest, LIMITS, uploadBodyLimit } from "@parley/protocol";
 import { withBoundedBody } from "../workerd/bounded-body.ts";
 import { roomObject } from "../workerd/room-api.ts";
 import { parseGatewayConfig, type GatewayConfig, type WorkerEnv } from "../workerd/worker-config.ts";
@@ -48,7 +49,8 @@ export default {
       }
     }
     shard ??= shardOf(request, shards);
-    const forwarded = new Request(url.toString(), await withBoundedBody(request));
+    const limit = isUploadRequest(request.method, url.pathname) ? uploadBodyLimit(settings.uploadMaxBytes) : LIMITS.requestBodyBytes;
+    const forwarded = new Request(url.toString(), await withBoundedBody(request, limit));
     forwarded.headers.set(GATEWAY_HEADER, String(shard));
     return gateway(env, shard).fetch(forwarded);
   },

@@ -15,8 +15,11 @@ const SWEEP_EVERY_MS = 60_000;
 const REGISTER = "/api/auth/register";
 /** The methods that change something, and so take an Idempotency-Key. */
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-/** Logins change nothing that a retry could double. */
-const EXEMPT = new Set(["/api/auth/login"]);
+/**
+ * Logins change nothing that a retry could double; an upload retried makes a second unattached
+ * upload, which the sweep deletes (and its body, up to 25 MiB, is not teed here to be hashed).
+ */
+const EXEMPT = new Set(["/api/auth/login", "/api/uploads"]);
 
 export interface IdempotencyDeps {
   store: Store;

@@ -10,9 +10,9 @@ export const SERVER_SEGMENTS = ["api", "ws", "healthz", "readyz"] as const;
 /** `/api`, `/api/…` and so on for each of SERVER_SEGMENTS. */
 export const SERVER_PATHS = new RegExp(`^/(${SERVER_SEGMENTS.join("|")})(/|$)`);
 
-/** The UI's page may run only its own scripts and talk only to its own origin. */
+/** The UI's page may run only its own scripts and talk only to its own origin; `blob:` images and media are uploads it fetched with its token. */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Vite's hashed bundles under /assets/ never change; everything else (index.html) is revalidated. */
 export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";

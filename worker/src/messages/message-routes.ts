@@ -20,8 +20,8 @@ export function registerMessageRoutes(app: Hono<AppEnv>, deps: { store: Store; m
 
   app.post("/api/rooms/:roomId/messages", authenticate, async (c) => {
     const roomId = roomIdParam(c.req.param("roomId"));
-    const { body, clientId, parentId, alsoToRoom } = await readJson(c, postMessageSchema);
-    const { message, created } = await messages.send(c.get("user"), roomId, body, clientId ?? null, false, { parentId, alsoToRoom });
+    const { body, clientId, parentId, alsoToRoom, attachments } = await readJson(c, postMessageSchema);
+    const { message, created } = await messages.send(c.get("user"), roomId, body, clientId ?? null, false, { parentId, alsoToRoom, attachments });
     return c.json({ message }, created ? 201 : 200);
   });
 

@@ -1,5 +1,5 @@
 import { isReactionEmoji, parseMentions, type Message, type ReactionSummary, type User } from "@parley/protocol";
-import { EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
+import { AttachmentRefused, EventRefused, NoSuchParentError, NotMemberError, type MentionRequest, type MessageChange, type Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { ApiError, type Clock, invalid, TokenBuckets } from "@parley/common";
 import { rateLimited } from "../auth/auth-service.ts";
@@ -21,6 +21,8 @@ export class MessageService {
     rate: { max: number; windowSeconds: number },
     /** Where sends are stored: on this worker unless the app routes them to the room's owner. */
     private readonly writes: RoomWrites = new LocalRoomWrites(store, hub),
+    /** Called with the uploads a deletion removed, to delete their bytes. */
+    private readonly filesRemoved: (uploadIds: string[]) => void = () => {},
   ) {
     this.buckets = TokenBuckets.perWindow(rate.max, rate.windowSeconds, clock);
     this.gate = new RoomGate(store);
@@ -37,7 +39,7 @@ export class MessageService {
     body: string,
     clientId: string | null,
     knownMember = false,
-    thread: { parentId?: string; alsoToRoom?: boolean } = {},
+    thread: { parentId?: string; alsoToRoom?: boolean; attachments?: string[] } = {},
   ): Promise<{ message: Message; created: boolean }> {
     roomId = roomIdParam(roomId);
     if (!knownMember) await this.requireMember(roomId, user.id);
@@ -49,9 +51,21 @@ export class MessageService {
     // Names and @room are resolved in the transaction that stores the message; @here after it (below).
     const addressed: MentionRequest | undefined =
       usernames.length > 0 || broadcast === "room" ? { usernames, ...(broadcast === "room" ? { broadcast } : {}) } : undefined;
-    const message = { id: uuidv7(), roomId, user, body, clientId, createdAt: new Date(this.clock.now()), ...reply, ...(addressed ? { addressed } : {}) };
+    const files = thread.attachments?.length ? { attachments: thread.attachments } : {};
+    const message = {
+      id: uuidv7(),
+      roomId,
+      user,
+      body,
+      clientId,
+      createdAt: new Date(this.clock.now()),
+      ...reply,
+      ...(addressed ? { addressed } : {}),
+      ...files,
+    };
     const appended = this.writes.append(message).catch((error: unknown) => {
       if (error instanceof NoSuchParentError) throw new ApiError("not_found", error.message);
+      if (error instanceof AttachmentRefused) throw new ApiError("invalid_request", error.message);
       if (error instanceof NotMemberError) return this.refuseNonMember(roomId, user.id);
       throw error;
     });
@@ -74,7 +88,17 @@ export class MessageService {
    * admin in a room that is not a DM, member or not): a tombstone stays, the body is gone.
    */
   delete(user: User, roomId: string, messageId: string): Promise<Message> {
-    return this.change(roomId, messageId, user, () => this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) }), true);
+    return this.change(
+      roomId,
+      messageId,
+      user,
+      async () => {
+        const change = await this.store.deleteMessage({ roomId, messageId, user, at: new Date(this.clock.now()) });
+        if (change.removedUploads) this.filesRemoved(change.removedUploads);
+        return change;
+      },
+      true,
+    );
   }
 
   /** Adds (`on`) or takes back the user's reaction; answers the message's reactions as they are now. */

@@ -1,5 +1,5 @@
 import { NotMemberError, StoreTimeout, type NewMessage, type Store } from "@parley/db";
-import type { Message } from "@parley/protocol";
+import type { Message, Upload } from "@parley/protocol";
 import type { Logger } from "@parley/common";
 import { inboxOf, type AppendAnswer, type ForwardedMessage, type InboxEvent } from "../ports/bus.ts";
 import type { WorkerDirectory } from "../ports/worker-directory.ts";
@@ -160,7 +160,14 @@ export class RoomWriteRouter implements RoomWrites {
       forwarded.map(fromForwarded).map((m) =>
         this.local.append(m).then(
           ({ message, created }): AppendAnswer =>
-            created ? { id: m.id, seq: message.seq, ...(message.mentions ? { mentions: message.mentions } : {}) } : { id: m.id, existing: message },
+            created
+              ? {
+                  id: m.id,
+                  seq: message.seq,
+                  ...(message.mentions ? { mentions: message.mentions } : {}),
+                  ...(message.attachments ? { attachments: message.attachments } : {}),
+                }
+              : { id: m.id, existing: message },
           (error: unknown): AppendAnswer => ({
             id: m.id,
             error: error instanceof NotMemberError ? "not_member" : error instanceof StoreTimeout ? "unavailable" : "failed",
@@ -184,7 +191,7 @@ export class RoomWriteRouter implements RoomWrites {
     }
     this.pending.delete(answer.id);
     this.settled(p.message);
-    const message = "seq" in answer ? stored(p.message, answer.seq, answer.mentions) : answer.existing;
+    const message = "seq" in answer ? stored(p.message, answer) : answer.existing;
     this.deps.hub.delivered(message);
     p.resolve({ message, created: message.id === answer.id });
   }
@@ -235,10 +242,14 @@ export class RoomWriteRouter implements RoomWrites {
 const laneOf = (m: NewMessage) => `${m.roomId}|${m.user.id}`;
 const toForwarded = (m: NewMessage): ForwardedMessage => ({ ...m, createdAt: m.createdAt.toISOString() });
 const fromForwarded = (m: ForwardedMessage): NewMessage => ({ ...m, createdAt: new Date(m.createdAt) });
-/** The message as the owner stored it: what was forwarded, with the seq it got and the members it mentions. */
-const stored = ({ addressed: _, ...m }: NewMessage, seq: number, mentions?: string[]): Message => ({
+/** The message as the owner stored it: what was forwarded, with the seq it got, the members it mentions and its files. */
+const stored = (
+  { addressed: _, attachments: _ids, ...m }: NewMessage,
+  { seq, mentions, attachments }: { seq: number; mentions?: string[]; attachments?: Upload[] },
+): Message => ({
   ...m,
   seq,
   createdAt: m.createdAt.toISOString(),
   ...(mentions ? { mentions } : {}),
+  ...(attachments ? { attachments } : {}),
 });

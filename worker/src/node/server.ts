@@ -22,6 +22,8 @@ import { createNodeWebSocket } from "./node-websocket.ts";
 import { countFailures, databaseFailure, redisFailure } from "./failure-count.ts";
 import { PrometheusMetrics } from "./prometheus-metrics.ts";
 import { createSuggester } from "../suggest/create-suggester.ts";
+import { S3FileStorage } from "../storage/s3-file-storage.ts";
+import { DiskFileStorage } from "./disk-file-storage.ts";
 import { BcryptPool } from "./bcrypt-pool.ts";
 import { resolveJwtSecret } from "./jwt-secret.ts";
 import { serveWebUi } from "./static-ui.ts";
@@ -33,6 +35,8 @@ import { RedisWorkerDirectory } from "./redis-worker-directory.ts";
 
 /** How often dead workers' presence is swept and lost publishes are caught up from the database. */
 const MAINTENANCE_MS = 5000;
+/** Unattached uploads are swept every 120 rounds (10 minutes); each worker sweeps, skipping rows another is sweeping. */
+const UPLOAD_SWEEP_TICKS = 120;
 
 export interface RunningWorker {
   url: string;
@@ -129,7 +133,10 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       sockets: config.sockets,
       writeForwardTimeoutMs: config.writeForwardTimeoutMs,
       metricsToken: config.metricsToken,
+      uploads: config.uploads,
     },
+    // Every worker must see the same files: S3, or one DATA_DIR on a shared volume (docs/operations.md).
+    files: config.s3 ? new S3FileStorage(config.s3) : new DiskFileStorage(join(config.dataDir, "uploads")),
     store: metrics ? countFailures(store, databaseFailure(metrics)) : store,
     bus: viaRedis(bus),
     presence: viaRedis(presence),
@@ -166,6 +173,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
 
   // Listed only once it serves: the others start forwarding sends here from the next heartbeat.
   await redisDirectory?.start();
+  let ticks = 0;
   const maintenance = setInterval(() => {
     parley.hub.sweep().then(
       () => metrics?.presenceSwept(true),
@@ -175,6 +183,7 @@ export async function startNodeWorker(config: Config, overrides: WorkerOverrides
       },
     );
     parley.hub.resync().catch((err) => logger.warn({ err }, "resync failed"));
+    if (++ticks % UPLOAD_SWEEP_TICKS === 0) parley.sweepUploads().catch((err) => logger.warn({ err }, "upload sweep failed"));
   }, MAINTENANCE_MS);
   maintenance.unref();
 

@@ -1,4 +1,4 @@
-import type { Message, RoomEvent as StreamEvent, User, UserEvent } from "@parley/protocol";
+import type { Message, RoomEvent as StreamEvent, Upload, User, UserEvent } from "@parley/protocol";
 import type { MentionRequest } from "@parley/db";
 
 /** What workers tell each other about a room. */
@@ -35,6 +35,8 @@ export interface ForwardedMessage {
   parentId?: string;
   alsoToRoom?: boolean;
   addressed?: MentionRequest;
+  /** Upload ids. */
+  attachments?: string[];
 }
 
 /**
@@ -43,7 +45,9 @@ export interface ForwardedMessage {
  * `unavailable` (the database did not answer in time), `failed` (the sender stores it itself).
  */
 export type AppendAnswer =
-  { id: string; seq: number; mentions?: string[] } | { id: string; existing: Message } | { id: string; error: "not_member" | "unavailable" | "failed" };
+  | { id: string; seq: number; mentions?: string[]; attachments?: Upload[] }
+  | { id: string; existing: Message }
+  | { id: string; error: "not_member" | "unavailable" | "failed" };
 
 /** The events of a worker's inbox. */
 export type InboxEvent = Extract<RoomEvent, { kind: "append" | "accepted" | "appended" }>;

@@ -16,6 +16,7 @@ import { RoomObjectPresence } from "./room-object-presence.ts";
 import { RoomObjectRevocations } from "./room-object-revocations.ts";
 import { ClientSockets } from "./upgrade-websocket.ts";
 import { parseGatewayConfig, parseWorkerConfig, type WorkerEnv } from "./worker-config.ts";
+import { S3FileStorage } from "../storage/s3-file-storage.ts";
 
 /** How often the hub catches up from the database: lost relays, and messages stored by other runtimes. */
 const RESYNC_MS = 5000;
@@ -181,7 +182,10 @@ export class ParleyGateway {
         adminUsernames: config.adminUsernames,
         rates: config.rates,
         sockets: config.sockets,
+        uploads: config.uploads,
       },
+      // No disk here: S3 (or R2 through its S3 API) when S3_* is set, else uploads answer 503.
+      files: config.s3 ? new S3FileStorage(config.s3) : undefined,
       store,
       bus,
       presence,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseEnv } from "@parley/common";
-import { MIN_SECRET_BYTES, parseConfig, type Config } from "../config.ts";
+import { MIN_SECRET_BYTES, parseConfig, uploadMaxBytesField, type Config } from "../config.ts";
 import type { RoomNamespace } from "./room-api.ts";
 
 /** The Worker's bindings (wrangler.toml) and its string variables and secrets (the same names as on Node). */
@@ -25,8 +25,15 @@ const gatewaySchema = z
      * workerd a server-side close (sign-out, token expiry) of a socket that has sent no frame yet never completes.
      */
     GATEWAY_HIBERNATION: z.enum(["on", "off"]).default("off"),
+    /** The entry reads an upload's body (up to this, and a multipart envelope) before the gateway gets it. */
+    UPLOAD_MAX_BYTES: uploadMaxBytesField,
   })
-  .transform((env) => ({ shards: env.GATEWAY_SHARDS, debug: env.GATEWAY_DEBUG === "on", hibernation: env.GATEWAY_HIBERNATION === "on" }));
+  .transform((env) => ({
+    shards: env.GATEWAY_SHARDS,
+    debug: env.GATEWAY_DEBUG === "on",
+    hibernation: env.GATEWAY_HIBERNATION === "on",
+    uploadMaxBytes: env.UPLOAD_MAX_BYTES,
+  }));
 
 export type GatewayConfig = z.output<typeof gatewaySchema>;
 
