@@ -96,11 +96,12 @@ export class UploadService {
    * and then their bytes. Answers how many.
    */
   async sweep(): Promise<number> {
-    if (!this.files) return 0;
+    const files = this.files;
+    if (!files) return 0;
     const before = new Date(this.clock.now() - UNATTACHED_TTL_MS);
     let swept = 0;
-    for (let ids; (ids = await this.store.sweepUploads(before, SWEEP_BATCH)).length > 0; ) {
-      await Promise.all(ids.map((id) => this.files!.delete(id)));
+    for (let ids; (ids = await this.store.sweepUploads(before, SWEEP_BATCH)).length > 0;) {
+      await Promise.all(ids.map((id) => files.delete(id)));
       swept += ids.length;
       if (ids.length < SWEEP_BATCH) break;
     }
