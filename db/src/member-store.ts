@@ -23,13 +23,14 @@ export interface MemberStore {
   roomAccess(roomId: string, userId: string): Promise<RoomAccess | null>;
   /** The user's role in each room (and DM) they are a member of. */
   rolesOf(userId: string): Promise<Map<string, MemberRole>>;
-  /** Adds the user as a `member` (an invite) unless banned; `added` logs a `membership` event for them. */
+  /** Adds the user as a `member` (an invite, or a join) unless banned; `added` logs a `membership` event for them. */
   addMember(roomId: string, userId: string, at: Date): Promise<{ status: "added" | "member" | "banned"; userEvents: AddressedUserEvent[] }>;
   /**
    * The user leaves the room. When the last owner leaves a room that keeps members, the
    * longest-standing member (moderators first) becomes owner: that is `event` (member.role).
+   * A `membership` "left" event tells the user's other devices.
    */
-  leaveRoom(roomId: string, user: User, at: Date): Promise<{ left: boolean; event?: RoomEvent }>;
+  leaveRoom(roomId: string, user: User, at: Date): Promise<{ left: boolean; event?: RoomEvent; userEvents: AddressedUserEvent[] }>;
   /** Gives a member a role (a member.role event when it changed); refuses to leave the room without an owner. */
   setRole(
     roomId: string,
@@ -175,8 +176,9 @@ export function memberMethods(db: Database): MemberStore {
     leaveRoom: (roomId, user, at) =>
       db.transaction(async (tx) => {
         const role = await deleteMembership(tx, roomId, user.id);
-        if (!role) return { left: false };
-        return { left: true, event: role === "owner" ? await promoteIfOwnerless(tx, roomId, user, at) : undefined };
+        if (!role) return { left: false, userEvents: [] };
+        const event = role === "owner" ? await promoteIfOwnerless(tx, roomId, user, at) : undefined;
+        return { left: true, event, userEvents: await logMembership(tx, { roomId, membership: "left", at }, [{ userId: user.id }]) };
       }),
 
     setRole: (roomId, userId, role, by, at) =>

@@ -153,7 +153,7 @@ const jsonOf = (value: unknown): object => (typeof value === "string" ? (JSON.pa
  */
 export async function logMembership(
   tx: Database,
-  change: { roomId: string; membership: "added" | "removed"; at: Date },
+  change: { roomId: string; membership: "added" | "removed" | "left"; at: Date },
   recipients: Array<{ userId: string; room?: Room }>,
 ): Promise<AddressedUserEvent[]> {
   const out: AddressedUserEvent[] = [];

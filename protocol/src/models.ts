@@ -142,8 +142,8 @@ export type UserEventKind = "mention" | "read" | "membership";
  * gaps), sent to every connection of the user that subscribed to its stream. `mention`: `message`
  * (in `roomId`, at room seq `message.seq`) names the user, or says `@room` or `@here` while the
  * user was online. `read`: the user's read marker in `roomId` moved to `readSeq` (on any device).
- * `membership`: the user was `added` to `roomId` (invited, or a DM opened; with the `room`) or
- * `removed` from it (kicked or banned).
+ * `membership`: the user was `added` to `roomId` (invited, joined, or a DM opened; with the `room`),
+ * `removed` from it (kicked or banned), or `left` it (on any device).
  */
 export interface UserEvent {
   type: "userEvent";
@@ -156,7 +156,7 @@ export interface UserEvent {
   /** `read`: the marker's new seq. */
   readSeq?: number;
   /** `membership`: what happened. */
-  membership?: "added" | "removed";
+  membership?: "added" | "removed" | "left";
   /** `membership` "added": the room as the user now sees it. */
   room?: Room;
 }

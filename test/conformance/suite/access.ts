@@ -37,7 +37,9 @@ const PROBES: Probe[] = [
 ];
 
 /** Private rooms, DMs, invites and the visibility rule. */
-export function accessTests({ first, sockets }: SuiteContext) {
+export function accessTests({ first, target, sockets }: SuiteContext) {
+  /** The second target when there is one: a user on another worker. */
+  const other = () => target().urls[1] ?? first();
   describe("access: private rooms and DMs", () => {
     /** A private room and a DM of alice and bob, each with a message; carol is in neither. */
     async function setting() {
@@ -175,6 +177,21 @@ export function accessTests({ first, sockets }: SuiteContext) {
       expectError(await owner.api.request("POST", `/api/rooms/${pub.id}/invites`, { userId: crypto.randomUUID() }), 404, "not_found");
       const { room: dm } = await openDm(owner.api, [member.user.id]);
       expectError(await owner.api.request("POST", `/api/rooms/${dm.id}/invites`, { userId: guest.user.id }), 400, "invalid_request");
+    });
+
+    it("tells every device of a user that they joined or left a room, in order, also after a resume", async () => {
+      const [owner, walker] = [await person(first(), "o"), await person(other(), "w")];
+      const room = await createRoom(owner.api, "public");
+      const device = await v2Socket(walker.api, sockets.add);
+      await walker.api.join(room.id);
+      const joined = await device.next("userEvent", (e) => e.kind === "membership");
+      expect(joined).toMatchObject({ roomId: room.id, membership: "added", room: { id: room.id, role: "member" } });
+      expect((await walker.api.request("POST", `/api/rooms/${room.id}/leave`)).status).toBe(200);
+      const left = await device.next("userEvent", (e) => e.kind === "membership");
+      expect(left).toMatchObject({ roomId: room.id, membership: "left", seq: joined.seq + 1 });
+      // A device that was away reads both from the stream, the leave last.
+      const page = await walker.api.request("GET", `/api/me/events?afterSeq=${joined.seq - 1}`);
+      expect(page.json.events.map((e: { membership?: string }) => e.membership)).toEqual(["added", "left"]);
     });
   });
 }

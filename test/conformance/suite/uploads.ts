@@ -4,6 +4,7 @@ import { ApiClient } from "../../support/client.ts";
 import { html, pdf, png, text } from "../../support/sample-files.ts";
 import { uniqueName } from "../../support/services.ts";
 import { type SuiteContext, expectError } from "./support.ts";
+import { createRoom, invite, openDm } from "./access-support.ts";
 
 /** How a target stores uploads: its UPLOAD_MAX_BYTES, or why the part is skipped there. */
 export type UploadSetup = { maxBytes: number } | { skip: string };
@@ -115,13 +116,38 @@ export function uploadTests({ first, target, sockets, uploads }: SuiteContext) {
       const outside = await download(carol, image.id);
       expect(outside.status).toBe(403);
       expect(((await outside.json()) as { error: { code: string } }).error.code).toBe("forbidden");
-      // TODO(private): a non-member of a private room gets 404, as for an unknown id.
       expect((await download(bob, crypto.randomUUID())).status).toBe(404);
 
       // The same clientId again is the same message, attachments and all.
       const again = await send(alice, room.id, { body: "", clientId: "with-files", attachments: [image.id, doc.id] });
       expect(again.status).toBe(200);
       expect(again.json.message).toEqual(sent.json.message);
+    });
+
+    it("hides a private room's and a DM's files from strangers as if they did not exist, and from a member once removed", async () => {
+      const { alice, bob, carol } = await team();
+      const [bobId, carolId] = await Promise.all([bob, carol].map(async (api) => (await api.request("GET", "/api/me")).json.user.id as string));
+      const room = await createRoom(alice, "private");
+      await invite(alice, room.id, bobId!);
+      const dm = (await openDm(alice, [bobId!])).room;
+      const unknown = await download(carol, crypto.randomUUID());
+      expect(unknown.status).toBe(404);
+      const unknownBody = await unknown.json();
+      for (const where of [room.id, dm.id]) {
+        const file = await stored(alice, png(), "secret.png");
+        expect((await send(alice, where, { body: "", attachments: [file.id] })).status).toBe(201);
+        expect((await download(bob, file.id)).status).toBe(200);
+        const stranger = await download(carol, file.id);
+        expect(stranger.status).toBe(404);
+        expect(await stranger.json()).toEqual(unknownBody);
+        if (where === room.id) {
+          expect((await alice.request("DELETE", `/api/rooms/${room.id}/members/${bobId}`)).status).toBe(200);
+          expect((await download(bob, file.id)).status).toBe(404);
+          // Invited again, a member reads it again.
+          await invite(alice, room.id, carolId!);
+          expect((await download(carol, file.id)).status).toBe(200);
+        }
+      }
     });
 
     it("carries attachments in history, over the socket on another worker, through edits, and deletes them with the message", async () => {

@@ -68,6 +68,8 @@ export function createRoomAccess({ http, rooms, members, me, enter, forget }: Ro
     userEvent(e: UserEvent) {
       if (e.kind !== "membership") return;
       if (e.membership === "removed") return expel(e.roomId, "removed");
+      // Left on another device (or here, heard back): the room goes, with no notice.
+      if (e.membership === "left") return rooms.isMember(e.roomId) ? forget(e.roomId) : undefined;
       if (e.room && !rooms.isMember(e.roomId)) {
         rooms.added(e.room);
         enter(e.room);

@@ -119,7 +119,10 @@ export function registerRoomRoutes(app: Hono<AppEnv>, deps: RoomRouteDeps) {
     const access = await gate.see(c.req.param("roomId"), userId);
     if (!access.role) {
       if (access.banned) throw new ApiError("forbidden", "you are banned from this room");
-      await store.join(access.room.id, userId);
+      // Logged on the user's stream, so their other devices gain the room at once.
+      const { status, userEvents } = await store.addMember(access.room.id, userId, now());
+      if (status === "banned") throw new ApiError("forbidden", "you are banned from this room");
+      hub.users.published(userEvents);
     }
     // The join refuses a ban that raced the check above: then the user is no member.
     return c.json({ room: await asJoined(access.room.id, userId).catch(rejoinRefused) });
@@ -143,8 +146,9 @@ export function registerRoomRoutes(app: Hono<AppEnv>, deps: RoomRouteDeps) {
   app.post("/api/rooms/:roomId/leave", authenticate, async (c) => {
     const user = c.get("user");
     const { room } = await gate.see(c.req.param("roomId"), user.id);
-    const { event } = await store.leaveRoom(room.id, user, now());
+    const { event, userEvents } = await store.leaveRoom(room.id, user, now());
     if (event) hub.published(event);
+    hub.users.published(userEvents);
     await hub.left(room.id, user.id);
     const left = await store.getRoom(room.id);
     return c.json({ room: await views.one(left ?? room, null) });

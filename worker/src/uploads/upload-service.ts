@@ -4,6 +4,7 @@ import type { Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { FileStorage, StoredFile } from "../ports/file-storage.ts";
+import { canSee } from "../rooms/role-rules.ts";
 import { sniff } from "./file-types.ts";
 
 /** Unattached uploads older than this are deleted by the sweep. */
@@ -75,9 +76,11 @@ export class UploadService {
     if (!record) throw notFound("upload");
     if (record.messageId === null || record.roomId === null) {
       if (record.userId !== viewer.id) throw notFound("upload");
-    } else if (!(await this.store.isMember(record.roomId, viewer.id))) {
-      // TODO(private): a private room's non-member gets 404, as for an unknown id (h-access).
-      throw new ApiError("forbidden", "join the room first");
+    } else {
+      // The room's own visibility rule: a private room or DM's stranger hears "no such upload".
+      const access = await this.store.roomAccess(record.roomId, viewer.id);
+      if (!access || !canSee(access, access.room)) throw notFound("upload");
+      if (!access.role) throw new ApiError("forbidden", "join the room first");
     }
     const file = await files.get(id);
     if (!file) throw notFound("upload");
