@@ -79,6 +79,17 @@ async function quality(corpus: CorpusMessage[]) {
   const store = {
     history: async (roomId: string, { limit }: { limit: number }) => ({ messages: log.filter((m) => m.roomId === roomId).slice(-limit), hasMore: false }),
     roomIdsOf: async () => [...new Set(corpus.map((m) => m.roomId))],
+    // Public rooms: the users' own words follow them between rooms, as in production.
+    getRoom: async (id: string) => ({
+      id,
+      name: id,
+      topic: "",
+      createdBy: "",
+      createdAt: "",
+      memberCount: 0,
+      kind: "room" as const,
+      visibility: "public" as const,
+    }),
   };
   const engine = new BuiltinSuggester({ store, clock, maxChars: 80 });
   const suggest = async (m: CorpusMessage, text: string) => {

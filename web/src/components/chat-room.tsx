@@ -136,7 +136,7 @@ export function ChatRoom(props: ChatRoomProps) {
           <RoomHeader room={r()} peopleShown={peopleShown()} onTogglePeople={togglePeople} onLeft={props.onLeft} />
           <div class="room-main" classList={{ "thread-open": !!openThread() }}>
             <div class="room-column" {...(uploads ? drop.handlers : {})}>
-              <DropTarget shown={drop.over()} label={`Drop files to send them to #${r().name}`} />
+              <DropTarget shown={drop.over()} label={`Drop files to send them to ${label()}`} />
               <div class="room-body" classList={{ "show-people": peopleShown() }}>
                 <Show when={lastRead() !== undefined && chat.timeline.get(props.roomId)} keyed>
                   {(t) => (

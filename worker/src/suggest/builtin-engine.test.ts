@@ -21,7 +21,8 @@ async function user(name: string) {
 async function room(name: string, ...members: string[]) {
   if (!rooms.has(name)) {
     const creator = await user(members[0]!);
-    rooms.set(name, (await store.createRoom({ id: crypto.randomUUID(), name, topic: "", createdBy: creator.id, createdAt: new Date() }))!.id);
+    const visibility = name.startsWith("private-") ? "private" : "public";
+    rooms.set(name, (await store.createRoom({ id: crypto.randomUUID(), name, topic: "", createdBy: creator.id, createdAt: new Date(), visibility }))!.id);
   }
   for (const member of members) await store.join(rooms.get(name)!, (await user(member)).id);
   return rooms.get(name)!;
@@ -52,9 +53,15 @@ beforeAll(async () => {
   await room("ops", "bob", "alice", "mallory");
   await room("secret", "mallory", "bob");
   await room("pets", "alice");
+  await room("private-plans", "alice");
+  const [alice, bob] = [await user("alice"), await user("bob")];
+  const dm = await store.openDm({ id: crypto.randomUUID(), userIds: [alice.id, bob.id], createdBy: alice.id, at: new Date() });
+  rooms.set("dm", dm!.room.id);
   for (let i = 0; i < 3; i++) await say("ops", "bob", "deploying billing to staging now");
   for (let i = 0; i < 5; i++) await say("secret", "mallory", "the launch code is canary-7f3a9c");
   for (let i = 0; i < 2; i++) await say("pets", "alice", "my cat is called whiskers");
+  for (let i = 0; i < 3; i++) await say("private-plans", "alice", "the offsite is in lisbon");
+  for (let i = 0; i < 3; i++) await say("dm", "alice", "my salary is confidential");
 });
 afterAll(() => close());
 
@@ -76,6 +83,20 @@ describe("BuiltinSuggester on a real message history", () => {
     const engine = new BuiltinSuggester({ store, clock, maxChars: 80 });
     await suggest(engine, "alice", "ops", "my cat is ");
     await new Promise((r) => setTimeout(r, 100));
+    expect(await suggest(engine, "alice", "ops", "my cat is ")).toBe("called whiskers");
+  });
+
+  it("keeps the user's own words from a private room or a DM inside it", async () => {
+    const engine = new BuiltinSuggester({ store, clock, maxChars: 80 });
+    expect(await suggest(engine, "alice", "private-plans", "the offsite is ")).toBe("in lisbon");
+    expect(await suggest(engine, "alice", "dm", "my salary is ")).toBe("confidential");
+    await new Promise((r) => setTimeout(r, 100));
+    // "is" may still lead on to her public words ("called whiskers"), never to the private ones.
+    expect(await suggest(engine, "alice", "ops", "the offsite is ")).not.toMatch(/lisbon/);
+    expect(await suggest(engine, "alice", "ops", "the offsite is lis")).toBe("");
+    expect(await suggest(engine, "alice", "ops", "my salary is ")).not.toMatch(/confidential/);
+    expect(await suggest(engine, "alice", "ops", "my salary is conf")).toBe("");
+    // A public room's own words still follow her (the test above).
     expect(await suggest(engine, "alice", "ops", "my cat is ")).toBe("called whiskers");
   });
 

@@ -6,7 +6,7 @@ import { NgramModel } from "./ngram-model.ts";
 import { completePhrase } from "./phrase-completer.ts";
 
 export interface BuiltinOptions {
-  store: Pick<Store, "history" | "roomIdsOf">;
+  store: Pick<Store, "history" | "roomIdsOf" | "getRoom">;
   clock: Clock;
   /** The longest suggestion, in characters. */
   maxChars: number;
@@ -19,7 +19,7 @@ export interface BuiltinOptions {
 /** Rooms and users whose models are kept, about 0.3 MB per room and 0.15 MB per user (least recently used ones are forgotten). */
 const MAX_ROOMS = 100;
 const MAX_USERS = 200;
-/** A user's own messages kept, from every room the worker has read. */
+/** A user's own messages kept, from the public rooms the worker has read. */
 const OWN_MESSAGES = 100;
 /** Rooms read at once to learn how a user writes. */
 const WARM_ROOMS = 20;
@@ -28,6 +28,11 @@ const OWN_WEIGHT = 2;
 
 interface RoomWindow {
   model: NgramModel;
+  /**
+   * Whether its messages may teach their authors' own models, which follow them into other rooms:
+   * only a public room's (a private room's or a DM's text never leaves it). Unknown until read.
+   */
+  shared?: boolean;
   messages: Message[];
   lastSeq: number;
   readAt: number;
@@ -72,12 +77,17 @@ export class BuiltinSuggester implements Suggester {
   private async read(roomId: string, room: RoomWindow) {
     const size = this.options.windowMessages ?? 200;
     const page = await this.options.store.history(roomId, { limit: size }).catch(() => ({ messages: [] as Message[] }));
+    if (room.shared === undefined) {
+      const record = await this.options.store.getRoom(roomId).catch(() => undefined);
+      // Undecided while the store fails: nothing is shared until it is known to be public.
+      if (record !== undefined) room.shared = record?.kind === "room" && record.visibility === "public";
+    }
     room.readAt = this.options.clock.now();
     for (const message of page.messages) {
       if (message.seq <= room.lastSeq) continue;
       room.messages.push(message);
       room.model.add(message.body);
-      this.users.get(message.user.id)?.add(message);
+      if (room.shared) this.users.get(message.user.id)?.add(message);
       room.lastSeq = message.seq;
     }
     for (const old of room.messages.splice(0, Math.max(0, room.messages.length - size))) room.model.add(old.body, -1);
@@ -94,7 +104,7 @@ export class BuiltinSuggester implements Suggester {
   private async warm(userId: string, own: OwnMessages) {
     for (const roomId of (await this.options.store.roomIdsOf(userId)).slice(0, WARM_ROOMS)) {
       const room = await this.room(roomId);
-      for (const message of room.messages) if (message.user.id === userId) own.add(message);
+      if (room.shared) for (const message of room.messages) if (message.user.id === userId) own.add(message);
     }
   }
 }

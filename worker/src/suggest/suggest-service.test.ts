@@ -20,6 +20,7 @@ const store = {
   history: async (_roomId: string, { limit }: { limit: number }) => ({ messages: messages.slice(-limit), hasMore: false }),
   isMember: async () => true,
   roomIdsOf: async () => ["room-a"],
+  getRoom: async () => ({ kind: "room", visibility: "public" }),
 } as never;
 
 let fake: FakeOllama;
