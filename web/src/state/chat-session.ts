@@ -108,7 +108,7 @@ export function createChatSession({ http, auth, WebSocket, wsUrl, storage, Notif
       deleted: message.deleted === true,
       hidden: document.visibilityState === "hidden",
     });
-    if (wanted) desktop.show(message, roomLabel(room, me()));
+    if (wanted) desktop.show(message, isDm(room) ? undefined : roomLabel(room, me()));
   }
 
   function route(frame: ServerFrame) {

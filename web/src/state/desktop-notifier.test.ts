@@ -48,11 +48,17 @@ describe("notificationBody", () => {
 describe("desktop notifier", () => {
   it("shows the room, author and body, tagged per room, and only once per message", () => {
     const { notifier, made } = setup("granted");
-    notifier.show(message("m1", "@alice ready?"), "launch");
-    notifier.show(message("m1", "@alice ready?"), "launch");
+    notifier.show(message("m1", "@alice ready?"), "#launch");
+    notifier.show(message("m1", "@alice ready?"), "#launch");
     expect(made).toHaveLength(1);
     expect(made[0]!.title).toBe("bob in #launch");
     expect(made[0]!.options).toEqual({ body: "@alice ready?", tag: "parley-room-r1" });
+  });
+
+  it("names a direct message as one, not by a room", () => {
+    const { notifier, made } = setup("granted");
+    notifier.show(message("m1", "lunch?"));
+    expect(made[0]!.title).toBe("bob (direct message)");
   });
 
   it("opens the room on a click and closes the notification", () => {

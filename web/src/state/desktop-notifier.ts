@@ -51,12 +51,16 @@ export function createDesktopNotifier({ Notification: Native, storage, userId, o
       storage.setItem(key(), "dismissed");
       setDismissed(true);
     },
-    /** Shows one message, if permitted and not shown already; the caller decided it deserves one (notify-policy). */
-    show(message: Message, roomName: string) {
+    /**
+     * Shows one message, if permitted and not shown already; the caller decided it deserves one
+     * (notify-policy). `room`: where it was said, as the sidebar names it ("#launch"); absent for a DM.
+     */
+    show(message: Message, room?: string) {
       if (!Native || Native.permission !== "granted" || shown.has(message.id)) return;
       shown.add(message.id);
       if (shown.size > REMEMBERED) shown.delete(shown.values().next().value!);
-      const note = new Native(`${message.user.username} in #${roomName}`, { body: notificationBody(message.body), tag: `parley-room-${message.roomId}` });
+      const title = room === undefined ? `${message.user.username} (direct message)` : `${message.user.username} in ${room}`;
+      const note = new Native(title, { body: notificationBody(message.body), tag: `parley-room-${message.roomId}` });
       note.onclick = () => {
         onOpen(message.roomId);
         note.close();
