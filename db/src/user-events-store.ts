@@ -127,15 +127,19 @@ export async function logMentions(tx: Database, message: Message, userIds: strin
   }));
 }
 
+/** The user's next seq as `bumped(last_seq)`, taken by the statement that logs their event. */
+const bumpedSeq = (userId: string) => sql`
+  with bumped as (
+    insert into ${userSeq} (user_id, last_seq) values (${userId}::uuid, 1)
+    on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
+    returning last_seq
+  )`;
+
 /** A `read` event at the user's next seq: their marker in the room moved to `readSeq`. */
 async function logRead(tx: Database, userId: string, roomId: string, readSeq: number, at: Date): Promise<UserEvent> {
   const [row] = rowsOf<{ seq: number | string }>(
     await tx.execute(sql`
-      with bumped as (
-        insert into ${userSeq} (user_id, last_seq) values (${userId}::uuid, 1)
-        on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
-        returning last_seq
-      )
+      ${bumpedSeq(userId)}
       insert into ${userEvents} (user_id, seq, kind, room_id, message_id, room_seq, created_at)
       select ${userId}::uuid, last_seq, 'read', ${roomId}::uuid, null, ${readSeq}, ${at.toISOString()}::timestamptz from bumped
       returning seq`),
@@ -162,11 +166,7 @@ export async function logMembership(
     const data = { membership: change.membership, ...(room ? { room } : {}) };
     const [row] = rowsOf<{ seq: number | string }>(
       await tx.execute(sql`
-        with bumped as (
-          insert into ${userSeq} (user_id, last_seq) values (${userId}::uuid, 1)
-          on conflict (user_id) do update set last_seq = ${userSeq}.last_seq + 1
-          returning last_seq
-        )
+        ${bumpedSeq(userId)}
         insert into ${userEvents} (user_id, seq, kind, room_id, message_id, room_seq, data, created_at)
         select ${userId}::uuid, last_seq, 'membership', ${change.roomId}::uuid, null,
           coalesce((select last_seq from ${roomSeq} where room_id = ${change.roomId}::uuid), 0), ${JSON.stringify(data)}::jsonb, ${change.at.toISOString()}::timestamptz
