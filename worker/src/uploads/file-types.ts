@@ -32,8 +32,7 @@ const IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
  * Text that a browser's sniffer (WHATWG MIME Sniffing §7.1) would take for HTML, or that is XML
  * (SVG among it): refused as text, whatever it is called, in case it is ever served without nosniff.
  */
-const MARKUP =
-  /^[\t\n\f\r ]*(?:<\?xml|<svg|<!--|<!doctype html|<(?:html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)(?:[\t\n\f\r >]|$))/i;
+const MARKUP = /^[\t\n\f\r ]*(?:<\?xml|<svg|<!--|<!doctype html|<(?:html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)(?:[\t\n\f\r >]|$))/i;
 
 /** Valid UTF-8 without NUL bytes, not markup: the only bytes accepted as text/plain. */
 function isPlainText(bytes: Uint8Array): boolean {
