@@ -23,7 +23,7 @@ export interface MemberStore {
   roomAccess(roomId: string, userId: string): Promise<RoomAccess | null>;
   /** The user's role in each room (and DM) they are a member of. */
   rolesOf(userId: string): Promise<Map<string, MemberRole>>;
-  /** Adds the user as a `member` (an invite, or a join) unless banned; `added` logs a `membership` event for them. */
+  /** Adds the user as a `member` (an invite) unless banned; `added` logs a `membership` event for them. */
   addMember(roomId: string, userId: string, at: Date): Promise<{ status: "added" | "member" | "banned"; userEvents: AddressedUserEvent[] }>;
   /**
    * The user leaves the room. When the last owner leaves a room that keeps members, the

@@ -142,7 +142,7 @@ export type UserEventKind = "mention" | "read" | "membership";
  * gaps), sent to every connection of the user that subscribed to its stream. `mention`: `message`
  * (in `roomId`, at room seq `message.seq`) names the user, or says `@room` or `@here` while the
  * user was online. `read`: the user's read marker in `roomId` moved to `readSeq` (on any device).
- * `membership`: the user was `added` to `roomId` (invited, joined, or a DM opened; with the `room`),
+ * `membership`: the user was `added` to `roomId` (invited, or a DM opened; with the `room`),
  * `removed` from it (kicked or banned), or `left` it (on any device).
  */
 export interface UserEvent {

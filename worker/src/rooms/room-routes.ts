@@ -119,10 +119,7 @@ export function registerRoomRoutes(app: Hono<AppEnv>, deps: RoomRouteDeps) {
     const access = await gate.see(c.req.param("roomId"), userId);
     if (!access.role) {
       if (access.banned) throw new ApiError("forbidden", "you are banned from this room");
-      // Logged on the user's stream, so their other devices gain the room at once.
-      const { status, userEvents } = await store.addMember(access.room.id, userId, now());
-      if (status === "banned") throw new ApiError("forbidden", "you are banned from this room");
-      hub.users.published(userEvents);
+      await store.join(access.room.id, userId);
     }
     // The join refuses a ban that raced the check above: then the user is no member.
     return c.json({ room: await asJoined(access.room.id, userId).catch(rejoinRefused) });
