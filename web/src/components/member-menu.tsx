@@ -1,4 +1,5 @@
-import { createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
+import { For, Show } from "solid-js";
+import { createDisclosure } from "../lib/disclosure.ts";
 import type { RoomMember, RoomRole } from "../transport/http-client.ts";
 
 export interface MemberActions {
@@ -16,48 +17,26 @@ const ROLE_LABEL: Record<RoomRole, string> = { owner: "Make owner", moderator: "
  * A refusal of the server shows in the members list.
  */
 export function MemberMenu(props: { member: RoomMember; actions: MemberActions; onRole: (role: RoomRole) => void; onRemove: () => void; onBan: () => void }) {
-  const id = createUniqueId();
-  const [open, setOpen] = createSignal(false);
-  let root!: HTMLDivElement;
-  let button!: HTMLButtonElement;
-  const close = (refocus: boolean) => {
-    setOpen(false);
-    if (refocus) button.focus();
-  };
-  const outside = (e: PointerEvent) => {
-    if (!root.contains(e.target as Node)) close(false);
-  };
-  document.addEventListener("pointerdown", outside, true);
-  onCleanup(() => document.removeEventListener("pointerdown", outside, true));
-  const toggle = () => {
-    setOpen(!open());
-    if (open()) root.querySelector<HTMLButtonElement>(".member-popover button")?.focus();
-  };
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key !== "Escape" || !open()) return;
-    e.preventDefault();
-    e.stopPropagation();
-    close(true);
-  };
+  const menu = createDisclosure((root) => root.querySelector<HTMLButtonElement>(".member-popover button")?.focus());
   const act = (run: () => void) => {
-    close(true);
+    menu.close(true);
     run();
   };
   const name = () => props.member.username;
   return (
-    <div ref={root} class="member-menu" onKeyDown={onKey}>
+    <div ref={menu.setRoot} class="member-menu" onKeyDown={menu.onKeyDown}>
       <button
-        ref={button}
+        ref={menu.setButton}
         type="button"
         class="quiet member-menu-button"
-        aria-expanded={open()}
-        aria-controls={id}
+        aria-expanded={menu.open()}
+        aria-controls={menu.id}
         aria-label={`Actions for ${name()}`}
-        onClick={toggle}
+        onClick={menu.toggle}
       >
         ⋯
       </button>
-      <div id={id} class="member-popover" role="group" aria-label={`Actions for ${name()}`} hidden={!open()}>
+      <div id={menu.id} class="member-popover" role="group" aria-label={`Actions for ${name()}`} hidden={!menu.open()}>
         <For each={props.actions.roles}>
           {(role) => (
             <button type="button" onClick={() => act(() => props.onRole(role))}>

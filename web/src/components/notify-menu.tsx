@@ -1,4 +1,5 @@
-import { createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
+import { createDisclosure } from "../lib/disclosure.ts";
 
 export interface NotifyChoice<T extends string> {
   value: T;
@@ -27,36 +28,19 @@ export interface NotifyMenuProps<T extends string> {
  * a press outside closes it and gives the focus back to the button.
  */
 export function NotifyMenu<T extends string>(props: NotifyMenuProps<T>) {
-  const id = createUniqueId();
-  const [open, setOpen] = createSignal(false);
   const [error, setError] = createSignal<string>();
-  let root!: HTMLDivElement;
-  let button!: HTMLButtonElement;
-  const close = (refocus: boolean) => {
-    setOpen(false);
-    if (refocus) button.focus();
-  };
-  const outside = (e: PointerEvent) => {
-    if (!root.contains(e.target as Node)) close(false);
-  };
-  document.addEventListener("pointerdown", outside, true);
-  onCleanup(() => document.removeEventListener("pointerdown", outside, true));
+  const menu = createDisclosure((root) => root.querySelector<HTMLInputElement>("input[type=radio]:checked")?.focus());
   const toggle = () => {
     setError(undefined);
-    setOpen(!open());
-    if (open()) root.querySelector<HTMLInputElement>("input[type=radio]:checked")?.focus();
+    menu.toggle();
   };
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key !== "Escape" || !open()) return;
-    e.preventDefault();
-    e.stopPropagation();
-    close(true);
-  };
+  const id = menu.id;
+  const open = menu.open;
   const apply = async (change: Promise<string | undefined>) => setError(await change);
 
   return (
-    <div ref={root} class="notify-menu" onKeyDown={onKey}>
-      <button ref={button} type="button" class="quiet notify-button" aria-expanded={open()} aria-controls={id} title={props.label} onClick={toggle}>
+    <div ref={menu.setRoot} class="notify-menu" onKeyDown={menu.onKeyDown}>
+      <button ref={menu.setButton} type="button" class="quiet notify-button" aria-expanded={open()} aria-controls={id} title={props.label} onClick={toggle}>
         <span aria-hidden="true">{props.quiet ? "🔕" : "🔔"}</span>
         <span class="visually-hidden">{props.label}</span>
       </button>
