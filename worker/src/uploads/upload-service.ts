@@ -4,7 +4,7 @@ import type { Store } from "@parley/db";
 import { uuidv7 } from "uuidv7";
 import { rateLimited } from "../auth/auth-service.ts";
 import type { FileStorage, StoredFile } from "../ports/file-storage.ts";
-import { canSee } from "../rooms/role-rules.ts";
+import { RoomGate } from "../rooms/room-gate.ts";
 import { sniff } from "./file-types.ts";
 
 /** Unattached uploads older than this are deleted by the sweep. */
@@ -24,6 +24,7 @@ export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = { maxBytes: 25 * 1024 * 1
  */
 export class UploadService {
   private readonly buckets: TokenBuckets;
+  private readonly gate: RoomGate;
 
   constructor(
     private readonly store: Store,
@@ -38,6 +39,7 @@ export class UploadService {
     const { max, windowSeconds } = settings.rate;
     const burst = Math.min(max, LIMITS.attachmentsMax);
     this.buckets = new TokenBuckets(burst, Math.max(max - burst, 1) / windowSeconds, clock);
+    this.gate = new RoomGate(store);
   }
 
   /** 503 before anything is read, where there is nowhere to keep files. */
@@ -77,10 +79,10 @@ export class UploadService {
     if (record.messageId === null || record.roomId === null) {
       if (record.userId !== viewer.id) throw notFound("upload");
     } else {
-      // The room's own visibility rule: a private room or DM's stranger hears "no such upload".
-      const access = await this.store.roomAccess(record.roomId, viewer.id);
-      if (!access || !canSee(access, access.room)) throw notFound("upload");
-      if (!access.role) throw new ApiError("forbidden", "join the room first");
+      // The room's own rule (RoomGate), where "no such room" becomes "no such upload" for a stranger.
+      await this.gate.member(record.roomId, viewer.id).catch((error: unknown) => {
+        throw error instanceof ApiError && error.code === "not_found" ? notFound("upload") : error;
+      });
     }
     const file = await files.get(id);
     if (!file) throw notFound("upload");
